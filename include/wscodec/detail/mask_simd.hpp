@@ -1,0 +1,129 @@
+// wscodec/detail/mask_simd.hpp — masking kernels (RFC 6455 §5.3): a scalar
+// reference, a 64-bit word path, and SSE2/AVX2 paths on x86-64 and NEON on
+// arm64. All XOR `n` bytes from `src` into `dst` (which may be the same
+// pointer) with a 4-byte key already rotated to the starting phase.
+#pragma once
+
+#include <cstring>
+#include <wscodec/detail/config.hpp>
+
+#if WSCODEC_X86
+#include <immintrin.h>
+#endif
+#if WSCODEC_NEON
+#include <arm_neon.h>
+#endif
+
+namespace wscodec::detail {
+
+/// The key as a little 32-bit word whose first byte in memory is key[phase].
+[[nodiscard]] WSCODEC_ALWAYS_INLINE std::uint32_t rotated_key(const std::uint8_t* key, std::size_t phase) noexcept {
+    std::uint8_t r[4];
+    for (std::size_t k = 0; k < 4; ++k) r[k] = key[(phase + k) & 3];
+    std::uint32_t w;
+    std::memcpy(&w, r, 4);
+    return w;
+}
+
+/// Byte-at-a-time reference; `key32` holds the rotated key in memory order.
+WSCODEC_ALWAYS_INLINE void mask_scalar(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
+                                       std::uint32_t key32) noexcept {
+    std::uint8_t key[4];
+    std::memcpy(key, &key32, 4);
+    for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<std::uint8_t>(src[i] ^ key[i & 3]);
+}
+
+/// Eight bytes at a time, then the scalar tail (n % 8 bytes, phase unchanged).
+WSCODEC_ALWAYS_INLINE void mask_words(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
+                                      std::uint32_t key32) noexcept {
+    const std::uint64_t key64 = (static_cast<std::uint64_t>(key32) << 32) | key32;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, src + i, 8);
+        w ^= key64;
+        std::memcpy(dst + i, &w, 8);
+    }
+    mask_scalar(dst + i, src + i, n - i, key32);
+}
+
+/// Rotates a key word by `bytes` positions (the phase after that many bytes).
+[[nodiscard]] WSCODEC_ALWAYS_INLINE std::uint32_t advance_key(std::uint32_t key32, std::size_t bytes) noexcept {
+    if ((bytes & 3) == 0) return key32;
+    std::uint8_t k[4], r[4];
+    std::memcpy(k, &key32, 4);
+    for (std::size_t j = 0; j < 4; ++j) r[j] = k[(j + (bytes & 3)) & 3];
+    std::uint32_t out;
+    std::memcpy(&out, r, 4);
+    return out;
+}
+
+#if WSCODEC_X86
+WSCODEC_TARGET_AVX2 inline void mask_avx2(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
+                                          std::uint32_t key32) noexcept {
+    if (n >= 128) {
+        // Align the stores: a store split across cache lines costs a second one.
+        const std::size_t head = (32 - (reinterpret_cast<std::uintptr_t>(dst) & 31)) & 31;
+        mask_scalar(dst, src, head, key32);
+        dst += head;
+        src += head;
+        n -= head;
+        key32 = advance_key(key32, head);
+    }
+    const __m256i k = _mm256_set1_epi32(static_cast<int>(key32));
+    std::size_t i = 0;
+    for (; i + 128 <= n; i += 128) {
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 32));
+        const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 64));
+        const __m256i d = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i + 96));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_xor_si256(a, k));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 32), _mm256_xor_si256(b, k));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 64), _mm256_xor_si256(c, k));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i + 96), _mm256_xor_si256(d, k));
+    }
+    for (; i + 32 <= n; i += 32) {
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_xor_si256(a, k));
+    }
+    mask_words(dst + i, src + i, n - i, key32);
+}
+
+// SSE2 is part of x86-64; this is the kernel::sse41 choice for masking.
+inline void mask_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key32) noexcept {
+    const __m128i k = _mm_set1_epi32(static_cast<int>(key32));
+    std::size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + 16));
+        const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + 32));
+        const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + 48));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_xor_si128(a, k));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 16), _mm_xor_si128(b, k));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 32), _mm_xor_si128(c, k));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 48), _mm_xor_si128(d, k));
+    }
+    for (; i + 16 <= n; i += 16) {
+        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_xor_si128(a, k));
+    }
+    mask_words(dst + i, src + i, n - i, key32);
+}
+#endif  // WSCODEC_X86
+
+#if WSCODEC_NEON
+inline void mask_neon(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key32) noexcept {
+    const uint8x16_t k = vreinterpretq_u8_u32(vdupq_n_u32(key32));
+    std::size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        vst1q_u8(dst + i, veorq_u8(vld1q_u8(src + i), k));
+        vst1q_u8(dst + i + 16, veorq_u8(vld1q_u8(src + i + 16), k));
+        vst1q_u8(dst + i + 32, veorq_u8(vld1q_u8(src + i + 32), k));
+        vst1q_u8(dst + i + 48, veorq_u8(vld1q_u8(src + i + 48), k));
+    }
+    for (; i + 16 <= n; i += 16) vst1q_u8(dst + i, veorq_u8(vld1q_u8(src + i), k));
+    mask_words(dst + i, src + i, n - i, key32);
+}
+#endif  // WSCODEC_NEON
+
+}  // namespace wscodec::detail

@@ -1,0 +1,114 @@
+// wscodec/detail/utf8_kernel.inl — the lookup UTF-8 validation loop, written
+// once over a small vector vocabulary. utf8_simd.hpp includes it inside each
+// ISA's namespace and target region (no include guard on purpose), after
+// defining: vec, width, vload, vsplat, vtable, vlookup, vhigh_nibble, vand,
+// vor, vxor, vsubs, vprev<N>, vany, vascii.
+
+inline constexpr std::size_t block = 64;
+inline constexpr std::size_t per_block = block / width;
+
+/// Per-lane maxima of a block's last vector: a lane above it starts a sequence
+/// that runs past the vector (lead >= C0 last, >= E0 second to last, >= F0 before).
+inline constexpr std::array<std::uint8_t, width> incomplete_max = [] {
+    std::array<std::uint8_t, width> a{};
+    for (auto& b : a) b = 0xFF;
+    a[width - 3] = 0xEF;
+    a[width - 2] = 0xDF;
+    a[width - 1] = 0xBF;
+    return a;
+}();
+
+struct utf8_checker {
+    vec hi1, lo1, hi2, low_nibble, third_min, fourth_min, top_bit, tail_max;
+
+    // Written out (not defaulted) so that it carries the ISA's target attribute.
+    utf8_checker() noexcept
+        : hi1(vtable(detail::utf8_table_hi1.data())),
+          lo1(vtable(detail::utf8_table_lo1.data())),
+          hi2(vtable(detail::utf8_table_hi2.data())),
+          low_nibble(vsplat(0x0F)),
+          third_min(vsplat(0xE0 - 0x80)),
+          fourth_min(vsplat(0xF0 - 0x80)),
+          top_bit(vsplat(0x80)),
+          tail_max(vload(incomplete_max.data())) {}
+
+    /// Error bits of the lanes of `in`, with `prev` the vector before it.
+    WSCODEC_ALWAYS_INLINE vec check(vec in, vec prev) const noexcept {
+        const vec prev1 = vprev<1>(in, prev);
+        const vec classes = vand(vand(vlookup(hi1, vhigh_nibble(prev1)), vlookup(lo1, vand(prev1, low_nibble))),
+                                 vlookup(hi2, vhigh_nibble(in)));
+        const vec must23 = vor(vsubs(vprev<2>(in, prev), third_min), vsubs(vprev<3>(in, prev), fourth_min));
+        return vxor(vand(must23, top_bit), classes);
+    }
+};
+
+/// Rescans with the scalar reference from the sequence that crosses into the
+/// block at `block_start` (every byte before it passed the vector checks).
+WSCODEC_NOINLINE inline utf8_result locate(const std::uint8_t* p, std::size_t n, std::size_t block_start) noexcept {
+    std::size_t start = block_start;
+    const std::size_t lowest = block_start >= 3 ? block_start - 3 : 0;
+    for (std::size_t j = block_start; j > lowest;) {
+        --j;
+        if ((p[j] & 0xC0) != 0x80) {
+            start = j;
+            break;
+        }
+    }
+    utf8_result r = detail::utf8_validate_scalar(p + start, n - start);
+    r.position += start;
+    return r;
+}
+
+/// True if [p, p+n) is ASCII; n < block.
+WSCODEC_ALWAYS_INLINE bool tail_is_ascii(const std::uint8_t* p, std::size_t n) noexcept {
+    std::uint64_t acc = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < n; ++i) acc |= p[i];
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+inline utf8_result validate(const std::uint8_t* p, std::size_t n) noexcept {
+    const utf8_checker c;
+    vec prev = vsplat(0);
+    vec prev_incomplete = vsplat(0);
+    std::size_t i = 0;
+    for (; i + block <= n; i += block) {
+        vec in[per_block];
+        for (std::size_t k = 0; k < per_block; ++k) in[k] = vload(p + i + k * width);
+        vec all = in[0];
+        for (std::size_t k = 1; k < per_block; ++k) all = vor(all, in[k]);
+        vec err;
+        if (vascii(all)) {
+            err = prev_incomplete;
+            prev_incomplete = vsplat(0);
+        } else {
+            err = c.check(in[0], prev);
+            for (std::size_t k = 1; k < per_block; ++k) err = vor(err, c.check(in[k], in[k - 1]));
+            prev_incomplete = vsubs(in[per_block - 1], c.tail_max);
+        }
+        prev = in[per_block - 1];
+        if (WSCODEC_UNLIKELY(vany(err))) return locate(p, n, i);
+    }
+    const std::size_t rest = n - i;
+    if (tail_is_ascii(p + i, rest)) {
+        if (WSCODEC_UNLIKELY(vany(prev_incomplete))) return locate(p, n, i);
+        return {utf8_error::none, n};
+    }
+    // The zero padding after the last byte ends any unfinished sequence with
+    // an error, so truncation needs no separate check.
+    alignas(32) std::uint8_t tail[block] = {};
+    std::memcpy(tail, p + i, rest);
+    vec err = vsplat(0);
+    for (std::size_t k = 0; k < per_block; ++k) {
+        const vec in = vload(tail + k * width);
+        err = vor(err, c.check(in, prev));
+        prev = in;
+    }
+    if (WSCODEC_UNLIKELY(vany(err))) return locate(p, n, i);
+    return {utf8_error::none, n};
+}

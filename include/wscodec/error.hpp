@@ -1,0 +1,102 @@
+// wscodec/error.hpp — the one error enumeration of the codec: every peer
+// violation, limit and local misuse has a stable value, a stable name, a human
+// message and the close code to send. Values are appended, never renumbered.
+#pragma once
+
+#include <wscodec/close_code.hpp>
+
+namespace wscodec {
+
+enum class error : std::uint8_t {
+    none = 0,
+    // Frame header, RFC 6455 §5.2 (peer violations).
+    reserved_opcode = 1,           ///< opcode 3-7 or 0xB-0xF
+    reserved_bits_set = 2,         ///< RSV1-3 set without an extension allowing it
+    control_frame_too_long = 3,    ///< §5.5: control payload over 125 bytes
+    control_frame_fragmented = 4,  ///< §5.5: control frame without FIN
+    length_msb_set = 5,            ///< §5.2: 64-bit length with the top bit set
+    non_minimal_length = 6,        ///< §5.2: length not in the minimal number of bytes
+    frame_not_masked = 7,          ///< §5.1: client-to-server frame without a mask
+    frame_masked = 8,              ///< §5.1: server-to-client frame with a mask
+    // Payload content.
+    invalid_utf8 = 9,              ///< §8.1: text payload is not UTF-8
+    // Close frame payload, §5.5.1 and §7.4.
+    close_payload_too_short = 10,  ///< 1-byte close payload
+    invalid_close_code = 11,       ///< code that may not appear on the wire
+    invalid_close_reason = 12,     ///< reason is not UTF-8
+    // Local misuse (the caller's mistake, never the peer's).
+    close_reason_too_long = 13,    ///< reason over 123 bytes
+    unsendable_close_code = 14,    ///< the caller asked to send 1005, 1006, ...
+};
+
+/// Who is at fault for an error.
+enum class error_kind : std::uint8_t { none, protocol, usage };
+
+/// Stable snake_case name, equal to the enumerator's name.
+[[nodiscard]] constexpr const char* error_name(error e) noexcept {
+    switch (e) {
+        case error::none: return "none";
+        case error::reserved_opcode: return "reserved_opcode";
+        case error::reserved_bits_set: return "reserved_bits_set";
+        case error::control_frame_too_long: return "control_frame_too_long";
+        case error::control_frame_fragmented: return "control_frame_fragmented";
+        case error::length_msb_set: return "length_msb_set";
+        case error::non_minimal_length: return "non_minimal_length";
+        case error::frame_not_masked: return "frame_not_masked";
+        case error::frame_masked: return "frame_masked";
+        case error::invalid_utf8: return "invalid_utf8";
+        case error::close_payload_too_short: return "close_payload_too_short";
+        case error::invalid_close_code: return "invalid_close_code";
+        case error::invalid_close_reason: return "invalid_close_reason";
+        case error::close_reason_too_long: return "close_reason_too_long";
+        case error::unsendable_close_code: return "unsendable_close_code";
+    }
+    return "unknown";
+}
+
+/// One-sentence description for logs and close reasons.
+[[nodiscard]] constexpr const char* error_message(error e) noexcept {
+    switch (e) {
+        case error::none: return "no error";
+        case error::reserved_opcode: return "frame uses a reserved opcode";
+        case error::reserved_bits_set: return "frame sets a reserved bit that no extension allows";
+        case error::control_frame_too_long: return "control frame payload is longer than 125 bytes";
+        case error::control_frame_fragmented: return "control frame is fragmented";
+        case error::length_msb_set: return "64-bit payload length has its most significant bit set";
+        case error::non_minimal_length: return "payload length is not encoded in the minimal number of bytes";
+        case error::frame_not_masked: return "frame from a client is not masked";
+        case error::frame_masked: return "frame from a server is masked";
+        case error::invalid_utf8: return "text is not valid UTF-8";
+        case error::close_payload_too_short: return "close frame payload is one byte long";
+        case error::invalid_close_code: return "close frame carries a status code that may not be sent";
+        case error::invalid_close_reason: return "close frame reason is not valid UTF-8";
+        case error::close_reason_too_long: return "close reason is longer than 123 bytes";
+        case error::unsendable_close_code: return "this close code may not be sent in a close frame";
+    }
+    return "unknown error";
+}
+
+/// Whether the peer or the local caller caused `e`.
+[[nodiscard]] constexpr error_kind kind_of(error e) noexcept {
+    switch (e) {
+        case error::none: return error_kind::none;
+        case error::close_reason_too_long:
+        case error::unsendable_close_code: return error_kind::usage;
+        default: return error_kind::protocol;
+    }
+}
+
+/// The close code to send when the peer causes `e` (§7.4.1); close_code::normal
+/// for error::none, close_code::internal_error for local misuse.
+[[nodiscard]] constexpr close_code close_code_for(error e) noexcept {
+    switch (e) {
+        case error::none: return close_code::normal;
+        case error::invalid_utf8:
+        case error::invalid_close_reason: return close_code::invalid_payload;
+        case error::close_reason_too_long:
+        case error::unsendable_close_code: return close_code::internal_error;
+        default: return close_code::protocol_error;
+    }
+}
+
+}  // namespace wscodec

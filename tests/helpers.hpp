@@ -1,0 +1,111 @@
+// tests/helpers.hpp — shared test helpers: byte literals, guard-page buffers
+// that fault on any read past the end, the kernels to run every test on, and
+// input splitters (whole, byte by byte, every 2-way split, chunks of every size).
+#pragma once
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+#include <wscodec/detail/cpu.hpp>
+
+namespace test {
+
+using bytes = std::vector<std::uint8_t>;
+
+/// Bytes from a string literal's characters (no terminator).
+inline bytes b(std::string_view s) { return bytes(s.begin(), s.end()); }
+
+/// Bytes from a list of integers.
+inline bytes b(std::initializer_list<int> v) {
+    bytes out;
+    for (int x : v) out.push_back(static_cast<std::uint8_t>(x));
+    return out;
+}
+
+/// Bytes from hex text; spaces are ignored ("81 05 48 65").
+inline bytes hex(std::string_view h) {
+    bytes out;
+    int hi = -1;
+    for (char c : h) {
+        int v;
+        if (c >= '0' && c <= '9') v = c - '0';
+        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+        else continue;
+        if (hi < 0) hi = v;
+        else {
+            out.push_back(static_cast<std::uint8_t>(hi * 16 + v));
+            hi = -1;
+        }
+    }
+    return out;
+}
+
+inline std::string to_hex(std::span<const std::uint8_t> s) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (i) out += ' ';
+        out += digits[s[i] >> 4];
+        out += digits[s[i] & 15];
+    }
+    return out;
+}
+
+/// A copy of `data` placed so that its last byte is the last byte before an
+/// inaccessible page: any read past the end faults, with or without ASan.
+class guarded {
+public:
+    explicit guarded(std::span<const std::uint8_t> data) : size_(data.size()) {
+        page_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+        pages_ = (size_ + page_ - 1) / page_ + 1;
+        void* m = mmap(nullptr, pages_ * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        base_ = static_cast<std::uint8_t*>(m);
+        mprotect(base_ + (pages_ - 1) * page_, page_, PROT_NONE);
+        ptr_ = base_ + (pages_ - 1) * page_ - size_;
+        if (size_) std::memcpy(ptr_, data.data(), size_);
+    }
+    guarded(const guarded&) = delete;
+    guarded& operator=(const guarded&) = delete;
+    ~guarded() { munmap(base_, pages_ * page_); }
+    std::span<std::uint8_t> span() { return {ptr_, size_}; }
+    std::span<const std::uint8_t> view() const { return {ptr_, size_}; }
+
+private:
+    std::size_t size_, page_ = 0, pages_ = 0;
+    std::uint8_t* base_ = nullptr;
+    std::uint8_t* ptr_ = nullptr;
+};
+
+/// Every kernel this machine runs: scalar first, then each SIMD kernel.
+inline std::vector<wscodec::kernel> kernels() {
+    std::vector<wscodec::kernel> out;
+    for (auto k : {wscodec::kernel::scalar, wscodec::kernel::sse41, wscodec::kernel::avx2, wscodec::kernel::neon})
+        if (wscodec::kernel_supported(k)) out.push_back(k);
+    return out;
+}
+
+/// Partitions of [0, n) used to feed one input in pieces: whole, byte by byte,
+/// every split into two, and fixed chunks of every size 1..n.
+inline std::vector<std::vector<std::size_t>> splits(std::size_t n) {
+    std::vector<std::vector<std::size_t>> out;
+    out.push_back({n});
+    std::vector<std::size_t> ones(n, 1);
+    out.push_back(ones);
+    for (std::size_t cut = 0; cut <= n; ++cut) out.push_back({cut, n - cut});
+    for (std::size_t chunk = 2; chunk < n; ++chunk) {
+        std::vector<std::size_t> parts;
+        for (std::size_t left = n; left > 0; left -= std::min(chunk, left)) parts.push_back(std::min(chunk, left));
+        out.push_back(parts);
+    }
+    return out;
+}
+
+}  // namespace test
