@@ -27,6 +27,13 @@ enum class error : std::uint8_t {
     // Local misuse (the caller's mistake, never the peer's).
     close_reason_too_long = 13,    ///< reason over 123 bytes
     unsendable_close_code = 14,    ///< the caller asked to send 1005, 1006, ...
+    close_reason_not_utf8 = 15,    ///< reason to send is not UTF-8
+    buffer_too_small = 16,         ///< output span cannot hold the bytes to write
+    unknown_opcode = 17,           ///< frame to send has an opcode RFC 6455 does not define
+    control_frame_not_final = 18,  ///< control frame to send has FIN clear
+    control_payload_too_long = 19, ///< control frame to send has a payload over 125 bytes
+    payload_too_long = 20,         ///< frame to send has a payload length of 2^63 or more
+    invalid_rsv = 21,              ///< frame to send sets bits outside RSV1-3
 };
 
 /// Who is at fault for an error.
@@ -50,6 +57,13 @@ enum class error_kind : std::uint8_t { none, protocol, usage };
         case error::invalid_close_reason: return "invalid_close_reason";
         case error::close_reason_too_long: return "close_reason_too_long";
         case error::unsendable_close_code: return "unsendable_close_code";
+        case error::close_reason_not_utf8: return "close_reason_not_utf8";
+        case error::buffer_too_small: return "buffer_too_small";
+        case error::unknown_opcode: return "unknown_opcode";
+        case error::control_frame_not_final: return "control_frame_not_final";
+        case error::control_payload_too_long: return "control_payload_too_long";
+        case error::payload_too_long: return "payload_too_long";
+        case error::invalid_rsv: return "invalid_rsv";
     }
     return "unknown";
 }
@@ -72,6 +86,13 @@ enum class error_kind : std::uint8_t { none, protocol, usage };
         case error::invalid_close_reason: return "close frame reason is not valid UTF-8";
         case error::close_reason_too_long: return "close reason is longer than 123 bytes";
         case error::unsendable_close_code: return "this close code may not be sent in a close frame";
+        case error::close_reason_not_utf8: return "close reason is not valid UTF-8";
+        case error::buffer_too_small: return "output buffer is too small";
+        case error::unknown_opcode: return "frame to send has an opcode that RFC 6455 does not define";
+        case error::control_frame_not_final: return "control frame to send is not final";
+        case error::control_payload_too_long: return "control frame to send has a payload longer than 125 bytes";
+        case error::payload_too_long: return "frame to send has a payload length of 2^63 bytes or more";
+        case error::invalid_rsv: return "frame to send sets bits outside RSV1-3";
     }
     return "unknown error";
 }
@@ -81,7 +102,14 @@ enum class error_kind : std::uint8_t { none, protocol, usage };
     switch (e) {
         case error::none: return error_kind::none;
         case error::close_reason_too_long:
-        case error::unsendable_close_code: return error_kind::usage;
+        case error::unsendable_close_code:
+        case error::close_reason_not_utf8:
+        case error::buffer_too_small:
+        case error::unknown_opcode:
+        case error::control_frame_not_final:
+        case error::control_payload_too_long:
+        case error::payload_too_long:
+        case error::invalid_rsv: return error_kind::usage;
         default: return error_kind::protocol;
     }
 }
@@ -94,7 +122,14 @@ enum class error_kind : std::uint8_t { none, protocol, usage };
         case error::invalid_utf8:
         case error::invalid_close_reason: return close_code::invalid_payload;
         case error::close_reason_too_long:
-        case error::unsendable_close_code: return close_code::internal_error;
+        case error::unsendable_close_code:
+        case error::close_reason_not_utf8:
+        case error::buffer_too_small:
+        case error::unknown_opcode:
+        case error::control_frame_not_final:
+        case error::control_payload_too_long:
+        case error::payload_too_long:
+        case error::invalid_rsv: return close_code::internal_error;
         default: return close_code::protocol_error;
     }
 }

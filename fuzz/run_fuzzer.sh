@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# fuzz/run_fuzzer.sh FUZZER CORPUS SECONDS — a libFuzzer smoke run: starts from
+# the checked-in corpus, writes new finds to a temporary folder (never into the
+# repository) and fails on any crash, leak, sanitizer report or oracle trap.
+set -euo pipefail
+fuzzer=$1 corpus=$2 seconds=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/new"
+"$fuzzer" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  -print_final_stats=1 -artifact_prefix="$work/" "$work/new" "$corpus" 2>"$work/log" || {
+  status=$?
+  tail -n 60 "$work/log"
+  for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+    [ -e "$a" ] && { echo "artifact: $(basename "$a") ($(wc -c <"$a") bytes):"; od -An -tx1 "$a" | head -n 20; }
+  done
+  exit "$status"
+}
+grep -E 'stat::number_of_executed_units|stat::new_units_added|cov:' "$work/log" | tail -n 3

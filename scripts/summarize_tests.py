@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""scripts/summarize_tests.py LOG... — counts what ran in meson test logs.
+
+A doctest binary counts as its test cases; any other meson test (fuzz smoke
+run, corpus replay) counts as one. Prints the per-log counts and returns the
+totals on the last line as 'PASSED FAILED' for scripts/test.sh.
+"""
+import json
+import re
+import sys
+
+DOCTEST = re.compile(r"\[doctest\] test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed")
+
+
+def count(log_path):
+    passed = failed = 0
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            entry = json.loads(line)
+            result = entry.get("result", "")
+            if result == "SKIP":
+                continue
+            ok = result in ("OK", "EXPECTEDFAIL")
+            m = DOCTEST.search(entry.get("stdout", "") or "")
+            if m:
+                p, fl = int(m.group(2)), int(m.group(3))
+                if not ok and fl == 0:
+                    fl = 1  # crashed or timed out after its summary
+                passed += p
+                failed += fl
+            elif ok:
+                passed += 1
+            else:
+                failed += 1
+            print(f"  {entry.get('name', '?')}: {result}")
+    return passed, failed
+
+
+def main():
+    total_p = total_f = 0
+    for path in sys.argv[1:]:
+        p, f = count(path)
+        total_p += p
+        total_f += f
+    print(f"{total_p} {total_f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# scripts/test.sh — the one test command (README, .ci/run): installs missing
+# packages, then builds and tests wscodec three ways:
+#   gcc    g++, -Werror: unit tests, unit tests without exceptions/RTTI, corpus replay
+#   clang  clang++, -Werror: the same
+#   san    clang++ with ASan+UBSan: unit tests, libFuzzer smoke runs (FUZZ_SECONDS each)
+# and ends with one line "N passed, M failed" over every test that ran.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+scripts/install-deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+
+fuzz_seconds=${FUZZ_SECONDS:-20}
+jobs=${JOBS:-$(nproc)}
+passed=0
+failed=0
+logs=()
+
+# stage NAME CXX MESON_OPTIONS...
+stage() {
+  local name=$1 compiler=$2
+  shift 2
+  local dir="build/$name" start=$SECONDS
+  echo "=== $name: configure and build ($compiler)"
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1
+  else
+    mkdir -p build
+    CXX=$compiler meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
+  fi || { cat "$dir.setup.log"; echo "=== $name: configure FAILED"; failed=$((failed + 1)); return; }
+  if ! ninja -C "$dir" -j "$jobs" >"$dir.build.log" 2>&1; then
+    grep -E -A8 'error|FAILED' "$dir.build.log" | head -n 80
+    echo "=== $name: build FAILED"
+    failed=$((failed + 1))
+    return
+  fi
+  echo "=== $name: test"
+  meson test -C "$dir" --num-processes "$jobs" --print-errorlogs >"$dir.test.log" 2>&1
+  grep -E '^ *[0-9]+/[0-9]+ ' "$dir.test.log"
+  if grep -q -E '^(Fail|Timeout):[[:space:]]+[1-9]' "$dir.test.log"; then
+    sed -n '/Summary of Failures/,$p' "$dir.test.log" | head -n 40
+    grep -E -B2 -A12 'ERROR|FAILED|runtime error|Sanitizer' "$dir/meson-logs/testlog.txt" | head -n 120
+  fi
+  logs+=("$dir/meson-logs/testlog.json")
+  echo "=== $name: done in $((SECONDS - start)) s"
+}
+
+stage gcc g++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none
+stage clang clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none
+stage san clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=libfuzzer -Dfuzz_seconds="$fuzz_seconds" \
+  -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized
+
+if [ ${#logs[@]} -gt 0 ]; then
+  echo "=== tests that ran"
+  summary=$(python3 scripts/summarize_tests.py "${logs[@]}")
+  echo "$summary" | sed '$d'
+  read -r p f <<<"$(echo "$summary" | tail -n 1)"
+  passed=$((passed + p))
+  failed=$((failed + f))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
