@@ -33,11 +33,18 @@ TEST_CASE("error: values are stable (append, never renumber)") {
     CHECK(static_cast<int>(error::invalid_close_reason) == 12);
     CHECK(static_cast<int>(error::close_reason_too_long) == 13);
     CHECK(static_cast<int>(error::unsendable_close_code) == 14);
+    CHECK(static_cast<int>(error::close_reason_not_utf8) == 15);
+    CHECK(static_cast<int>(error::buffer_too_small) == 16);
+    CHECK(static_cast<int>(error::unknown_opcode) == 17);
+    CHECK(static_cast<int>(error::control_frame_not_final) == 18);
+    CHECK(static_cast<int>(error::control_payload_too_long) == 19);
+    CHECK(static_cast<int>(error::payload_too_long) == 20);
+    CHECK(static_cast<int>(error::invalid_rsv) == 21);
 }
 
 TEST_CASE("error: every value has a unique name, a message, a kind and a close code") {
     const std::size_t n = error_count();
-    CHECK(n >= 15);
+    CHECK(n >= 22);
     std::set<std::string> names;
     for (std::size_t i = 0; i < n; ++i) {
         const auto e = static_cast<error>(i);

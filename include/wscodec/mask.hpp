@@ -15,7 +15,7 @@ using mask_key = std::array<std::uint8_t, 4>;
 namespace detail {
 inline void mask_dispatch(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key32,
                           kernel k) noexcept {
-    if (n < 16) k = kernel::scalar;  // below one vector the word loop wins
+    if (n < 32) k = kernel::scalar;  // below one AVX2 vector the word loop wins
     switch (resolve_kernel(k)) {
 #if WSCODEC_X86
         case kernel::avx2: return mask_avx2(dst, src, n, key32);

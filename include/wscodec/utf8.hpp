@@ -15,6 +15,8 @@ namespace wscodec {
 [[nodiscard]] inline utf8_result validate_utf8(bytes_view text, kernel k = kernel::best) noexcept {
     const std::uint8_t* p = text.data();
     const std::size_t n = text.size();
+    // Most WebSocket messages are short: settle short ASCII before dispatch.
+    if (n <= 64 && k != kernel::scalar && detail::is_ascii_words(p, n)) return {utf8_error::none, n};
     switch (resolve_kernel(k)) {
 #if WSCODEC_X86
         case kernel::avx2: return detail::avx2::validate(p, n);

@@ -4,6 +4,7 @@
 // pointer) with a 4-byte key already rotated to the starting phase.
 #pragma once
 
+#include <bit>
 #include <cstring>
 #include <wscodec/detail/config.hpp>
 
@@ -16,13 +17,19 @@
 
 namespace wscodec::detail {
 
-/// The key as a little 32-bit word whose first byte in memory is key[phase].
+/// Rotates a key word, held in memory order, so that its first byte in
+/// memory is the one `bytes` positions later in the key.
+[[nodiscard]] WSCODEC_ALWAYS_INLINE std::uint32_t advance_key(std::uint32_t key32, std::size_t bytes) noexcept {
+    const int shift = static_cast<int>(bytes & 3) * 8;
+    if constexpr (std::endian::native == std::endian::little) return std::rotr(key32, shift);
+    else return std::rotl(key32, shift);
+}
+
+/// The key as a 32-bit word in memory order, starting at key[phase].
 [[nodiscard]] WSCODEC_ALWAYS_INLINE std::uint32_t rotated_key(const std::uint8_t* key, std::size_t phase) noexcept {
-    std::uint8_t r[4];
-    for (std::size_t k = 0; k < 4; ++k) r[k] = key[(phase + k) & 3];
     std::uint32_t w;
-    std::memcpy(&w, r, 4);
-    return w;
+    std::memcpy(&w, key, 4);
+    return advance_key(w, phase);
 }
 
 /// Byte-at-a-time reference; `key32` holds the rotated key in memory order.
@@ -33,7 +40,8 @@ WSCODEC_ALWAYS_INLINE void mask_scalar(std::uint8_t* dst, const std::uint8_t* sr
     for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<std::uint8_t>(src[i] ^ key[i & 3]);
 }
 
-/// Eight bytes at a time, then the scalar tail (n % 8 bytes, phase unchanged).
+/// Eight bytes at a time, then four, then the last 0-3 (n % 4 bytes are
+/// past the last whole key, so the phase is unchanged by all but those).
 WSCODEC_ALWAYS_INLINE void mask_words(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
                                       std::uint32_t key32) noexcept {
     const std::uint64_t key64 = (static_cast<std::uint64_t>(key32) << 32) | key32;
@@ -44,18 +52,14 @@ WSCODEC_ALWAYS_INLINE void mask_words(std::uint8_t* dst, const std::uint8_t* src
         w ^= key64;
         std::memcpy(dst + i, &w, 8);
     }
+    if (i + 4 <= n) {
+        std::uint32_t w;
+        std::memcpy(&w, src + i, 4);
+        w ^= key32;
+        std::memcpy(dst + i, &w, 4);
+        i += 4;
+    }
     mask_scalar(dst + i, src + i, n - i, key32);
-}
-
-/// Rotates a key word by `bytes` positions (the phase after that many bytes).
-[[nodiscard]] WSCODEC_ALWAYS_INLINE std::uint32_t advance_key(std::uint32_t key32, std::size_t bytes) noexcept {
-    if ((bytes & 3) == 0) return key32;
-    std::uint8_t k[4], r[4];
-    std::memcpy(k, &key32, 4);
-    for (std::size_t j = 0; j < 4; ++j) r[j] = k[(j + (bytes & 3)) & 3];
-    std::uint32_t out;
-    std::memcpy(&out, r, 4);
-    return out;
 }
 
 #if WSCODEC_X86
@@ -85,6 +89,11 @@ WSCODEC_TARGET_AVX2 inline void mask_avx2(std::uint8_t* dst, const std::uint8_t*
     for (; i + 32 <= n; i += 32) {
         const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_xor_si256(a, k));
+    }
+    if (i + 16 <= n) {
+        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_xor_si128(a, _mm256_castsi256_si128(k)));
+        i += 16;
     }
     mask_words(dst + i, src + i, n - i, key32);
 }

@@ -59,17 +59,14 @@ WSCODEC_NOINLINE inline utf8_result locate(const std::uint8_t* p, std::size_t n,
     return r;
 }
 
-/// True if [p, p+n) is ASCII; n < block.
-WSCODEC_ALWAYS_INLINE bool tail_is_ascii(const std::uint8_t* p, std::size_t n) noexcept {
-    std::uint64_t acc = 0;
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, p + i, 8);
-        acc |= w;
-    }
-    for (; i < n; ++i) acc |= p[i];
-    return (acc & 0x8080808080808080ull) == 0;
+/// Blocks whose error bits are accumulated before one test: a 256-byte group.
+/// An error is still reported with its exact position (locate rescans the group).
+inline constexpr std::size_t blocks_per_test = 4;
+
+WSCODEC_ALWAYS_INLINE bool block_is_ascii(const std::uint8_t* p) noexcept {
+    vec all = vload(p);
+    for (std::size_t k = 1; k < per_block; ++k) all = vor(all, vload(p + k * width));
+    return vascii(all);
 }
 
 inline utf8_result validate(const std::uint8_t* p, std::size_t n) noexcept {
@@ -77,25 +74,31 @@ inline utf8_result validate(const std::uint8_t* p, std::size_t n) noexcept {
     vec prev = vsplat(0);
     vec prev_incomplete = vsplat(0);
     std::size_t i = 0;
-    for (; i + block <= n; i += block) {
-        vec in[per_block];
-        for (std::size_t k = 0; k < per_block; ++k) in[k] = vload(p + i + k * width);
-        vec all = in[0];
-        for (std::size_t k = 1; k < per_block; ++k) all = vor(all, in[k]);
-        vec err;
-        if (vascii(all)) {
-            err = prev_incomplete;
+    while (i + block <= n) {
+        if (block_is_ascii(p + i)) {
+            // An ASCII run: the sequence the last block left open (if any)
+            // is cut here; then only look for the next non-ASCII block.
+            if (WSCODEC_UNLIKELY(vany(prev_incomplete))) return locate(p, n, i);
             prev_incomplete = vsplat(0);
-        } else {
-            err = c.check(in[0], prev);
-            for (std::size_t k = 1; k < per_block; ++k) err = vor(err, c.check(in[k], in[k - 1]));
-            prev_incomplete = vsubs(in[per_block - 1], c.tail_max);
+            prev = vsplat(0);  // any ASCII byte stands for the run in prev1..3
+            i += block;
+            while (i + 2 * block <= n && block_is_ascii(p + i) && block_is_ascii(p + i + block)) i += 2 * block;
+            continue;
         }
-        prev = in[per_block - 1];
-        if (WSCODEC_UNLIKELY(vany(err))) return locate(p, n, i);
+        const std::size_t group = i;
+        vec err = vsplat(0);
+        for (std::size_t b = 0; b < blocks_per_test && i + block <= n; ++b, i += block) {
+            vec in[per_block];
+            for (std::size_t k = 0; k < per_block; ++k) in[k] = vload(p + i + k * width);
+            err = vor(err, c.check(in[0], prev));
+            for (std::size_t k = 1; k < per_block; ++k) err = vor(err, c.check(in[k], in[k - 1]));
+            prev = in[per_block - 1];
+        }
+        prev_incomplete = vsubs(prev, c.tail_max);
+        if (WSCODEC_UNLIKELY(vany(err))) return locate(p, n, group);
     }
     const std::size_t rest = n - i;
-    if (tail_is_ascii(p + i, rest)) {
+    if (detail::is_ascii_words(p + i, rest)) {
         if (WSCODEC_UNLIKELY(vany(prev_incomplete))) return locate(p, n, i);
         return {utf8_error::none, n};
     }

@@ -3,6 +3,7 @@
 // for byte, error position included.
 #pragma once
 
+#include <cstring>
 #include <wscodec/detail/config.hpp>
 
 namespace wscodec {
@@ -47,6 +48,25 @@ struct utf8_lead {
     if (b < 0xF4) return {3, 0x80, 0xBF};
     if (b == 0xF4) return {3, 0x80, 0x8F};       // nothing above U+10FFFF
     return {0xFF, 0, 0};                         // F5..FF
+}
+
+/// True if [p, p+n) is ASCII, read eight bytes at a time.
+[[nodiscard]] WSCODEC_ALWAYS_INLINE bool is_ascii_words(const std::uint8_t* p, std::size_t n) noexcept {
+    std::uint64_t acc = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    if (n >= 8) {
+        std::uint64_t w;  // the last eight bytes, overlapping what was read
+        std::memcpy(&w, p + n - 8, 8);
+        acc |= w;
+    } else {
+        for (; i < n; ++i) acc |= p[i];
+    }
+    return (acc & 0x8080808080808080ull) == 0;
 }
 
 /// Scalar reference: validates [p, p+n) in one shot.
