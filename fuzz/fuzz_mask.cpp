@@ -17,8 +17,8 @@ namespace {
 using namespace wscodec;
 
 [[noreturn]] void violation(const char* what, kernel k, std::size_t n, std::size_t phase, std::size_t offset) {
-    std::fprintf(stderr, "fuzz_mask: %s (kernel %s, %zu bytes, phase %zu, offset %zu)\n", what, kernel_name(k), n, phase,
-                 offset);
+    std::fprintf(stderr, "fuzz_mask: %s (kernel %s, %zu bytes, phase %zu, offset %zu)\n", what, kernel_name(k), n,
+                 phase, offset);
     __builtin_trap();
 }
 
@@ -31,7 +31,8 @@ std::vector<std::uint8_t> placed(const std::uint8_t* p, std::size_t n, std::size
 }
 
 bool zeros(const std::vector<std::uint8_t>& buf, std::size_t n) {
-    return std::all_of(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n), [](std::uint8_t b) { return b == 0; });
+    return std::all_of(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n),
+                       [](std::uint8_t b) { return b == 0; });
 }
 
 }  // namespace

@@ -35,7 +35,18 @@ def count(log_path):
                 passed += 1
             else:
                 failed += 1
-            print(f"  {entry.get('name', '?')}: {result}")
+            detail = ""
+            if m:
+                detail = f" ({m.group(2)} test cases passed, {m.group(3)} failed)"
+            else:
+                runs = re.search(r"stat::number_of_executed_units:\s*(\d+)", entry.get("stdout", "") or "")
+                replayed = re.search(r"replayed (\d+) inputs", entry.get("stdout", "") or "")
+                if runs:
+                    detail = f" ({runs.group(1)} fuzz executions)"
+                elif replayed:
+                    detail = f" ({replayed.group(1)} corpus inputs)"
+            build = log_path.split("/meson-logs/")[0]
+            print(f"  {build}: {entry.get('name', '?')}: {result}{detail}")
     return passed, failed
 
 

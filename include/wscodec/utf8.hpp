@@ -127,6 +127,8 @@ private:
 
     utf8_result fail(std::size_t i) noexcept {
         error_ = utf8_error::invalid;
+        need_ = 0;
+        pending_ = 0;
         offset_ += i;
         return {error_, static_cast<std::size_t>(offset_)};
     }
