@@ -2,7 +2,8 @@
 # scripts/install-deps.sh — installs what building, testing, fuzzing and
 # benchmarking wscodec needs on Debian 12, and nothing when it is all there.
 set -euo pipefail
-packages=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config doctest-dev libbenchmark-dev python3)
+packages=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config doctest-dev libbenchmark-dev python3
+  g++-aarch64-linux-gnu qemu-user)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,7 @@
 #   gcc    g++, -Werror: unit tests, unit tests without exceptions/RTTI, corpus replay
 #   clang  clang++, -Werror: the same
 #   san    clang++ with ASan+UBSan: unit tests, libFuzzer smoke runs (FUZZ_SECONDS each)
+#   arm64  aarch64 cross g++ under qemu: unit tests and replay on the NEON kernels
 # and ends with one line "N passed, M failed" over every test that ran.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,7 @@ stage gcc g++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none
 stage clang clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none
 stage san clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=libfuzzer -Dfuzz_seconds="$fuzz_seconds" \
   -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized
+stage arm64 aarch64-linux-gnu-g++ --cross-file scripts/arm64-cross.ini -Dtests=true -Dfuzz=true -Dfuzzing_engine=none
 
 if [ ${#logs[@]} -gt 0 ]; then
   echo "=== tests that ran"
