@@ -40,11 +40,22 @@ TEST_CASE("error: values are stable (append, never renumber)") {
     CHECK(static_cast<int>(error::control_payload_too_long) == 19);
     CHECK(static_cast<int>(error::payload_too_long) == 20);
     CHECK(static_cast<int>(error::invalid_rsv) == 21);
+    CHECK(static_cast<int>(error::unexpected_continuation) == 22);
+    CHECK(static_cast<int>(error::expected_continuation) == 23);
+    CHECK(static_cast<int>(error::frame_too_big) == 24);
+    CHECK(static_cast<int>(error::message_too_big) == 25);
+    CHECK(static_cast<int>(error::too_many_fragments) == 26);
+    CHECK(static_cast<int>(error::not_open) == 27);
+    CHECK(static_cast<int>(error::send_in_progress) == 28);
+    CHECK(static_cast<int>(error::no_message_started) == 29);
+    CHECK(static_cast<int>(error::control_queue_full) == 30);
+    CHECK(static_cast<int>(error::connection_lost) == 31);
+    CHECK(static_cast<int>(error::close_timeout) == 32);
 }
 
 TEST_CASE("error: every value has a unique name, a message, a kind and a close code") {
     const std::size_t n = error_count();
-    CHECK(n >= 22);
+    CHECK(n >= 33);
     std::set<std::string> names;
     for (std::size_t i = 0; i < n; ++i) {
         const auto e = static_cast<error>(i);
@@ -58,6 +69,11 @@ TEST_CASE("error: every value has a unique name, a message, a kind and a close c
             CHECK(wscodec::kind_of(e) == wscodec::error_kind::none);
         } else if (wscodec::kind_of(e) == wscodec::error_kind::usage) {
             CHECK(code == wscodec::close_code::internal_error);
+        } else if (wscodec::kind_of(e) == wscodec::error_kind::limit) {
+            CHECK(code == wscodec::close_code::message_too_big);
+        } else if (wscodec::kind_of(e) == wscodec::error_kind::closed) {
+            CHECK(code == wscodec::close_code::abnormal);
+            CHECK_FALSE(wscodec::is_sendable_close_code(code));
         } else {
             CHECK(wscodec::kind_of(e) == wscodec::error_kind::protocol);
             // A peer violation is answered with a code the peer may receive.

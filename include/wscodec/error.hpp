@@ -34,10 +34,31 @@ enum class error : std::uint8_t {
     control_payload_too_long = 19, ///< control frame to send has a payload over 125 bytes
     payload_too_long = 20,         ///< frame to send has a payload length of 2^63 or more
     invalid_rsv = 21,              ///< frame to send sets bits outside RSV1-3
+    // Message sequence, §5.4 (peer violations).
+    unexpected_continuation = 22,  ///< continuation frame with no message started
+    expected_continuation = 23,    ///< new text/binary frame while a message is open
+    // Limits (the peer exceeded what this endpoint accepts, §7.4.1 code 1009).
+    frame_too_big = 24,            ///< frame payload over limits::max_frame_size
+    message_too_big = 25,          ///< message over limits::max_message_size
+    too_many_fragments = 26,       ///< message in more frames than limits::max_fragments
+    // Connection misuse (local).
+    not_open = 27,                 ///< sending after the close handshake started or the connection failed
+    send_in_progress = 28,         ///< a message is still being sent (streaming or not yet written)
+    no_message_started = 29,       ///< send_part() without begin_message()
+    control_queue_full = 30,       ///< ping/pong while two control frames already wait to be written
+    // Connection end (reported to the application, never sent).
+    connection_lost = 31,          ///< TCP ended without a completed close handshake (1006)
+    close_timeout = 32,            ///< the caller's close timer expired (1006)
 };
 
 /// Who is at fault for an error.
-enum class error_kind : std::uint8_t { none, protocol, usage };
+enum class error_kind : std::uint8_t {
+    none,
+    protocol,  ///< the peer broke RFC 6455
+    limit,     ///< the peer exceeded a configured limit
+    usage,     ///< the local caller misused the API
+    closed,    ///< the connection ended abnormally (1006, never sent)
+};
 
 /// Stable snake_case name, equal to the enumerator's name.
 [[nodiscard]] constexpr const char* error_name(error e) noexcept {
@@ -64,6 +85,17 @@ enum class error_kind : std::uint8_t { none, protocol, usage };
         case error::control_payload_too_long: return "control_payload_too_long";
         case error::payload_too_long: return "payload_too_long";
         case error::invalid_rsv: return "invalid_rsv";
+        case error::unexpected_continuation: return "unexpected_continuation";
+        case error::expected_continuation: return "expected_continuation";
+        case error::frame_too_big: return "frame_too_big";
+        case error::message_too_big: return "message_too_big";
+        case error::too_many_fragments: return "too_many_fragments";
+        case error::not_open: return "not_open";
+        case error::send_in_progress: return "send_in_progress";
+        case error::no_message_started: return "no_message_started";
+        case error::control_queue_full: return "control_queue_full";
+        case error::connection_lost: return "connection_lost";
+        case error::close_timeout: return "close_timeout";
     }
     return "unknown";
 }
@@ -93,6 +125,17 @@ enum class error_kind : std::uint8_t { none, protocol, usage };
         case error::control_payload_too_long: return "control frame to send has a payload longer than 125 bytes";
         case error::payload_too_long: return "frame to send has a payload length of 2^63 bytes or more";
         case error::invalid_rsv: return "frame to send sets bits outside RSV1-3";
+        case error::unexpected_continuation: return "continuation frame without a message to continue";
+        case error::expected_continuation: return "new message started before the previous one ended";
+        case error::frame_too_big: return "frame payload exceeds the configured limit";
+        case error::message_too_big: return "message exceeds the configured size limit";
+        case error::too_many_fragments: return "message exceeds the configured number of fragments";
+        case error::not_open: return "connection is not open for sending";
+        case error::send_in_progress: return "previous message is still being sent";
+        case error::no_message_started: return "no streamed message was begun";
+        case error::control_queue_full: return "two control frames already wait to be written";
+        case error::connection_lost: return "connection ended without a close handshake";
+        case error::close_timeout: return "close handshake timed out";
     }
     return "unknown error";
 }
@@ -109,13 +152,23 @@ enum class error_kind : std::uint8_t { none, protocol, usage };
         case error::control_frame_not_final:
         case error::control_payload_too_long:
         case error::payload_too_long:
-        case error::invalid_rsv: return error_kind::usage;
+        case error::invalid_rsv:
+        case error::not_open:
+        case error::send_in_progress:
+        case error::no_message_started:
+        case error::control_queue_full: return error_kind::usage;
+        case error::frame_too_big:
+        case error::message_too_big:
+        case error::too_many_fragments: return error_kind::limit;
+        case error::connection_lost:
+        case error::close_timeout: return error_kind::closed;
         default: return error_kind::protocol;
     }
 }
 
 /// The close code to send when the peer causes `e` (§7.4.1); close_code::normal
-/// for error::none, close_code::internal_error for local misuse.
+/// for error::none, close_code::internal_error for local misuse, and
+/// close_code::abnormal (reported, never sent) when the connection was lost.
 [[nodiscard]] constexpr close_code close_code_for(error e) noexcept {
     switch (e) {
         case error::none: return close_code::normal;
@@ -129,7 +182,16 @@ enum class error_kind : std::uint8_t { none, protocol, usage };
         case error::control_frame_not_final:
         case error::control_payload_too_long:
         case error::payload_too_long:
-        case error::invalid_rsv: return close_code::internal_error;
+        case error::invalid_rsv:
+        case error::not_open:
+        case error::send_in_progress:
+        case error::no_message_started:
+        case error::control_queue_full: return close_code::internal_error;
+        case error::frame_too_big:
+        case error::message_too_big:
+        case error::too_many_fragments: return close_code::message_too_big;
+        case error::connection_lost:
+        case error::close_timeout: return close_code::abnormal;
         default: return close_code::protocol_error;
     }
 }

@@ -1,9 +1,14 @@
 // wscodec/wscodec.hpp — umbrella include: every public header of wscodec.
 #pragma once
 
+#include <wscodec/assembler.hpp>
 #include <wscodec/close.hpp>
 #include <wscodec/close_code.hpp>
+#include <wscodec/connection.hpp>
 #include <wscodec/error.hpp>
+#include <wscodec/events.hpp>
 #include <wscodec/frame.hpp>
+#include <wscodec/limits.hpp>
 #include <wscodec/mask.hpp>
+#include <wscodec/random.hpp>
 #include <wscodec/utf8.hpp>

@@ -1,0 +1,696 @@
+// wscodec/connection.hpp — the WebSocket session after the opening handshake
+// (RFC 6455 §5-§7), for both roles: received bytes become events (message
+// data streamed zero-copy, pings, pongs, the close handshake, failures), and
+// messages to send become bytes, handed out as spans for write/writev.
+//
+// The connection starts open. It never allocates, copies payload only where a
+// control frame or a header is split across receive() calls (into fixed
+// storage here), and keeps control replies bounded: at most two control
+// frames wait to be written (see `control replies` below).
+#pragma once
+
+#include <type_traits>
+#include <wscodec/close.hpp>
+#include <wscodec/events.hpp>
+#include <wscodec/frame.hpp>
+#include <wscodec/limits.hpp>
+#include <wscodec/random.hpp>
+#include <wscodec/utf8.hpp>
+
+namespace wscodec {
+
+/// Where the connection is in its life (§7).
+enum class connection_state : std::uint8_t {
+    open,     ///< messages flow both ways
+    closing,  ///< we sent (queued) a close frame and wait for the peer's
+    closed,   ///< close frames went both ways, or the connection ended
+    failed,   ///< we failed the connection (§7.1.7); our close frame is queued
+};
+
+/// The timer the caller should run, if any (the connection reads no clock).
+enum class timer_hint : std::uint8_t {
+    none,
+    close_handshake,  ///< we sent close: if the peer's close does not come, call on_timeout()
+    tcp_close,        ///< client after the close handshake: if the server does not close TCP, call on_timeout()
+};
+
+/// Bytes ready to write: `count` spans, in order. A frame's header and payload
+/// come as two spans (writev), the payload viewing the caller's buffer.
+struct output_buffers {
+    std::array<bytes_view, 2> parts{};
+    std::size_t count = 0;
+
+    [[nodiscard]] constexpr std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < count; ++i) n += parts[i].size();
+        return n;
+    }
+    [[nodiscard]] constexpr bool empty() const noexcept { return count == 0; }
+};
+
+/// A WebSocket connection in role `R`. `KeySource` makes client masking keys
+/// (random.hpp); the server never masks and holds none.
+///
+/// Receiving: call receive() with the bytes read; it returns one event and how
+/// many bytes it consumed; call it again with the rest until it returns
+/// event_type::need_more (every byte consumed). Then write output().
+///
+/// Sending: send(), or begin_message() and send_part() for a message of
+/// unknown size, queue one message at a time; its payload is not copied and
+/// must stay valid (and unchanged) until output() has handed it all out and
+/// consume() acknowledged it. can_send() says when the next may be queued.
+///
+/// Control replies: a ping is answered with a pong carrying its payload; a pong
+/// not yet handed out is replaced by a newer one (§5.5.3 allows answering the
+/// most recent ping only). At most two control frames wait: when both slots
+/// hold frames and a close must be queued, it replaces the unsent one. Pings
+/// that arrive after we queued our close frame are reported, not answered:
+/// the close frame is the last frame we send.
+template <role R, class KeySource = std::conditional_t<R == role::client, system_key_source, no_key_source>>
+class connection {
+public:
+    static constexpr role side = R;
+
+    explicit connection(const connection_options& options = {}, KeySource keys = KeySource{}) noexcept
+        : options_(options), keys_(keys) {}
+
+    // ----------------------------------------------------------------- receive
+
+    /// Consumes bytes from the start of `in` (unmasking data in place) and
+    /// returns the next event; event::consumed says how many bytes were used.
+    [[nodiscard]] event receive(mutable_bytes in) noexcept {
+        if (pending_closed_) {
+            pending_closed_ = false;
+            return closed_event(error::none, close_code_);
+        }
+        if (rx_ == rx_state::ignore) return need_more(in.size());
+        std::size_t pos = 0;
+        for (;;) {
+            switch (rx_) {
+                case rx_state::header: {
+                    const std::size_t start = pos;
+                    const std::size_t staged = stage_len_;
+                    decode_result r;
+                    if (staged == 0) {
+                        r = try_decode_header(in.subspan(pos), rules());
+                        if (r.status == decode_status::need_more) {
+                            if (pos == in.size()) return need_more(pos);
+                            const error e = sequence_error(in[pos]);
+                            if (e != error::none) return fail(e, pos, in.size());
+                            stage(in.subspan(pos));
+                            return need_more(in.size());
+                        }
+                        if (r.status == decode_status::failed) return fail(r.err, pos + r.size, in.size());
+                        pos += r.size;
+                    } else {
+                        const std::size_t take = std::min(max_header_size - staged, in.size() - pos);
+                        for (std::size_t i = 0; i < take; ++i) stage_[staged + i] = in[pos + i];
+                        r = try_decode_header(bytes_view(stage_.data(), staged + take), rules());
+                        if (r.status == decode_status::failed)
+                            return fail(r.err, r.size >= staged ? pos + (r.size - staged) : 0, in.size());
+                        if (r.status == decode_status::need_more) {
+                            stage_len_ = static_cast<std::uint8_t>(staged + take);
+                            return need_more(in.size());
+                        }
+                        pos += r.size - staged;
+                        stage_len_ = 0;
+                    }
+                    const error e = begin_frame(r.header);
+                    if (e != error::none) return fail(e, start, in.size());
+                    break;
+                }
+                case rx_state::data:
+                case rx_state::discard: {
+                    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size() - pos));
+                    if (n == 0 && remaining_ > 0) return need_more(in.size());
+                    const mutable_bytes chunk = in.subspan(pos, n);
+                    pos += n;
+                    remaining_ -= n;
+                    if (rx_ == rx_state::discard) {
+                        if (remaining_ == 0) rx_ = rx_state::header;
+                        break;
+                    }
+                    if constexpr (R == role::server) phase_ = static_cast<std::uint8_t>(apply_mask(chunk, key_, phase_));
+                    const bool last = remaining_ == 0 && fin_;
+                    if (message_ == message_type::text) {
+                        const std::uint64_t before = utf8_.offset();
+                        const utf8_result u = utf8_.feed(chunk);
+                        if (!u.ok())
+                            return fail(error::invalid_utf8, pos - n + static_cast<std::size_t>(u.position - before),
+                                        in.size());
+                        if (last && !utf8_.finish().ok()) return fail(error::invalid_utf8, pos, in.size());
+                    }
+                    if (remaining_ == 0) rx_ = rx_state::header;
+                    if (n == 0 && !first_ && !last) break;  // an empty middle fragment says nothing
+                    event ev;
+                    ev.type = event_type::data;
+                    ev.message = message_;
+                    ev.first = first_;
+                    ev.last = last;
+                    ev.rsv = rsv_;
+                    ev.consumed = pos;
+                    ev.payload = chunk;
+                    first_ = false;
+                    if (last) in_message_ = false;
+                    return ev;
+                }
+                case rx_state::control: {
+                    const auto len = static_cast<std::size_t>(remaining_);
+                    mutable_bytes payload;
+                    const bool staged_payload = !(stage_len_ == 0 && in.size() - pos >= len);
+                    if (!staged_payload) {
+                        payload = in.subspan(pos, len);
+                        pos += len;
+                    } else {
+                        const std::size_t take = std::min(len - stage_len_, in.size() - pos);
+                        for (std::size_t i = 0; i < take; ++i) stage_[stage_len_ + i] = in[pos + i];
+                        stage_len_ = static_cast<std::uint8_t>(stage_len_ + take);
+                        pos += take;
+                        if (stage_len_ < len) return need_more(in.size());
+                        payload = mutable_bytes(stage_.data(), len);
+                        stage_len_ = 0;
+                    }
+                    if constexpr (R == role::server) (void)apply_mask(payload, key_, 0);
+                    remaining_ = 0;
+                    rx_ = rx_state::header;
+                    return control_event(payload, staged_payload, pos, in.size());
+                }
+                case rx_state::ignore: return need_more(in.size());
+            }
+        }
+    }
+
+    /// The caller read end-of-stream from TCP. After a finished close
+    /// handshake this is the normal end; otherwise the connection was lost
+    /// (reported as 1006, which is never sent, §7.1.5).
+    [[nodiscard]] event on_eof() noexcept {
+        rx_ = rx_state::ignore;
+        pending_closed_ = false;
+        ended_ = true;
+        if (state_ == connection_state::closed || state_ == connection_state::failed) {
+            state_ = connection_state::closed;
+            return closed_event(error::none, close_code_);
+        }
+        state_ = connection_state::closed;
+        close_code_ = static_cast<std::uint16_t>(close_code::abnormal);
+        return closed_event(error::connection_lost, close_code_, tcp_action::close_now);
+    }
+
+    /// The timer named by timer() expired: give up on the peer (1006).
+    [[nodiscard]] event on_timeout() noexcept {
+        if (timer() == timer_hint::none) return need_more(0);
+        rx_ = rx_state::ignore;
+        pending_closed_ = false;
+        ended_ = true;
+        const bool handshake_done = state_ == connection_state::closed;
+        state_ = connection_state::closed;
+        if (!handshake_done) close_code_ = static_cast<std::uint16_t>(close_code::abnormal);
+        return closed_event(handshake_done ? error::none : error::close_timeout, close_code_, tcp_action::close_now);
+    }
+
+    /// Which timer to run now (§7.1.1: the server closes TCP first; a client
+    /// waits for that, but not forever).
+    [[nodiscard]] timer_hint timer() const noexcept {
+        if (state_ == connection_state::closing) return timer_hint::close_handshake;
+        if constexpr (R == role::client) {
+            if (state_ == connection_state::closed && !ended_) return timer_hint::tcp_close;
+        }
+        return timer_hint::none;
+    }
+
+    // -------------------------------------------------------------------- send
+
+    /// Queues a whole message. For a client the payload is masked while it is
+    /// copied out (copy_output); use the mutable overload to mask in place and
+    /// keep output() zero-copy.
+    [[nodiscard]] error send(message_type type, bytes_view payload) noexcept {
+        return start_message(type, payload.data(), payload.size(), false, true);
+    }
+
+    /// Queues a whole message whose buffer the connection may mask in place
+    /// (client role); the server never modifies it.
+    [[nodiscard]] error send(message_type type, mutable_bytes payload) noexcept {
+        return start_message(type, payload.data(), payload.size(), true, true);
+    }
+
+    [[nodiscard]] error send_text(std::string_view text) noexcept {
+        return send(message_type::text, bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+    }
+    [[nodiscard]] error send_binary(bytes_view payload) noexcept { return send(message_type::binary, payload); }
+
+    /// Starts a message sent in parts (send_part) whose size is not known yet.
+    [[nodiscard]] error begin_message(message_type type) noexcept {
+        if (state_ != connection_state::open) return error::not_open;
+        if (tx_streaming_ || tx_active()) return error::send_in_progress;
+        tx_streaming_ = true;
+        tx_type_ = type;
+        tx_started_ = false;
+        return error::none;
+    }
+
+    /// Queues the next part of the begun message; `last` ends it.
+    [[nodiscard]] error send_part(bytes_view part, bool last) noexcept {
+        return next_part(part.data(), part.size(), false, last);
+    }
+    [[nodiscard]] error send_part(mutable_bytes part, bool last) noexcept {
+        return next_part(part.data(), part.size(), true, last);
+    }
+
+    /// Queues a ping (payload at most 125 bytes).
+    [[nodiscard]] error ping(bytes_view payload = {}) noexcept { return user_control(opcode::ping, payload); }
+
+    /// Queues an unsolicited pong (a heartbeat that expects no reply, §5.5.3).
+    [[nodiscard]] error pong(bytes_view payload = {}) noexcept { return user_control(opcode::pong, payload); }
+
+    /// Starts the closing handshake (§7.1.2) with `code` and a UTF-8 `reason`
+    /// of at most 123 bytes; code 1005 with no reason sends an empty close.
+    /// A message still being sent is cut at its current frame.
+    [[nodiscard]] error close(std::uint16_t code = static_cast<std::uint16_t>(close_code::normal),
+                              std::string_view reason = {}) noexcept {
+        if (state_ != connection_state::open) return error::not_open;
+        std::array<std::uint8_t, max_control_payload> body;
+        const close_build b = build_close_payload(code, reason, body);
+        if (b.err != error::none) return b.err;
+        queue_close(bytes_view(body.data(), b.size));
+        state_ = connection_state::closing;
+        close_code_ = b.size == 0 ? static_cast<std::uint16_t>(close_code::no_status) : code;
+        return error::none;
+    }
+    [[nodiscard]] error close(close_code code, std::string_view reason = {}) noexcept {
+        return close(static_cast<std::uint16_t>(code), reason);
+    }
+
+    /// True if a new message (send/begin_message) may be queued now.
+    [[nodiscard]] bool can_send() const noexcept {
+        return state_ == connection_state::open && !tx_streaming_ && !tx_active();
+    }
+
+    // ------------------------------------------------------------------ output
+
+    /// The next bytes to write, without copying: a control frame, or a data
+    /// frame's header and payload. Empty when nothing waits, or (client
+    /// sending an immutable payload) when the payload must be masked by
+    /// copy_output(). The spans stay valid until consume() or the next call
+    /// that queues or receives.
+    [[nodiscard]] output_buffers output() noexcept {
+        output_buffers out;
+        if (unit_ == unit::none) select_unit();
+        if (unit_ == unit::control) {
+            const slot& s = slots_[0];
+            out.parts[0] = bytes_view(s.bytes.data() + ctrl_sent_, s.size - ctrl_sent_);
+            out.count = 1;
+        } else if (unit_ == unit::frame) {
+            if (hdr_sent_ < hdr_.size) out.parts[out.count++] = bytes_view(hdr_.bytes.data() + hdr_sent_, hdr_.size - hdr_sent_);
+            if (frame_left_ > 0 && !(R == role::client && !tx_in_place_))
+                out.parts[out.count++] = bytes_view(frame_ptr_, static_cast<std::size_t>(frame_left_));
+        }
+        return out;
+    }
+
+    /// Acknowledges `n` bytes of output() as written.
+    void consume(std::size_t n) noexcept {
+        while (n > 0 && unit_ != unit::none) {
+            if (unit_ == unit::control) {
+                const std::size_t k = std::min<std::size_t>(n, slots_[0].size - ctrl_sent_);
+                ctrl_sent_ = static_cast<std::uint8_t>(ctrl_sent_ + k);
+                n -= k;
+                if (ctrl_sent_ == slots_[0].size) pop_control();
+            } else {
+                if (hdr_sent_ < hdr_.size) {
+                    const std::size_t k = std::min<std::size_t>(n, hdr_.size - hdr_sent_);
+                    hdr_sent_ = static_cast<std::uint8_t>(hdr_sent_ + k);
+                    n -= k;
+                }
+                const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(n, frame_left_));
+                frame_ptr_ += k;
+                frame_left_ -= k;
+                frame_phase_ = static_cast<std::uint8_t>((frame_phase_ + k) & 3);
+                n -= k;
+                if (hdr_sent_ == hdr_.size && frame_left_ == 0) end_frame();
+            }
+        }
+    }
+
+    /// Copies (and for a client, masks) as much output as fits in `dst`,
+    /// acknowledges it, and returns the number of bytes written to `dst`.
+    std::size_t copy_output(mutable_bytes dst) noexcept {
+        std::size_t total = 0;
+        while (total < dst.size()) {
+            if (unit_ == unit::none) select_unit();
+            if (unit_ == unit::none) break;
+            const mutable_bytes room = dst.subspan(total);
+            std::size_t k = 0;
+            if (unit_ == unit::control || hdr_sent_ < hdr_.size) {
+                const output_buffers o = output();
+                k = std::min(room.size(), o.parts[0].size());
+                for (std::size_t i = 0; i < k; ++i) room[i] = o.parts[0][i];
+            } else {
+                k = static_cast<std::size_t>(std::min<std::uint64_t>(room.size(), frame_left_));
+                if (R == role::client && !tx_in_place_)
+                    (void)apply_mask_copy(room.first(k), bytes_view(frame_ptr_, k), frame_key_, frame_phase_);
+                else
+                    for (std::size_t i = 0; i < k; ++i) room[i] = frame_ptr_[i];
+            }
+            consume(k);
+            total += k;
+        }
+        return total;
+    }
+
+    /// Bytes waiting to be written: queued control frames, the current frame
+    /// and the payload of the message being sent (headers of its later frames
+    /// not counted). Stop reading a peer while this stays high (backpressure).
+    [[nodiscard]] std::uint64_t pending_output() const noexcept {
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i < slot_count_; ++i) n += slots_[i].size;
+        n -= ctrl_sent_;
+        if (unit_ == unit::frame) n += static_cast<std::uint64_t>(hdr_.size - hdr_sent_) + frame_left_;
+        return n + tx_left_;
+    }
+
+    [[nodiscard]] connection_state state() const noexcept { return state_; }
+
+    /// The close code: the peer's (1005 if its close had none) once received,
+    /// else ours once sent, 1006 once lost; 0 while open.
+    [[nodiscard]] std::uint16_t close_code() const noexcept { return close_code_; }
+
+    [[nodiscard]] const connection_options& options() const noexcept { return options_; }
+
+private:
+    enum class rx_state : std::uint8_t { header, data, control, discard, ignore };
+    enum class unit : std::uint8_t { none, control, frame };
+
+    /// One encoded control frame: header (up to 6 bytes) and payload.
+    struct slot {
+        std::array<std::uint8_t, 6 + max_control_payload> bytes;
+        std::uint8_t size;
+        opcode op;
+    };
+
+    [[nodiscard]] decode_rules rules() const noexcept {
+        decode_rules r = rules_for(R);
+        r.allowed_rsv = options_.allowed_rsv;
+        r.allow_non_minimal_length = options_.allow_non_minimal_length;
+        return r;
+    }
+
+    [[nodiscard]] static event need_more(std::size_t consumed) noexcept {
+        event ev;
+        ev.consumed = consumed;
+        return ev;
+    }
+
+    [[nodiscard]] static event closed_event(error e, std::uint16_t code,
+                                            tcp_action action = R == role::server ? tcp_action::close_now
+                                                                                  : tcp_action::wait_for_peer) noexcept {
+        event ev;
+        ev.type = event_type::closed;
+        ev.err = e;
+        ev.code = code;
+        ev.action = action;
+        return ev;
+    }
+
+    void stage(bytes_view bytes) noexcept {
+        for (std::size_t i = 0; i < bytes.size(); ++i) stage_[i] = bytes[i];
+        stage_len_ = static_cast<std::uint8_t>(bytes.size());
+    }
+
+    /// §5.4 rules a header's first byte alone can break.
+    [[nodiscard]] error sequence_error(std::uint8_t b0) const noexcept {
+        const auto op = static_cast<opcode>(b0 & 0x0F);
+        if (op == opcode::continuation && !in_message_) return error::unexpected_continuation;
+        if ((op == opcode::text || op == opcode::binary) && in_message_) return error::expected_continuation;
+        return error::none;
+    }
+
+    /// Sets up the payload state for a decoded header; the error if the frame
+    /// breaks §5.4 or a limit.
+    [[nodiscard]] error begin_frame(const frame_header& h) noexcept {
+        key_ = h.key;
+        phase_ = 0;
+        remaining_ = h.payload_length;
+        if (is_control(h.op)) {
+            ctrl_op_ = h.op;
+            rx_ = rx_state::control;
+            return error::none;
+        }
+        if (h.op == opcode::continuation && !in_message_) return error::unexpected_continuation;
+        if (h.op != opcode::continuation && in_message_) return error::expected_continuation;
+        if (state_ != connection_state::open) {  // §7.1: after our close, data is dropped
+            in_message_ = !h.fin;
+            rx_ = rx_state::discard;
+            return error::none;
+        }
+        if (h.payload_length > options_.limits.max_frame_size) return error::frame_too_big;
+        if (h.op != opcode::continuation) {
+            message_ = static_cast<message_type>(h.op);
+            rsv_ = h.rsv;
+            message_size_ = 0;
+            fragments_ = 0;
+            first_ = true;
+            utf8_.reset();
+        }
+        if (h.payload_length > options_.limits.max_message_size - message_size_) return error::message_too_big;
+        if (++fragments_ > options_.limits.max_fragments) return error::too_many_fragments;
+        message_size_ += h.payload_length;
+        in_message_ = true;
+        fin_ = h.fin;
+        rx_ = rx_state::data;
+        return error::none;
+    }
+
+    /// Handles a complete control frame's payload (already unmasked).
+    [[nodiscard]] event control_event(mutable_bytes payload, bool staged, std::size_t consumed,
+                                      std::size_t input_size) noexcept {
+        event ev;
+        ev.consumed = consumed;
+        ev.payload = payload;
+        if (ctrl_op_ == opcode::ping) {
+            ev.type = event_type::ping;
+            if (options_.auto_pong && state_ == connection_state::open) queue_pong(payload);
+            return ev;
+        }
+        if (ctrl_op_ == opcode::pong) {
+            ev.type = event_type::pong;
+            return ev;
+        }
+        // Close (§5.5.1, §7.1.5).
+        const close_info info = parse_close_payload(payload);
+        if (info.err != error::none) {
+            return fail(info.err, staged ? 0 : consumed - payload.size(), input_size);
+        }
+        close_code_ = info.code;
+        if (state_ == connection_state::open) {
+            // Echo the code received (§5.5.1); an empty close gets an empty close.
+            std::array<std::uint8_t, 2> body{static_cast<std::uint8_t>(info.code >> 8),
+                                             static_cast<std::uint8_t>(info.code)};
+            queue_close(bytes_view(body.data(), info.code == static_cast<std::uint16_t>(close_code::no_status) ? 0 : 2));
+        }
+        state_ = connection_state::closed;
+        rx_ = rx_state::ignore;
+        pending_closed_ = true;
+        ev.type = event_type::close;
+        ev.code = info.code;
+        ev.payload = payload.size() >= 2 ? payload.subspan(2) : payload.subspan(0, 0);
+        return ev;
+    }
+
+    /// Fails the connection (§7.1.7): queues a close frame with the error's
+    /// code unless ours went already, and ignores all further input.
+    [[nodiscard]] event fail(error e, std::size_t position, std::size_t input_size) noexcept {
+        const wscodec::close_code code = close_code_for(e);
+        if (state_ == connection_state::open) {
+            std::array<std::uint8_t, max_control_payload> body;
+            const std::string_view reason = error_message(e);
+            const close_build b = build_close_payload(code, reason.substr(0, max_close_reason), body);
+            queue_close(bytes_view(body.data(), b.size));
+            close_code_ = static_cast<std::uint16_t>(code);
+        }
+        state_ = connection_state::failed;
+        rx_ = rx_state::ignore;
+        event ev;
+        ev.type = event_type::failed;
+        ev.err = e;
+        ev.code = static_cast<std::uint16_t>(code);
+        ev.action = tcp_action::close_now;
+        ev.consumed = input_size;
+        ev.position = position;
+        return ev;
+    }
+
+    // ------------------------------------------------------- control frames
+
+    /// Encodes a control frame into slot `i` (masked for a client).
+    void fill_slot(std::size_t i, opcode op, bytes_view payload) noexcept {
+        slot& s = slots_[i];
+        frame_header h;
+        h.op = op;
+        h.payload_length = payload.size();
+        h.masked = R == role::client;
+        if constexpr (R == role::client) h.key = keys_();
+        const std::size_t hs = encode_header(h, std::span<std::uint8_t, max_header_size>(s.bytes.data(), max_header_size));
+        const mutable_bytes body(s.bytes.data() + hs, payload.size());
+        if constexpr (R == role::client)
+            (void)apply_mask_copy(body, payload, h.key);
+        else
+            for (std::size_t k = 0; k < payload.size(); ++k) body[k] = payload[k];
+        s.size = static_cast<std::uint8_t>(hs + payload.size());
+        s.op = op;
+    }
+
+    /// True if slot `i` may still be rewritten: nothing of it handed out.
+    [[nodiscard]] bool slot_free_to_change(std::size_t i) const noexcept {
+        return i > 0 || (unit_ != unit::control && ctrl_sent_ == 0);
+    }
+
+    void queue_pong(bytes_view payload) noexcept {
+        for (std::size_t i = slot_count_; i-- > 0;) {
+            if (slots_[i].op == opcode::pong && slot_free_to_change(i)) {
+                fill_slot(i, opcode::pong, payload);
+                return;
+            }
+        }
+        if (slot_count_ < slots_.size()) fill_slot(slot_count_++, opcode::pong, payload);
+    }
+
+    void queue_close(bytes_view body) noexcept {
+        const std::size_t i = slot_count_ < slots_.size() ? slot_count_++ : slots_.size() - 1;
+        fill_slot(i, opcode::close, body);
+        // Nothing follows our close frame (§5.5.1): the message being sent
+        // ends with its current frame.
+        tx_left_ = 0;
+        tx_need_frame_ = false;
+        tx_streaming_ = false;
+    }
+
+    [[nodiscard]] error user_control(opcode op, bytes_view payload) noexcept {
+        if (state_ != connection_state::open) return error::not_open;
+        if (payload.size() > max_control_payload) return error::control_payload_too_long;
+        if (slot_count_ != 0) return error::control_queue_full;  // the second slot stays free for a reply
+        fill_slot(slot_count_++, op, payload);
+        return error::none;
+    }
+
+    void pop_control() noexcept {
+        slots_[0] = slots_[1];
+        --slot_count_;
+        ctrl_sent_ = 0;
+        unit_ = unit::none;
+    }
+
+    // ---------------------------------------------------------- data frames
+
+    [[nodiscard]] bool tx_active() const noexcept { return tx_left_ > 0 || tx_need_frame_ || unit_ == unit::frame; }
+
+    [[nodiscard]] error start_message(message_type type, const std::uint8_t* data, std::size_t size, bool in_place,
+                                      bool last) noexcept {
+        if (state_ != connection_state::open) return error::not_open;
+        if (tx_streaming_ || tx_active()) return error::send_in_progress;
+        tx_type_ = type;
+        tx_started_ = false;
+        set_part(data, size, in_place, last);
+        return error::none;
+    }
+
+    [[nodiscard]] error next_part(const std::uint8_t* data, std::size_t size, bool in_place, bool last) noexcept {
+        if (state_ != connection_state::open) return error::not_open;
+        if (!tx_streaming_) return error::no_message_started;
+        if (tx_active()) return error::send_in_progress;
+        set_part(data, size, in_place, last);
+        if (last) tx_streaming_ = false;
+        return error::none;
+    }
+
+    void set_part(const std::uint8_t* data, std::size_t size, bool in_place, bool last) noexcept {
+        tx_ptr_ = const_cast<std::uint8_t*>(data);  // written only when in_place
+        tx_left_ = size;
+        tx_in_place_ = in_place;
+        tx_last_ = last;
+        // An empty part still needs a frame if it starts or ends the message.
+        tx_need_frame_ = size == 0 && (last || !tx_started_);
+    }
+
+    /// Picks what output() hands out next: a control frame between data
+    /// frames, else the next frame of the message being sent.
+    void select_unit() noexcept {
+        if (slot_count_ > 0) {
+            unit_ = unit::control;
+            return;
+        }
+        if (tx_left_ == 0 && !tx_need_frame_) return;
+        std::uint64_t n = tx_left_;
+        if (options_.fragment_size != 0 && n > options_.fragment_size) n = options_.fragment_size;
+        frame_header h;
+        h.fin = tx_last_ && n == tx_left_;
+        h.op = tx_started_ ? opcode::continuation : static_cast<opcode>(tx_type_);
+        h.payload_length = n;
+        h.masked = R == role::client;
+        if constexpr (R == role::client) {
+            h.key = keys_();
+            if (tx_in_place_) (void)apply_mask(mutable_bytes(tx_ptr_, static_cast<std::size_t>(n)), h.key);
+        }
+        frame_key_ = h.key;
+        frame_phase_ = 0;
+        hdr_ = encode_header(h);
+        hdr_sent_ = 0;
+        frame_ptr_ = tx_ptr_;
+        frame_left_ = n;
+        tx_ptr_ += n;
+        tx_left_ -= n;
+        tx_need_frame_ = false;
+        tx_started_ = true;
+        unit_ = unit::frame;
+    }
+
+    void end_frame() noexcept { unit_ = unit::none; }
+
+    // Receive state.
+    std::uint64_t remaining_ = 0;     // payload bytes left in the current frame
+    std::uint64_t message_size_ = 0;  // payload bytes of the current message so far
+    utf8_validator utf8_;
+    std::uint32_t fragments_ = 0;
+    mask_key key_{};
+    std::uint8_t phase_ = 0;
+    rx_state rx_ = rx_state::header;
+    opcode ctrl_op_ = opcode::ping;
+    message_type message_ = message_type::binary;
+    std::uint8_t rsv_ = 0;
+    bool fin_ = false;
+    bool first_ = false;
+    bool in_message_ = false;
+    bool pending_closed_ = false;
+    bool ended_ = false;  // on_eof() or on_timeout() told the caller to close TCP
+    connection_state state_ = connection_state::open;
+    std::uint16_t close_code_ = 0;
+    std::uint8_t stage_len_ = 0;
+    std::array<std::uint8_t, max_control_payload> stage_{};  // split header or control payload
+
+    // Send state.
+    std::array<slot, 2> slots_{};
+    std::uint8_t slot_count_ = 0;
+    std::uint8_t ctrl_sent_ = 0;
+    unit unit_ = unit::none;
+    message_type tx_type_ = message_type::binary;
+    bool tx_started_ = false;
+    bool tx_last_ = false;
+    bool tx_in_place_ = false;
+    bool tx_need_frame_ = false;
+    bool tx_streaming_ = false;
+    std::uint8_t hdr_sent_ = 0;
+    std::uint8_t frame_phase_ = 0;
+    mask_key frame_key_{};
+    encoded_header hdr_{};
+    std::uint8_t* tx_ptr_ = nullptr;
+    std::uint64_t tx_left_ = 0;
+    const std::uint8_t* frame_ptr_ = nullptr;
+    std::uint64_t frame_left_ = 0;
+
+    connection_options options_;
+    [[no_unique_address]] KeySource keys_;
+};
+
+using server_connection = connection<role::server>;
+using client_connection = connection<role::client>;
+
+}  // namespace wscodec

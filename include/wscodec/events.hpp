@@ -1,0 +1,47 @@
+// wscodec/events.hpp — what a connection reports from received bytes: data
+// pieces, control frames, the close handshake and failures.
+#pragma once
+
+#include <wscodec/error.hpp>
+
+namespace wscodec {
+
+/// The type of a data message; the values are the RFC 6455 opcodes.
+enum class message_type : std::uint8_t { text = 0x1, binary = 0x2 };
+
+enum class event_type : std::uint8_t {
+    need_more,  ///< all input consumed; call again with more bytes
+    data,       ///< a piece of a text or binary message
+    ping,       ///< a ping (a pong is queued when auto_pong is on)
+    pong,       ///< a pong
+    close,      ///< the peer's close frame; our close frame is queued if it was not sent
+    failed,     ///< the peer broke the protocol or a limit; a close frame is queued
+    closed,     ///< the connection is over: see `action`
+};
+
+/// What the caller does with the TCP connection once output is written.
+enum class tcp_action : std::uint8_t {
+    none,
+    close_now,      ///< close TCP after writing the remaining output
+    wait_for_peer,  ///< client: wait for the server to close TCP; arm a timer (§7.1.1)
+};
+
+/// One event from connection::receive(). `payload` views the caller's input
+/// buffer (unmasked in place) or, for a control frame that arrived in pieces,
+/// storage inside the connection; either way it is valid until the next call
+/// to receive() or until the caller reuses the input buffer. Size: 40 bytes.
+struct event {
+    event_type type = event_type::need_more;
+    message_type message = message_type::binary;  ///< data: the message's type
+    bool first = false;                           ///< data: first piece of the message
+    bool last = false;                            ///< data: last piece of the message
+    std::uint8_t rsv = 0;                         ///< data: RSV bits of the message's first frame
+    tcp_action action = tcp_action::none;         ///< failed, closed: what to do with TCP
+    error err = error::none;                      ///< failed, closed: why
+    std::uint16_t code = 0;  ///< close: the peer's code (1005 if none); failed: the code sent; closed: the close code
+    std::size_t consumed = 0;  ///< bytes of the input this call used
+    std::size_t position = 0;  ///< failed: offset in this input of the offending byte (0 if it came earlier)
+    mutable_bytes payload{};   ///< data piece; ping/pong payload; close reason
+};
+
+}  // namespace wscodec

@@ -1,0 +1,43 @@
+// wscodec/limits.hpp — what a connection accepts from its peer and how it
+// behaves, with the defaults and the reasons for them.
+#pragma once
+
+#include <wscodec/detail/config.hpp>
+
+namespace wscodec {
+
+/// Bounds on what the peer may send. Exceeding one fails the connection with
+/// close code 1009 as soon as a frame header declares it, before any of the
+/// payload arrives. Payload is streamed, never buffered, so these bound what
+/// the application is asked to handle, not the codec's memory (which is fixed).
+struct limits {
+    /// Largest payload of one frame. 16 MiB: far above what browsers send in
+    /// one frame, small enough that a typo'd or hostile 2^63 length is refused.
+    std::uint64_t max_frame_size = std::uint64_t{16} << 20;
+    /// Largest message (sum of its frames). 16 MiB, as for frames; raise both
+    /// for bulk transfer. The optional message_assembler has its own limit:
+    /// the buffer it is given.
+    std::uint64_t max_message_size = std::uint64_t{16} << 20;
+    /// Most frames in one message. 4096 lets a 16 MiB message arrive in 4 KiB
+    /// fragments, and stops a peer from holding a message open forever with
+    /// empty continuation frames.
+    std::uint32_t max_fragments = 4096;
+};
+
+/// Behaviour of a connection.
+struct connection_options {
+    struct limits limits {};
+    /// Answer every ping with a pong carrying its payload (§5.5.2). Off: pings
+    /// are only reported, and the application sends pongs itself.
+    bool auto_pong = true;
+    /// RSV bits a negotiated extension gives meaning to (frame.hpp rsv1..3);
+    /// frames with other RSV bits set fail the connection (§5.2).
+    std::uint8_t allowed_rsv = 0;
+    /// Accept lengths in a wider encoding than needed (see decode_rules).
+    bool allow_non_minimal_length = false;
+    /// Send messages longer than this as several frames of at most this many
+    /// payload bytes; 0 sends every message as one frame.
+    std::uint64_t fragment_size = 0;
+};
+
+}  // namespace wscodec
