@@ -9,6 +9,7 @@
 // frames wait to be written (see `control replies` below).
 #pragma once
 
+#include <cstring>
 #include <type_traits>
 #include <wscodec/close.hpp>
 #include <wscodec/events.hpp>
@@ -78,108 +79,95 @@ public:
 
     /// Consumes bytes from the start of `in` (unmasking data in place) and
     /// returns the next event; event::consumed says how many bytes were used.
-    [[nodiscard]] event receive(mutable_bytes in) noexcept {
-        if (pending_closed_) {
-            pending_closed_ = false;
-            return closed_event(error::none, close_code_);
-        }
-        if (rx_ == rx_state::ignore) return need_more(in.size());
+    [[nodiscard]] WSCODEC_ALWAYS_INLINE event receive(mutable_bytes in) noexcept {
         std::size_t pos = 0;
+        if (rx_ == rx_state::header && stage_len_ == 0) {
+            event ev;
+            if (whole_data_frame(in, pos, ev)) return ev;
+        }
+        return receive_general(in, pos);
+    }
+
+private:
+    /// receive() for everything but a whole data frame at the start of `in`,
+    /// from `pos` on (a header the hot path took may precede it).
+    [[nodiscard]] WSCODEC_NOINLINE event receive_general(mutable_bytes in, std::size_t pos) noexcept {
         for (;;) {
-            switch (rx_) {
-                case rx_state::header: {
-                    const std::size_t start = pos;
-                    const std::size_t staged = stage_len_;
-                    decode_result r;
-                    if (staged == 0) {
-                        r = try_decode_header(in.subspan(pos), rules());
-                        if (r.status == decode_status::need_more) {
-                            if (pos == in.size()) return need_more(pos);
-                            const error e = sequence_error(in[pos]);
-                            if (e != error::none) return fail(e, pos, in.size());
-                            stage(in.subspan(pos));
-                            return need_more(in.size());
-                        }
-                        if (r.status == decode_status::failed) return fail(r.err, pos + r.size, in.size());
-                        pos += r.size;
-                    } else {
-                        const std::size_t take = std::min(max_header_size - staged, in.size() - pos);
-                        for (std::size_t i = 0; i < take; ++i) stage_[staged + i] = in[pos + i];
-                        r = try_decode_header(bytes_view(stage_.data(), staged + take), rules());
-                        if (r.status == decode_status::failed)
-                            return fail(r.err, r.size >= staged ? pos + (r.size - staged) : 0, in.size());
-                        if (r.status == decode_status::need_more) {
-                            stage_len_ = static_cast<std::uint8_t>(staged + take);
-                            return need_more(in.size());
-                        }
-                        pos += r.size - staged;
-                        stage_len_ = 0;
-                    }
-                    const error e = begin_frame(r.header);
-                    if (e != error::none) return fail(e, start, in.size());
-                    break;
-                }
-                case rx_state::data:
-                case rx_state::discard: {
-                    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size() - pos));
-                    if (n == 0 && remaining_ > 0) return need_more(in.size());
-                    const mutable_bytes chunk = in.subspan(pos, n);
-                    pos += n;
-                    remaining_ -= n;
-                    if (rx_ == rx_state::discard) {
-                        if (remaining_ == 0) rx_ = rx_state::header;
-                        break;
-                    }
-                    if constexpr (R == role::server) phase_ = static_cast<std::uint8_t>(apply_mask(chunk, key_, phase_));
-                    const bool last = remaining_ == 0 && fin_;
-                    if (message_ == message_type::text) {
-                        const std::uint64_t before = utf8_.offset();
-                        const utf8_result u = utf8_.feed(chunk);
-                        if (!u.ok())
-                            return fail(error::invalid_utf8, pos - n + static_cast<std::size_t>(u.position - before),
-                                        in.size());
-                        if (last && !utf8_.finish().ok()) return fail(error::invalid_utf8, pos, in.size());
-                    }
-                    if (remaining_ == 0) rx_ = rx_state::header;
-                    if (n == 0 && !first_ && !last) break;  // an empty middle fragment says nothing
+            if (rx_ == rx_state::header) {
+                if (!(stage_len_ == 0 && fast_data_header(in, pos))) {
                     event ev;
-                    ev.type = event_type::data;
-                    ev.message = message_;
-                    ev.first = first_;
-                    ev.last = last;
-                    ev.rsv = rsv_;
-                    ev.consumed = pos;
-                    ev.payload = chunk;
-                    first_ = false;
-                    if (last) in_message_ = false;
-                    return ev;
+                    if (!decode_header(in, pos, ev)) return ev;
+                    continue;
                 }
-                case rx_state::control: {
-                    const auto len = static_cast<std::size_t>(remaining_);
-                    mutable_bytes payload;
-                    const bool staged_payload = !(stage_len_ == 0 && in.size() - pos >= len);
-                    if (!staged_payload) {
-                        payload = in.subspan(pos, len);
-                        pos += len;
-                    } else {
-                        const std::size_t take = std::min(len - stage_len_, in.size() - pos);
-                        for (std::size_t i = 0; i < take; ++i) stage_[stage_len_ + i] = in[pos + i];
-                        stage_len_ = static_cast<std::uint8_t>(stage_len_ + take);
-                        pos += take;
-                        if (stage_len_ < len) return need_more(in.size());
-                        payload = mutable_bytes(stage_.data(), len);
-                        stage_len_ = 0;
-                    }
-                    if constexpr (R == role::server) (void)apply_mask(payload, key_, 0);
-                    remaining_ = 0;
-                    rx_ = rx_state::header;
-                    return control_event(payload, staged_payload, pos, in.size());
-                }
-                case rx_state::ignore: return need_more(in.size());
             }
+            if (WSCODEC_LIKELY(rx_ == rx_state::data)) {
+                const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size() - pos));
+                if (n == 0 && remaining_ > 0) return need_more(in.size());
+                const mutable_bytes chunk = in.subspan(pos, n);
+                pos += n;
+                remaining_ -= n;
+                if constexpr (R == role::server) phase_ = static_cast<std::uint8_t>(apply_mask(chunk, key_, phase_));
+                const bool last = remaining_ == 0 && fin_;
+                if (message_ == message_type::text) {
+                    const std::uint64_t before = utf8_.offset();
+                    const utf8_result u = utf8_.feed(chunk);
+                    if (!u.ok())
+                        return fail(error::invalid_utf8, pos - n + static_cast<std::size_t>(u.position - before), in.size());
+                    if (last && !utf8_.finish().ok()) return fail(error::invalid_utf8, pos, in.size());
+                }
+                if (remaining_ == 0) rx_ = rx_state::header;
+                if (n == 0 && !first_ && !last) continue;  // an empty middle fragment says nothing
+                event ev;
+                ev.type = event_type::data;
+                ev.message = message_;
+                ev.first = first_;
+                ev.last = last;
+                ev.rsv = rsv_;
+                ev.consumed = pos;
+                ev.payload = chunk;
+                first_ = false;
+                in_message_ = !last;
+                return ev;
+            }
+            if (rx_ == rx_state::discard) {
+                const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size() - pos));
+                if (n == 0 && remaining_ > 0) return need_more(in.size());
+                pos += n;
+                remaining_ -= n;
+                if (remaining_ == 0) rx_ = rx_state::header;
+                continue;
+            }
+            if (rx_ == rx_state::control) {
+                const auto len = static_cast<std::size_t>(remaining_);
+                mutable_bytes payload;
+                const bool staged = !(stage_len_ == 0 && in.size() - pos >= len);
+                if (!staged) {
+                    payload = in.subspan(pos, len);
+                    pos += len;
+                } else {
+                    const std::size_t take = std::min(len - stage_len_, in.size() - pos);
+                    for (std::size_t i = 0; i < take; ++i) stage_[stage_len_ + i] = in[pos + i];
+                    stage_len_ = static_cast<std::uint8_t>(stage_len_ + take);
+                    pos += take;
+                    if (stage_len_ < len) return need_more(in.size());
+                    payload = mutable_bytes(stage_.data(), len);
+                    stage_len_ = 0;
+                }
+                if constexpr (R == role::server) (void)apply_mask(payload, key_, 0);
+                remaining_ = 0;
+                rx_ = rx_state::header;
+                return control_event(payload, staged, pos, in.size());
+            }
+            // rx_state::ignore: after a close or a failure.
+            if (pending_closed_) {
+                pending_closed_ = false;
+                return closed_event(error::none, close_code_);
+            }
+            return need_more(in.size());
         }
     }
 
+public:
     /// The caller read end-of-stream from TCP. After a finished close
     /// handshake this is the normal end; otherwise the connection was lost
     /// (reported as 1006, which is never sent, §7.1.5).
@@ -416,6 +404,156 @@ private:
         stage_len_ = static_cast<std::uint8_t>(bytes.size());
     }
 
+    /// The hot path: a whole data frame (header and payload) at the start of
+    /// `in`, of the kind fast_data_header() accepts. Fills `ev` and returns
+    /// true; or returns false with `pos` just past what it took (nothing, or
+    /// a header whose frame receive_general() then continues).
+    WSCODEC_ALWAYS_INLINE bool whole_data_frame(mutable_bytes in, std::size_t& pos, event& ev) noexcept {
+        if (!fast_data_header(in, pos)) return false;
+        if (remaining_ > in.size() - pos) return false;  // the payload continues in a later read
+        const auto n = static_cast<std::size_t>(remaining_);
+        const mutable_bytes chunk(in.data() + pos, n);
+        if constexpr (R == role::server) {
+            std::uint32_t key32;
+            std::memcpy(&key32, key_.data(), 4);
+            if (n < 32) detail::mask_words(chunk.data(), chunk.data(), n, key32);
+            else (void)apply_mask(chunk, key_);
+        }
+        if (message_ == message_type::text) {
+            if (first_ && fin_) {
+                const utf8_result u = validate_utf8(bytes_view(chunk));
+                if (!u.ok()) {
+                    ev = fail(error::invalid_utf8, pos + u.position, in.size());
+                    return true;
+                }
+            } else {
+                const std::uint64_t before = utf8_.offset();
+                utf8_result u = utf8_.feed(chunk);
+                if (u.ok() && fin_) u = utf8_.finish();
+                if (!u.ok()) {
+                    ev = fail(error::invalid_utf8, pos + static_cast<std::size_t>(u.position - before), in.size());
+                    return true;
+                }
+            }
+        }
+        remaining_ = 0;
+        rx_ = rx_state::header;
+        pos += n;
+        if (n == 0 && !first_ && !fin_) return false;  // an empty middle fragment: nothing to report
+        ev.type = event_type::data;
+        ev.message = message_;
+        ev.first = first_;
+        ev.last = fin_;
+        ev.rsv = rsv_;
+        ev.consumed = pos;
+        ev.payload = chunk;
+        first_ = false;
+        in_message_ = !fin_;
+        return true;
+    }
+
+    /// The common case in straight-line code: a complete header of a data
+    /// frame with a 7- or 16-bit length, no RSV bit, the mask bit the role
+    /// requires, in sequence and within limits, on an open connection. Sets
+    /// up the frame and advances `pos`; false (nothing changed) for anything
+    /// else, which decode_header() then judges.
+    WSCODEC_ALWAYS_INLINE bool fast_data_header(mutable_bytes in, std::size_t& pos) noexcept {
+        constexpr std::size_t key_bytes = R == role::server ? 4 : 0;
+        const std::size_t avail = in.size() - pos;
+        if (avail < 2 + key_bytes) return false;
+        const std::uint8_t* p = in.data() + pos;
+        const std::uint8_t b0 = p[0];
+        const std::uint8_t b1 = p[1];
+        if ((b0 & 0x7C) != 0 || (b0 & 0x03) == 0x03) return false;  // RSV, control or reserved opcode
+        if ((b1 & 0x80) != (R == role::server ? 0x80 : 0)) return false;
+        std::uint64_t len = b1 & 0x7Fu;
+        std::size_t h = 2;
+        if (len >= 126) {
+            if (len == 127 || avail < 4 + key_bytes) return false;
+            len = (std::uint64_t{p[2]} << 8) | p[3];
+            if (len < 126) return false;
+            h = 4;
+        }
+        const bool continuation = (b0 & 0x0F) == 0;
+        if (continuation != in_message_ || state_ != connection_state::open) return false;
+        const limits& lim = options_.limits;
+        if (len > lim.max_frame_size) return false;
+        if (continuation) {
+            if (len > lim.max_message_size - message_size_ || fragments_ >= lim.max_fragments) return false;
+            ++fragments_;
+            message_size_ += len;
+        } else {
+            if (len > lim.max_message_size || lim.max_fragments == 0) return false;
+            message_ = static_cast<message_type>(b0 & 0x0F);
+            if (message_ == message_type::text) utf8_.reset();
+            rsv_ = 0;
+            fragments_ = 1;
+            message_size_ = len;
+            first_ = true;
+        }
+        if constexpr (R == role::server) {
+            std::memcpy(key_.data(), p + h, 4);
+            h += 4;
+        }
+        phase_ = 0;
+        remaining_ = len;
+        fin_ = (b0 & 0x80) != 0;
+        in_message_ = true;
+        rx_ = rx_state::data;
+        pos += h;
+        return true;
+    }
+
+    /// Decodes a header in full generality (staged across calls, control
+    /// frames, errors). True: the frame is set up and `pos` advanced; false:
+    /// `ev` is the event to return (need_more or failed).
+    WSCODEC_NOINLINE bool decode_header(mutable_bytes in, std::size_t& pos, event& ev) noexcept {
+        const std::size_t start = pos;
+        const std::size_t staged = stage_len_;
+        decode_result r;
+        if (staged == 0) {
+            r = try_decode_header(in.subspan(pos), rules());
+            if (r.status == decode_status::need_more) {
+                if (pos < in.size()) {
+                    const error e = sequence_error(in[pos]);
+                    if (e != error::none) {
+                        ev = fail(e, pos, in.size());
+                        return false;
+                    }
+                    stage(in.subspan(pos));
+                }
+                ev = need_more(in.size());
+                return false;
+            }
+            if (r.status == decode_status::failed) {
+                ev = fail(r.err, pos + r.size, in.size());
+                return false;
+            }
+            pos += r.size;
+        } else {
+            const std::size_t take = std::min(max_header_size - staged, in.size() - pos);
+            for (std::size_t i = 0; i < take; ++i) stage_[staged + i] = in[pos + i];
+            r = try_decode_header(bytes_view(stage_.data(), staged + take), rules());
+            if (r.status == decode_status::failed) {
+                ev = fail(r.err, r.size >= staged ? pos + (r.size - staged) : 0, in.size());
+                return false;
+            }
+            if (r.status == decode_status::need_more) {
+                stage_len_ = static_cast<std::uint8_t>(staged + take);
+                ev = need_more(in.size());
+                return false;
+            }
+            pos += r.size - staged;
+            stage_len_ = 0;
+        }
+        const error e = begin_frame(r.header);
+        if (e != error::none) {
+            ev = fail(e, start, in.size());
+            return false;
+        }
+        return true;
+    }
+
     /// §5.4 rules a header's first byte alone can break.
     [[nodiscard]] error sequence_error(std::uint8_t b0) const noexcept {
         const auto op = static_cast<opcode>(b0 & 0x0F);
@@ -461,7 +599,7 @@ private:
     }
 
     /// Handles a complete control frame's payload (already unmasked).
-    [[nodiscard]] event control_event(mutable_bytes payload, bool staged, std::size_t consumed,
+    [[nodiscard]] WSCODEC_NOINLINE event control_event(mutable_bytes payload, bool staged, std::size_t consumed,
                                       std::size_t input_size) noexcept {
         event ev;
         ev.consumed = consumed;
@@ -498,7 +636,7 @@ private:
 
     /// Fails the connection (§7.1.7): queues a close frame with the error's
     /// code unless ours went already, and ignores all further input.
-    [[nodiscard]] event fail(error e, std::size_t position, std::size_t input_size) noexcept {
+    [[nodiscard]] WSCODEC_NOINLINE event fail(error e, std::size_t position, std::size_t input_size) noexcept {
         const wscodec::close_code code = close_code_for(e);
         if (state_ == connection_state::open) {
             std::array<std::uint8_t, max_control_payload> body;

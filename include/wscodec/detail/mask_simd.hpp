@@ -40,8 +40,8 @@ WSCODEC_ALWAYS_INLINE void mask_scalar(std::uint8_t* dst, const std::uint8_t* sr
     for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<std::uint8_t>(src[i] ^ key[i & 3]);
 }
 
-/// Eight bytes at a time, then four, then the last 0-3 (n % 4 bytes are
-/// past the last whole key, so the phase is unchanged by all but those).
+/// Eight bytes at a time, then four, two and one: no loop for the tail. The
+/// phase is unchanged by whole words, so only the last 0-3 bytes shift it.
 WSCODEC_ALWAYS_INLINE void mask_words(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
                                       std::uint32_t key32) noexcept {
     const std::uint64_t key64 = (static_cast<std::uint64_t>(key32) << 32) | key32;
@@ -52,14 +52,21 @@ WSCODEC_ALWAYS_INLINE void mask_words(std::uint8_t* dst, const std::uint8_t* src
         w ^= key64;
         std::memcpy(dst + i, &w, 8);
     }
-    if (i + 4 <= n) {
+    if (n & 4) {
         std::uint32_t w;
         std::memcpy(&w, src + i, 4);
         w ^= key32;
         std::memcpy(dst + i, &w, 4);
         i += 4;
     }
-    mask_scalar(dst + i, src + i, n - i, key32);
+    std::uint8_t key[4];
+    std::memcpy(key, &key32, 4);
+    if (n & 2) {
+        dst[i] = static_cast<std::uint8_t>(src[i] ^ key[0]);
+        dst[i + 1] = static_cast<std::uint8_t>(src[i + 1] ^ key[1]);
+        i += 2;
+    }
+    if (n & 1) dst[i] = static_cast<std::uint8_t>(src[i] ^ key[(n & 2)]);
 }
 
 #if WSCODEC_X86
