@@ -8,7 +8,7 @@
 namespace wscodec {
 
 /// Collects data events into a caller-owned buffer and hands out whole
-/// messages. State: 40 bytes.
+/// messages. State: 32 bytes.
 class message_assembler {
 public:
     enum class status : std::uint8_t {

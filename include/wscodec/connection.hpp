@@ -109,11 +109,10 @@ private:
                 if constexpr (R == role::server) phase_ = static_cast<std::uint8_t>(apply_mask(chunk, key_, phase_));
                 const bool last = remaining_ == 0 && fin_;
                 if (message_ == message_type::text) {
-                    const std::uint64_t before = utf8_.offset();
-                    const utf8_result u = utf8_.feed(chunk);
-                    if (!u.ok())
-                        return fail(error::invalid_utf8, pos - n + static_cast<std::size_t>(u.position - before), in.size());
-                    if (last && !utf8_.finish().ok()) return fail(error::invalid_utf8, pos, in.size());
+                    const text_check t = check_text(chunk, last, false);
+                    if (t.verdict == text_verdict::fail_now)
+                        return fail(error::invalid_utf8, t.at_chunk ? pos - n : 0, in.size());
+                    if (t.verdict == text_verdict::deliver_then_fail) return deliver_then_fail(chunk, t.deliver, pos - n);
                 }
                 if (remaining_ == 0) rx_ = rx_state::header;
                 if (n == 0 && !first_ && !last) continue;  // an empty middle fragment says nothing
@@ -159,6 +158,11 @@ private:
                 return control_event(payload, staged, pos, in.size());
             }
             // rx_state::ignore: after a close or a failure.
+            if (deferred_fail_ != error::none) {
+                const error e = deferred_fail_;
+                deferred_fail_ = error::none;
+                return fail(e, 0, in.size());
+            }
             if (pending_closed_) {
                 pending_closed_ = false;
                 return closed_event(error::none, close_code_);
@@ -177,7 +181,7 @@ public:
         ended_ = true;
         if (state_ == connection_state::closed || state_ == connection_state::failed) {
             state_ = connection_state::closed;
-            return closed_event(error::none, close_code_);
+            return closed_event(error::none, close_code_, tcp_action::close_now);
         }
         state_ = connection_state::closed;
         close_code_ = static_cast<std::uint16_t>(close_code::abnormal);
@@ -345,14 +349,21 @@ public:
         return total;
     }
 
-    /// Bytes waiting to be written: queued control frames, the current frame
-    /// and the payload of the message being sent (headers of its later frames
-    /// not counted). Stop reading a peer while this stays high (backpressure).
+    /// Bytes waiting to be written: queued control frames, the current and the
+    /// next frame, and the rest of the payload of the message being sent
+    /// (headers of frames after the next not counted). Stop reading a peer while this stays high (backpressure).
     [[nodiscard]] std::uint64_t pending_output() const noexcept {
         std::uint64_t n = 0;
         for (std::size_t i = 0; i < slot_count_; ++i) n += slots_[i].size;
         n -= ctrl_sent_;
         if (unit_ == unit::frame) n += static_cast<std::uint64_t>(hdr_.size - hdr_sent_) + frame_left_;
+        if (tx_left_ > 0 || tx_need_frame_) {  // the header of the next frame, not built yet
+            frame_header h;
+            h.masked = R == role::client;
+            h.payload_length = options_.fragment_size != 0 && tx_left_ > options_.fragment_size ? options_.fragment_size
+                                                                                               : tx_left_;
+            n += header_size(h);
+        }
         return n + tx_left_;
     }
 
@@ -404,6 +415,56 @@ private:
         stage_len_ = static_cast<std::uint8_t>(bytes.size());
     }
 
+    enum class text_verdict : std::uint8_t { ok, fail_now, deliver_then_fail };
+    struct text_check {
+        text_verdict verdict;
+        std::size_t deliver;  // deliver_then_fail: bytes of the chunk before the failure
+        bool at_chunk;        // fail_now: the offending byte is the chunk's first
+    };
+
+    /// Validates a piece of a text message (§8.1). Every split of the input
+    /// must give the same data events (DESIGN invariant 1), and fed byte by
+    /// byte each byte before the offending one is a valid prefix and is
+    /// delivered; so those bytes are delivered here too, and the failure
+    /// comes with the next call. A message that ends inside a sequence is at
+    /// fault at its end: its last piece is delivered, then it fails.
+    [[nodiscard]] text_check check_text(bytes_view chunk, bool last, bool whole_message) noexcept {
+        utf8_result u;
+        std::uint64_t before = 0;
+        if (whole_message) {
+            u = validate_utf8(chunk);
+        } else {
+            before = utf8_.offset();
+            u = utf8_.feed(chunk);
+            if (u.ok() && last) u = utf8_.finish();
+        }
+        if (u.ok()) return {text_verdict::ok, chunk.size(), false};
+        if (u.error == utf8_error::invalid) {
+            const auto k = static_cast<std::size_t>(u.position - before);
+            if (k == 0) return {text_verdict::fail_now, 0, true};
+            return {text_verdict::deliver_then_fail, k, false};
+        }
+        if (chunk.empty()) return {text_verdict::fail_now, 0, false};
+        return {text_verdict::deliver_then_fail, chunk.size(), false};
+    }
+
+    /// The data event for the first `k` bytes of `chunk` (at `at` in the
+    /// input); the next receive() reports the invalid_utf8 failure.
+    [[nodiscard]] event deliver_then_fail(mutable_bytes chunk, std::size_t k, std::size_t at) noexcept {
+        event ev;
+        ev.type = event_type::data;
+        ev.message = message_;
+        ev.first = first_;
+        ev.last = false;
+        ev.rsv = rsv_;
+        ev.consumed = at + k;
+        ev.payload = chunk.first(k);
+        first_ = false;
+        deferred_fail_ = error::invalid_utf8;
+        rx_ = rx_state::ignore;
+        return ev;
+    }
+
     /// The hot path: a whole data frame (header and payload) at the start of
     /// `in`, of the kind fast_data_header() accepts. Fills `ev` and returns
     /// true; or returns false with `pos` just past what it took (nothing, or
@@ -420,20 +481,14 @@ private:
             else (void)apply_mask(chunk, key_);
         }
         if (message_ == message_type::text) {
-            if (first_ && fin_) {
-                const utf8_result u = validate_utf8(bytes_view(chunk));
-                if (!u.ok()) {
-                    ev = fail(error::invalid_utf8, pos + u.position, in.size());
-                    return true;
-                }
-            } else {
-                const std::uint64_t before = utf8_.offset();
-                utf8_result u = utf8_.feed(chunk);
-                if (u.ok() && fin_) u = utf8_.finish();
-                if (!u.ok()) {
-                    ev = fail(error::invalid_utf8, pos + static_cast<std::size_t>(u.position - before), in.size());
-                    return true;
-                }
+            const text_check t = check_text(chunk, fin_, first_ && fin_);
+            if (t.verdict == text_verdict::fail_now) {
+                ev = fail(error::invalid_utf8, t.at_chunk ? pos : 0, in.size());
+                return true;
+            }
+            if (t.verdict == text_verdict::deliver_then_fail) {
+                ev = deliver_then_fail(chunk, t.deliver, pos);
+                return true;
             }
         }
         remaining_ = 0;
@@ -798,6 +853,7 @@ private:
     bool first_ = false;
     bool in_message_ = false;
     bool pending_closed_ = false;
+    error deferred_fail_ = error::none;  // reported by the next receive()
     bool ended_ = false;  // on_eof() or on_timeout() told the caller to close TCP
     connection_state state_ = connection_state::open;
     std::uint16_t close_code_ = 0;

@@ -29,7 +29,7 @@ enum class tcp_action : std::uint8_t {
 /// One event from connection::receive(). `payload` views the caller's input
 /// buffer (unmasked in place) or, for a control frame that arrived in pieces,
 /// storage inside the connection; either way it is valid until the next call
-/// to receive() or until the caller reuses the input buffer. Size: 40 bytes.
+/// to receive() or until the caller reuses the input buffer. Size: 48 bytes.
 struct event {
     event_type type = event_type::need_more;
     message_type message = message_type::binary;  ///< data: the message's type
@@ -40,7 +40,10 @@ struct event {
     error err = error::none;                      ///< failed, closed: why
     std::uint16_t code = 0;  ///< close: the peer's code (1005 if none); failed: the code sent; closed: the close code
     std::size_t consumed = 0;  ///< bytes of the input this call used
-    std::size_t position = 0;  ///< failed: offset in this input of the offending byte (0 if it came earlier)
+    /// failed: offset in this input of the offending byte; 0 if it came with an
+    /// earlier input, or if a text message ended inside a UTF-8 sequence (the
+    /// message's end is at fault, and its bytes were delivered first).
+    std::size_t position = 0;
     mutable_bytes payload{};   ///< data piece; ping/pong payload; close reason
 };
 

@@ -1,0 +1,577 @@
+// tests/test_alloc.cpp — DESIGN invariant 2: no heap allocation on the
+// receive path, and none on the send path when the caller supplies the
+// buffers; and invariant 7: the fixed state sizes.
+//
+// This file replaces every global allocation function (for the whole test
+// binary, as the language requires) with one that forwards to malloc and
+// free and counts calls made while a counting_scope is open on the calling
+// thread. Nothing inside a scope may use doctest or the standard containers:
+// results are kept in fixed storage and checked after the scope closes.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+#include <wscodec/assembler.hpp>
+#include <wscodec/connection.hpp>
+
+// ------------------------------------------------------ counting allocator
+
+namespace {
+
+thread_local bool counting = false;
+std::atomic<std::size_t> allocations{0};
+std::atomic<std::size_t> deallocations{0};
+
+[[noreturn]] void out_of_memory() {
+#if defined(__cpp_exceptions)
+    throw std::bad_alloc();
+#else
+    std::abort();
+#endif
+}
+
+/// malloc, or posix_memalign for an extended alignment, retried through the
+/// new_handler as [new.delete.single] requires; nullptr only if `nothrow`.
+void* allocate(std::size_t size, std::size_t align, bool nothrow) noexcept(false) {
+    if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
+    if (size == 0) size = 1;
+    for (;;) {
+        void* p = nullptr;
+        if (align <= alignof(std::max_align_t)) {
+            p = std::malloc(size);
+        } else if (posix_memalign(&p, std::max(align, sizeof(void*)), size) != 0) {
+            p = nullptr;
+        }
+        if (p != nullptr) return p;
+        const std::new_handler handler = std::get_new_handler();
+        if (handler == nullptr) {
+            if (nothrow) return nullptr;
+            out_of_memory();
+        }
+#if defined(__cpp_exceptions)
+        if (nothrow) {
+            try {
+                handler();
+            } catch (...) {
+                return nullptr;
+            }
+            continue;
+        }
+#endif
+        handler();
+    }
+}
+
+void deallocate(void* p) noexcept {
+    if (p == nullptr) return;
+    if (counting) deallocations.fetch_add(1, std::memory_order_relaxed);
+    std::free(p);
+}
+
+std::size_t alignment(std::align_val_t a) { return static_cast<std::size_t>(a); }
+
+}  // namespace
+
+void* operator new(std::size_t n) { return allocate(n, 0, false); }
+void* operator new[](std::size_t n) { return allocate(n, 0, false); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return allocate(n, 0, true); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return allocate(n, 0, true); }
+void* operator new(std::size_t n, std::align_val_t a) { return allocate(n, alignment(a), false); }
+void* operator new[](std::size_t n, std::align_val_t a) { return allocate(n, alignment(a), false); }
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+    return allocate(n, alignment(a), true);
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+    return allocate(n, alignment(a), true);
+}
+
+void operator delete(void* p) noexcept { deallocate(p); }
+void operator delete[](void* p) noexcept { deallocate(p); }
+void operator delete(void* p, std::size_t) noexcept { deallocate(p); }
+void operator delete[](void* p, std::size_t) noexcept { deallocate(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { deallocate(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { deallocate(p); }
+void operator delete(void* p, std::align_val_t) noexcept { deallocate(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { deallocate(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { deallocate(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { deallocate(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { deallocate(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { deallocate(p); }
+
+namespace {
+
+using namespace wscodec;
+using bytes = std::vector<std::uint8_t>;
+
+/// Counts this thread's allocations from construction to stop().
+class counting_scope {
+public:
+    counting_scope() noexcept {
+        allocations.store(0);
+        deallocations.store(0);
+        counting = true;
+    }
+    counting_scope(const counting_scope&) = delete;
+    counting_scope& operator=(const counting_scope&) = delete;
+    ~counting_scope() { counting = false; }
+    /// Ends counting; the number of allocations counted.
+    std::size_t stop() noexcept {
+        counting = false;
+        return allocations.load();
+    }
+};
+
+/// Keeps the compiler from dropping an allocation whose result is unused
+/// ([expr.new] lets it elide new-expressions, not calls of operator new).
+void escape(void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+    asm volatile("" : : "g"(p) : "memory");
+#else
+    (void)p;
+#endif
+}
+
+// ------------------------------------------------------------ the streams
+
+/// Small deterministic generator (LCG, top bits) for payload bytes.
+struct lcg {
+    std::uint64_t s;
+    std::uint8_t byte() {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        return static_cast<std::uint8_t>(s >> 56);
+    }
+};
+
+bytes binary_payload(std::size_t n, std::uint64_t seed) {
+    lcg g{seed};
+    bytes out(n);
+    for (auto& x : out) x = g.byte();
+    return out;
+}
+
+/// `n` bytes of UTF-8 cycling through 1-, 2-, 3- and 4-byte characters.
+bytes text_payload(std::size_t n) {
+    static constexpr std::array<std::array<std::uint8_t, 4>, 4> chars{{
+        {0x41, 0, 0, 0}, {0xC3, 0xA9, 0, 0}, {0xE2, 0x82, 0xAC, 0}, {0xF0, 0x9F, 0x98, 0x80}}};
+    bytes out;
+    out.reserve(n);
+    for (std::size_t i = 0; out.size() < n; ++i) {
+        const std::size_t w = std::min<std::size_t>(i % 4 + 1, n - out.size());
+        const auto& c = chars[w - 1];
+        out.insert(out.end(), c.begin(), c.begin() + static_cast<std::ptrdiff_t>(w));
+    }
+    return out;
+}
+
+template <class Conn>
+void drain_into(Conn& c, bytes& out) {
+    std::array<std::uint8_t, 512> tmp;
+    for (std::size_t n; (n = c.copy_output(tmp)) > 0;)
+        out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+/// What build_stream puts in a stream, to check the receivers against.
+struct stream_contents {
+    std::size_t messages = 0;
+    std::size_t message_bytes = 0;
+    std::size_t pings = 0;
+    std::size_t pongs = 0;
+};
+
+/// A stream from `enc`: text and binary messages of sizes around the length
+/// encodings, fragmented (fragment_size 1000) and streamed, pings and pongs
+/// between messages and between the frames of one, and a close at the end;
+/// or, if `invalid`, a text message with a byte that is never UTF-8 instead
+/// of the close.
+template <class Enc>
+bytes build_stream(Enc& enc, stream_contents& sc, bool invalid = false) {
+    bytes out;
+    const std::array<std::size_t, 9> sizes{0, 1, 125, 126, 999, 1000, 3001, 65535, 70000};
+    std::uint64_t seed = 1;
+    for (const std::size_t n : sizes) {
+        for (const bool text : {true, false}) {
+            const bytes p = text ? text_payload(n) : binary_payload(n, seed++);
+            CHECK(enc.send(text ? message_type::text : message_type::binary, bytes_view(p)) == error::none);
+            if (n > 1000) {  // a control frame between this message's frames
+                std::array<std::uint8_t, 300> part;
+                out.insert(out.end(), part.begin(),
+                           part.begin() + static_cast<std::ptrdiff_t>(enc.copy_output(part)));
+                CHECK(enc.ping(bytes_view(p).first(std::min<std::size_t>(n, 125))) == error::none);
+                ++sc.pings;
+            }
+            drain_into(enc, out);
+            ++sc.messages;
+            sc.message_bytes += n;
+            CHECK(enc.ping(bytes_view(p).first(std::min<std::size_t>(n, 60))) == error::none);
+            drain_into(enc, out);
+            ++sc.pings;
+        }
+        CHECK(enc.pong() == error::none);
+        drain_into(enc, out);
+        ++sc.pongs;
+    }
+    // A streamed message in uneven parts, one of them empty.
+    const bytes t = text_payload(5000);
+    CHECK(enc.begin_message(message_type::text) == error::none);
+    for (const auto& [from, to] : {std::pair<std::size_t, std::size_t>{0, 7}, {7, 7}, {7, 2500}, {2500, 5000}}) {
+        CHECK(enc.send_part(bytes_view(t).subspan(from, to - from), to == 5000) == error::none);
+        drain_into(enc, out);
+    }
+    ++sc.messages;
+    sc.message_bytes += t.size();
+    bytes bad = text_payload(3000);  // must outlive the output
+    bad[2000] = 0xFF;
+    const error last = invalid ? enc.send(message_type::text, bytes_view(bad)) : enc.close(close_code::going_away, "bye");
+    CHECK(last == error::none);
+    drain_into(enc, out);
+    return out;
+}
+
+connection_options fragmented() {
+    connection_options o;
+    o.fragment_size = 1000;
+    return o;
+}
+
+/// Event counts of one receive run, kept in fixed storage.
+struct tally {
+    std::size_t data = 0, data_bytes = 0, messages = 0, ping = 0, pong = 0, close = 0, closed = 0, failed = 0;
+    std::size_t output = 0;  // bytes written to the sink
+    bool too_big = false;
+};
+
+/// Receives `stream` (copied to `work`) with a fresh Conn in pieces of
+/// `piece` bytes, reassembling into `storage` and writing the output into
+/// `sink`, alternately by output()/consume() and by copy_output(). No
+/// allocation of its own.
+template <class Conn>
+void receive_run(Conn conn, bytes_view stream, mutable_bytes work, std::size_t piece, mutable_bytes storage,
+                 mutable_bytes sink, tally& t) {
+    std::memcpy(work.data(), stream.data(), stream.size());
+    message_assembler assembler(storage);
+    bool zero_copy = false;
+    for (std::size_t at = 0; at < stream.size();) {
+        const std::size_t n = std::min(piece, stream.size() - at);
+        mutable_bytes in = work.subspan(at, n);
+        at += n;
+        for (;;) {
+            const event ev = conn.receive(in);
+            switch (ev.type) {
+                case event_type::need_more: break;
+                case event_type::data: {
+                    ++t.data;
+                    t.data_bytes += ev.payload.size();
+                    const auto a = assembler.add(ev);
+                    if (a.state == message_assembler::status::complete) ++t.messages;
+                    if (a.state == message_assembler::status::too_big) t.too_big = true;
+                    break;
+                }
+                case event_type::ping: ++t.ping; break;
+                case event_type::pong: ++t.pong; break;
+                case event_type::close: ++t.close; break;
+                case event_type::closed: ++t.closed; break;
+                case event_type::failed: ++t.failed; break;
+            }
+            zero_copy = !zero_copy;
+            if (zero_copy) {
+                for (output_buffers o = conn.output(); !o.empty(); o = conn.output()) {
+                    for (std::size_t i = 0; i < o.count; ++i) {
+                        std::memcpy(sink.data() + t.output, o.parts[i].data(), o.parts[i].size());
+                        t.output += o.parts[i].size();
+                    }
+                    conn.consume(o.size());
+                }
+            } else {
+                t.output += conn.copy_output(sink.subspan(t.output, std::min<std::size_t>(7, sink.size() - t.output)));
+                t.output += conn.copy_output(sink.subspan(t.output));
+            }
+            if (ev.type == event_type::need_more) break;
+            in = in.subspan(ev.consumed);
+        }
+    }
+}
+
+/// Whole, byte by byte and pieces of 2, 3, 5, 7, 13 (headers and control
+/// frames staged across calls), 100, 1000 and 4096 bytes.
+constexpr std::array<std::size_t, 10> pieces{0, 1, 2, 3, 5, 7, 13, 100, 1000, 4096};
+
+/// Runs every piece size inside one counting scope and checks, outside it,
+/// that nothing was allocated and that every run saw the same events.
+template <class Conn, class MakeConn>
+void check_receive_path(const bytes& stream, const stream_contents& sc, MakeConn make, bool corrupted) {
+    bytes work(stream.size());
+    bytes storage(70000);
+    bytes sink(1 << 16);
+    std::array<tally, pieces.size()> tallies{};
+    std::size_t counted = 0;
+    {
+        counting_scope scope;
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            const std::size_t piece = pieces[i] == 0 ? stream.size() : pieces[i];
+            receive_run<Conn>(make(), stream, work, piece, storage, sink, tallies[i]);
+        }
+        counted = scope.stop();
+    }
+    CHECK(counted == 0);
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+        CAPTURE(pieces[i]);
+        const tally& t = tallies[i];
+        CHECK_FALSE(t.too_big);
+        if (corrupted) {
+            CHECK(t.failed == 1);
+            CHECK(t.messages == sc.messages);
+            CHECK(t.ping == sc.pings);
+            CHECK(t.close == 0);
+        } else {
+            CHECK(t.failed == 0);
+            CHECK(t.messages == sc.messages);
+            CHECK(t.data_bytes == sc.message_bytes);
+            CHECK(t.ping == sc.pings);
+            CHECK(t.pong == sc.pongs);
+            CHECK(t.close == 1);
+            CHECK(t.closed == 1);
+        }
+        CHECK(t.output > 0);
+        if (i > 0) {
+            CHECK(t.messages == tallies[0].messages);
+            CHECK(t.ping == tallies[0].ping);
+            CHECK(t.output == tallies[0].output);
+        }
+    }
+}
+
+}  // namespace
+
+// ================================================================= tests
+
+TEST_CASE("alloc: the counting allocator sees every form of operator new, only inside a scope") {
+    struct alignas(64) wide {
+        unsigned char b[64];
+    };
+    void* outside = ::operator new(32);
+    escape(outside);
+    std::size_t counted = 0;
+    std::array<void*, 12> p{};
+    {
+        counting_scope scope;
+        p[0] = ::operator new(8);
+        p[1] = ::operator new[](8);
+        p[2] = ::operator new(8, std::nothrow);
+        p[3] = ::operator new[](8, std::nothrow);
+        p[4] = ::operator new(64, std::align_val_t{64});
+        p[5] = ::operator new[](64, std::align_val_t{64});
+        p[6] = ::operator new(64, std::align_val_t{64}, std::nothrow);
+        p[7] = ::operator new[](64, std::align_val_t{64}, std::nothrow);
+        p[8] = ::operator new(0);
+        p[9] = ::operator new(16, std::align_val_t{4096});
+        p[10] = ::operator new[](48);
+        p[11] = ::operator new(48, std::align_val_t{128});
+        for (void* q : p) escape(q);
+        counted = scope.stop();
+    }
+    CHECK(counted == p.size());
+    for (void* q : p) CHECK(q != nullptr);
+    CHECK(reinterpret_cast<std::uintptr_t>(p[4]) % 64 == 0);
+    CHECK(reinterpret_cast<std::uintptr_t>(p[5]) % 64 == 0);
+    CHECK(reinterpret_cast<std::uintptr_t>(p[6]) % 64 == 0);
+    CHECK(reinterpret_cast<std::uintptr_t>(p[7]) % 64 == 0);
+    CHECK(reinterpret_cast<std::uintptr_t>(p[9]) % 4096 == 0);
+    CHECK(reinterpret_cast<std::uintptr_t>(p[11]) % 128 == 0);
+    // Every form of operator delete, each on memory of its kind.
+    ::operator delete(p[0]);
+    ::operator delete[](p[1]);
+    ::operator delete(p[2], std::nothrow);
+    ::operator delete[](p[3], std::nothrow);
+    ::operator delete(p[4], std::align_val_t{64});
+    ::operator delete[](p[5], std::align_val_t{64});
+    ::operator delete(p[6], std::align_val_t{64}, std::nothrow);
+    ::operator delete[](p[7], std::align_val_t{64}, std::nothrow);
+    ::operator delete(p[8], std::size_t{0});
+    ::operator delete(p[9], std::size_t{16}, std::align_val_t{4096});
+    ::operator delete[](p[10], std::size_t{48});
+    ::operator delete(p[11], std::size_t{48}, std::align_val_t{128});
+    ::operator delete(outside);
+
+    // A container and new-expressions allocate through the same functions.
+    {
+        counting_scope scope;
+        std::vector<int> v(1000);
+        escape(v.data());
+        wide* w = new wide;
+        escape(w);
+        auto* a = new wide[3];
+        escape(a);
+        delete w;
+        delete[] a;
+        counted = scope.stop();
+    }
+    CHECK(counted == 3);
+}
+
+TEST_CASE("alloc §5-§7 (invariant 2): the server receive path allocates nothing") {
+    stream_contents sc;
+    connection<role::client, seeded_key_source> enc(fragmented(), seeded_key_source(5));
+    const bytes stream = build_stream(enc, sc);
+    CAPTURE(stream.size());
+    check_receive_path<server_connection>(stream, sc, [] { return server_connection{}; }, false);
+
+    // A failing stream: the close frame of §7.1.7 is built without allocating.
+    stream_contents bad_sc;
+    connection<role::client, seeded_key_source> bad_enc(fragmented(), seeded_key_source(6));
+    const bytes bad = build_stream(bad_enc, bad_sc, true);
+    check_receive_path<server_connection>(bad, bad_sc, [] { return server_connection{}; }, true);
+}
+
+TEST_CASE("alloc §5-§7 (invariant 2): the client receive path allocates nothing") {
+    stream_contents sc;
+    server_connection enc(fragmented());
+    const bytes stream = build_stream(enc, sc);
+    CAPTURE(stream.size());
+    using seeded_client = connection<role::client, seeded_key_source>;
+    check_receive_path<seeded_client>(stream, sc, [] { return seeded_client({}, seeded_key_source(9)); }, false);
+    // The default client: keys for its pongs and close come from the system.
+    check_receive_path<client_connection>(stream, sc, [] { return client_connection{}; }, false);
+
+    stream_contents bad_sc;
+    server_connection bad_enc(fragmented());
+    const bytes bad = build_stream(bad_enc, bad_sc, true);
+    check_receive_path<seeded_client>(bad, bad_sc, [] { return seeded_client({}, seeded_key_source(9)); }, true);
+}
+
+namespace {
+
+/// Sends a fixed set of messages and control frames through `conn` into the
+/// caller's `sink`: zero-copy (output()/consume() in pieces of `piece`) and
+/// copy_output() into a caller buffer. `in_place` lets a client mask the
+/// caller's buffers. Returns the bytes written; no allocation of its own.
+template <class Conn>
+std::size_t send_run(Conn& conn, mutable_bytes big, mutable_bytes text, mutable_bytes sink, std::size_t piece,
+                     bool in_place, error& first_error) {
+    std::size_t out = 0;
+    const auto note = [&](error e) {
+        if (e != error::none && first_error == error::none) first_error = e;
+    };
+    const auto write_zero_copy = [&] {
+        for (output_buffers o = conn.output(); !o.empty(); o = conn.output()) {
+            std::size_t k = std::min(piece, o.size());
+            const std::size_t taken = k;
+            for (std::size_t i = 0; i < o.count && k > 0; ++i) {
+                const std::size_t t = std::min(k, o.parts[i].size());
+                std::memcpy(sink.data() + out, o.parts[i].data(), t);
+                out += t;
+                k -= t;
+            }
+            conn.consume(taken);
+        }
+        // A client sending an immutable payload masks it while copying.
+        out += conn.copy_output(sink.subspan(out));
+    };
+    const auto write_copy = [&] {
+        std::array<std::uint8_t, 97> buffer;  // the caller's small buffer
+        for (std::size_t n; (n = conn.copy_output(buffer)) > 0; out += n)
+            std::memcpy(sink.data() + out, buffer.data(), n);
+    };
+
+    note(in_place ? conn.send(message_type::binary, big) : conn.send(message_type::binary, bytes_view(big)));
+    write_zero_copy();
+    note(conn.send_text(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
+    write_copy();
+    note(conn.send(message_type::binary, bytes_view(big).first(126)));
+    note(conn.ping(bytes_view(big).first(125)));  // between the frames of a message
+    write_copy();
+    note(conn.begin_message(message_type::binary));
+    note(in_place ? conn.send_part(big.subspan(0, 1000), false)
+                  : conn.send_part(bytes_view(big).subspan(0, 1000), false));
+    write_zero_copy();
+    note(conn.send_part(bytes_view(big).subspan(1000, 0), false));
+    write_zero_copy();
+    note(conn.send_part(bytes_view(big).subspan(1000, 30000), true));
+    write_copy();
+    note(conn.pong(bytes_view(big).first(3)));
+    write_zero_copy();
+    note(conn.send(message_type::binary, bytes_view()));
+    write_zero_copy();
+    note(conn.close(close_code::normal, "done"));
+    write_copy();
+    return out;
+}
+
+/// Decodes `wire` with a receiver of the other role; the messages received.
+template <class Receiver>
+std::size_t count_messages(Receiver rx, bytes wire, std::size_t& failures) {
+    std::size_t messages = 0;
+    mutable_bytes in(wire);
+    for (event ev = rx.receive(in); ev.type != event_type::need_more; ev = rx.receive(in)) {
+        if (ev.type == event_type::data && ev.last) ++messages;
+        if (ev.type == event_type::failed) ++failures;
+        in = in.subspan(ev.consumed);
+    }
+    return messages;
+}
+
+template <class Conn, class Receiver, class MakeConn>
+void check_send_path(MakeConn make, Receiver rx, bool in_place) {
+    bytes big(70000), text(4000), sink(1 << 18);
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
+    for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<std::uint8_t>('a' + i % 26);
+    const bytes big_copy = big;
+    constexpr std::array<std::size_t, 4> piece_sizes{1, 5, 1000, std::size_t(-1)};
+    std::array<std::size_t, piece_sizes.size()> written{};
+    std::array<error, piece_sizes.size()> errors{};
+    std::vector<bytes> wires(piece_sizes.size(), bytes(1 << 18));
+    std::size_t counted = 0;
+    {
+        counting_scope scope;
+        for (std::size_t i = 0; i < piece_sizes.size(); ++i) {
+            Conn conn = make();
+            written[i] = send_run(conn, big, text, wires[i], piece_sizes[i], in_place, errors[i]);
+            std::memcpy(big.data(), big_copy.data(), big.size());  // undo in-place masking for the next run
+        }
+        counted = scope.stop();
+    }
+    CHECK(counted == 0);
+    for (std::size_t i = 0; i < piece_sizes.size(); ++i) {
+        CAPTURE(piece_sizes[i]);
+        CHECK(error_name(errors[i]) == std::string("none"));
+        wires[i].resize(written[i]);
+        std::size_t failures = 0;
+        CHECK(count_messages(rx, wires[i], failures) == 5);
+        CHECK(failures == 0);
+        CHECK(written[i] == written[0]);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("alloc §5-§7 (invariant 2): the server send path allocates nothing") {
+    check_send_path<server_connection>([] { return server_connection{}; },
+                                       connection<role::client, seeded_key_source>{}, false);
+}
+
+TEST_CASE("alloc §5-§7 (invariant 2): the client send path allocates nothing (seeded keys)") {
+    using seeded_client = connection<role::client, seeded_key_source>;
+    const auto make = [] { return seeded_client({}, seeded_key_source(3)); };
+    check_send_path<seeded_client>(make, server_connection{}, false);
+    check_send_path<seeded_client>(make, server_connection{}, true);  // masking the caller's buffers in place
+}
+
+TEST_CASE("state sizes (invariant 7)") {
+    MESSAGE("sizeof(server_connection) = " << sizeof(server_connection));
+    MESSAGE("sizeof(client_connection) = " << sizeof(client_connection));
+    MESSAGE("sizeof(connection<role::client, seeded_key_source>) = "
+            << sizeof(connection<role::client, seeded_key_source>));
+    MESSAGE("sizeof(event) = " << sizeof(event));
+    MESSAGE("sizeof(message_assembler) = " << sizeof(message_assembler));
+    MESSAGE("sizeof(output_buffers) = " << sizeof(output_buffers));
+    CHECK(sizeof(server_connection) < 600);
+    CHECK(sizeof(client_connection) < 600 + sizeof(system_key_source) + 8);
+    CHECK(sizeof(connection<role::client, seeded_key_source>) < 600 + sizeof(seeded_key_source) + 8);
+    CHECK(sizeof(event) <= 48);
+}
