@@ -13,7 +13,7 @@
 
 namespace {
 
-constexpr std::array<std::size_t, 6> sizes = {16, 64, 125, 1024, 65536, 1048576};
+constexpr std::array<std::size_t, 7> sizes = {16, 64, 125, 1024, 16384, 65536, 1048576};
 
 /// `n` bytes at a 64-byte boundary inside an owned vector.
 class aligned_block {

@@ -3,8 +3,8 @@
 
 Reads the file written by --benchmark_out=FILE --benchmark_out_format=json
 (best with --benchmark_repetitions=N). For each benchmark it keeps the best
-repetition: the highest bytes_per_second and the lowest CPU time per
-iteration; aggregate rows (mean, median, stddev, cv) are ignored. Each name
+repetition: the highest bytes_per_second and items_per_second and the lowest
+CPU time per iteration; aggregate rows (mean, median, stddev, cv) are ignored. Each name
 ends with its size in bytes, and the result is also given as a multiple of
 memcpy/<size> from the same run. Then it checks the performance targets and prints PASS or
 MISS for each; a MISS is reported, not an error (the exit status is 0 unless
@@ -20,13 +20,20 @@ import sys
 TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 # (benchmark, kind, threshold): kind "memcpy" means throughput >= threshold x
-# memcpy of the same size; "ns" means time per call < threshold nanoseconds.
+# memcpy of the same size; "ns" means time per call < threshold nanoseconds;
+# "ns_item" means time per item (a frame: 1e9 / items_per_second) <= threshold
+# nanoseconds.
 TARGETS = [
     ("utf8/ascii/1048576", "memcpy", 1.8),
     ("utf8/cjk/1048576", "memcpy", 0.36),
     ("utf8/ascii/64", "ns", 5.0),
     ("mask/65536", "memcpy", 1.4),
     ("mask/1048576", "memcpy", 1.4),
+    ("receive/binary/16", "ns_item", 8.0),
+    ("receive/binary/125", "ns_item", 10.0),
+    ("receive/binary/16384", "memcpy", 1.5),
+    ("receive/binary/1048576", "memcpy", 1.5),
+    ("receive/text_cjk/16384", "memcpy", 0.3),
 ]
 
 
@@ -37,6 +44,7 @@ class Result:
         self.name = name
         self.label = ""
         self.bytes_per_second = None
+        self.items_per_second = None
         self.ns_per_iter = None
         self.repetitions = 0
         self.error = None
@@ -51,6 +59,9 @@ class Result:
         bps = row.get("bytes_per_second")
         if bps is not None and (self.bytes_per_second is None or bps > self.bytes_per_second):
             self.bytes_per_second = bps
+        ips = row.get("items_per_second")
+        if ips is not None and (self.items_per_second is None or ips > self.items_per_second):
+            self.items_per_second = ips
         # CPU time, as bytes_per_second uses: it leaves out time the thread was preempted.
         ns = row.get("cpu_time", 0.0) * TIME_UNIT_NS.get(row.get("time_unit", "ns"), 1.0)
         if self.ns_per_iter is None or ns < self.ns_per_iter:
@@ -60,6 +71,10 @@ class Result:
     def size(self):
         last = self.name.rsplit("/", 1)[-1]
         return int(last) if last.isdigit() else None
+
+    @property
+    def ns_per_item(self):
+        return None if not self.items_per_second else 1e9 / self.items_per_second
 
     @property
     def gbps(self):
@@ -113,11 +128,12 @@ def print_table(context, results):
             r.label,
             "ERROR: " + r.error if r.error else fmt(r.gbps, ".2f"),
             "" if r.error else fmt(r.ns_per_iter, ".1f" if (r.ns_per_iter or 0) < 1e4 else ".0f"),
+            "" if r.error else fmt(r.ns_per_item, ".1f" if (r.ns_per_item or 0) < 1e4 else ".0f"),
             "" if r.error else fmt(ratio, ".2f") + ("x" if ratio is not None else ""),
             "" if r.error else fmt(cyc, ".3f"),
             str(r.repetitions),
         ))
-    header = ("benchmark", "kernel", "GB/s(max)", "ns/iter(min)", "x memcpy", cyc_header, "reps")
+    header = ("benchmark", "kernel", "GB/s(max)", "ns/iter(min)", "ns/item(min)", "x memcpy", cyc_header, "reps")
     widths = [max(len(header[i]), *(len(row[i]) for row in rows)) if rows else len(header[i])
               for i in range(len(header))]
     left = {0, 1}
@@ -141,6 +157,10 @@ def check_targets(results):
             continue
         if r.error:
             print(f"  MISS  {name}: benchmark failed ({r.error})")
+            continue
+        if kind == "ns_item":
+            ok = r.ns_per_item is not None and r.ns_per_item <= threshold
+            print(f"  {'PASS' if ok else 'MISS'}  {name} <= {threshold:g} ns per item: {fmt(r.ns_per_item, '.2f')} ns")
             continue
         if kind == "ns":
             ok = r.ns_per_iter is not None and r.ns_per_iter < threshold

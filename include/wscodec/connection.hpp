@@ -80,18 +80,22 @@ public:
     /// Consumes bytes from the start of `in` (unmasking data in place) and
     /// returns the next event; event::consumed says how many bytes were used.
     [[nodiscard]] WSCODEC_ALWAYS_INLINE event receive(mutable_bytes in) noexcept {
+        // One named result for every path, so it is built in the caller's slot.
+        event ev;
         std::size_t pos = 0;
-        if (rx_ == rx_state::header && stage_len_ == 0) {
-            event ev;
-            if (whole_data_frame(in, pos, ev)) return ev;
-        }
-        return receive_general(in, pos);
+        if (rx_ == rx_state::header && stage_len_ == 0 && whole_data_frame(in, pos, ev)) return ev;
+        receive_general(in, pos, ev);
+        return ev;
     }
 
 private:
     /// receive() for everything but a whole data frame at the start of `in`,
     /// from `pos` on (a header the hot path took may precede it).
-    [[nodiscard]] WSCODEC_NOINLINE event receive_general(mutable_bytes in, std::size_t pos) noexcept {
+    WSCODEC_NOINLINE void receive_general(mutable_bytes in, std::size_t pos, event& out) noexcept {
+        out = receive_loop(in, pos);
+    }
+
+    [[nodiscard]] event receive_loop(mutable_bytes in, std::size_t pos) noexcept {
         for (;;) {
             if (rx_ == rx_state::header) {
                 if (!(stage_len_ == 0 && fast_data_header(in, pos))) {
@@ -477,7 +481,7 @@ private:
         if constexpr (R == role::server) {
             std::uint32_t key32;
             std::memcpy(&key32, key_.data(), 4);
-            if (n < 32) detail::mask_words(chunk.data(), chunk.data(), n, key32);
+            if (n < 256) detail::mask_short(chunk.data(), n, key32);
             else (void)apply_mask(chunk, key_);
         }
         if (message_ == message_type::text) {
@@ -567,16 +571,23 @@ private:
         const std::size_t staged = stage_len_;
         decode_result r;
         if (staged == 0) {
+            // Judge byte 0 alone first (its own rules, then §5.4), as when it
+            // arrives alone, so every split reports the same error.
+            if (pos < in.size()) {
+                const decode_result r0 = try_decode_header(in.subspan(pos, 1), rules());
+                if (r0.status == decode_status::failed) {
+                    ev = fail(r0.err, pos, in.size());
+                    return false;
+                }
+                const error e = sequence_error(in[pos]);
+                if (e != error::none) {
+                    ev = fail(e, pos, in.size());
+                    return false;
+                }
+            }
             r = try_decode_header(in.subspan(pos), rules());
             if (r.status == decode_status::need_more) {
-                if (pos < in.size()) {
-                    const error e = sequence_error(in[pos]);
-                    if (e != error::none) {
-                        ev = fail(e, pos, in.size());
-                        return false;
-                    }
-                    stage(in.subspan(pos));
-                }
+                stage(in.subspan(pos));
                 ev = need_more(in.size());
                 return false;
             }
