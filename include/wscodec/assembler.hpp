@@ -29,7 +29,8 @@ public:
     explicit constexpr message_assembler(mutable_bytes storage) noexcept : storage_(storage) {}
 
     /// Adds one event from connection::receive(); only data events count.
-    /// After too_big, the rest of that message is skipped.
+    /// too_big comes once, for the piece that does not fit; the rest of that
+    /// message is skipped (partial) until the next message starts.
     [[nodiscard]] result add(const event& ev) noexcept {
         if (ev.type != event_type::data) return {};
         if (ev.first) {
@@ -37,7 +38,7 @@ public:
             overflow_ = false;
             type_ = ev.message;
         }
-        if (overflow_) return {ev.last ? status::too_big : status::partial, type_, {}};
+        if (overflow_) return {status::partial, type_, {}};  // skipping what is left of it
         if (ev.payload.size() > storage_.size() - size_) {
             overflow_ = true;
             return {status::too_big, type_, {}};
@@ -48,10 +49,10 @@ public:
         return {status::complete, type_, bytes_view(storage_.data(), size_)};
     }
 
-    /// Forgets a partly collected message.
+    /// Forgets a partly collected message; its remaining pieces are skipped.
     constexpr void reset() noexcept {
         size_ = 0;
-        overflow_ = false;
+        overflow_ = true;
     }
 
     /// Bytes of the current message collected so far.
@@ -61,7 +62,7 @@ private:
     mutable_bytes storage_;
     std::size_t size_ = 0;
     message_type type_ = message_type::binary;
-    bool overflow_ = false;
+    bool overflow_ = false;  // skip pieces until the next message's first
 };
 
 }  // namespace wscodec

@@ -182,7 +182,10 @@ public:
     [[nodiscard]] event on_eof() noexcept {
         rx_ = rx_state::ignore;
         pending_closed_ = false;
+        deferred_fail_ = error::none;
         ended_ = true;
+        // §7.1.5: without a received close frame the close code is 1006.
+        if (!close_received_) close_code_ = static_cast<std::uint16_t>(close_code::abnormal);
         if (state_ == connection_state::closed || state_ == connection_state::failed) {
             state_ = connection_state::closed;
             return closed_event(error::none, close_code_, tcp_action::close_now);
@@ -197,6 +200,7 @@ public:
         if (timer() == timer_hint::none) return need_more(0);
         rx_ = rx_state::ignore;
         pending_closed_ = false;
+        deferred_fail_ = error::none;
         ended_ = true;
         const bool handshake_done = state_ == connection_state::closed;
         state_ = connection_state::closed;
@@ -303,7 +307,8 @@ public:
         return out;
     }
 
-    /// Acknowledges `n` bytes of output() as written.
+    /// Acknowledges `n` bytes of what output() last handed out as written
+    /// (more than that is ignored).
     void consume(std::size_t n) noexcept {
         while (n > 0 && unit_ != unit::none) {
             if (unit_ == unit::control) {
@@ -388,6 +393,7 @@ private:
         std::array<std::uint8_t, 6 + max_control_payload> bytes;
         std::uint8_t size;
         opcode op;
+        bool reply;  // an automatic pong, which a newer one may replace
     };
 
     [[nodiscard]] decode_rules rules() const noexcept {
@@ -587,6 +593,10 @@ private:
             }
             r = try_decode_header(in.subspan(pos), rules());
             if (r.status == decode_status::need_more) {
+                if (const error le = early_limit_error(in.subspan(pos)); le != error::none) {
+                    ev = fail(le, pos, in.size());
+                    return false;
+                }
                 stage(in.subspan(pos));
                 ev = need_more(in.size());
                 return false;
@@ -605,6 +615,10 @@ private:
                 return false;
             }
             if (r.status == decode_status::need_more) {
+                if (const error le = early_limit_error(bytes_view(stage_.data(), staged + take)); le != error::none) {
+                    ev = fail(le, 0, in.size());
+                    return false;
+                }
                 stage_len_ = static_cast<std::uint8_t>(staged + take);
                 ev = need_more(in.size());
                 return false;
@@ -646,8 +660,9 @@ private:
             rx_ = rx_state::discard;
             return error::none;
         }
-        if (h.payload_length > options_.limits.max_frame_size) return error::frame_too_big;
-        if (h.op != opcode::continuation) {
+        const bool continuation = h.op == opcode::continuation;
+        if (const error e = limit_error(continuation, h.payload_length); e != error::none) return e;
+        if (!continuation) {
             message_ = static_cast<message_type>(h.op);
             rsv_ = h.rsv;
             message_size_ = 0;
@@ -655,13 +670,40 @@ private:
             first_ = true;
             utf8_.reset();
         }
-        if (h.payload_length > options_.limits.max_message_size - message_size_) return error::message_too_big;
-        if (++fragments_ > options_.limits.max_fragments) return error::too_many_fragments;
+        ++fragments_;
         message_size_ += h.payload_length;
         in_message_ = true;
         fin_ = h.fin;
         rx_ = rx_state::data;
         return error::none;
+    }
+
+    /// The limit (§7.4.1 code 1009) a data frame of `length` bytes breaks, in
+    /// this order: frame size, message size, number of fragments.
+    [[nodiscard]] error limit_error(bool continuation, std::uint64_t length) const noexcept {
+        const limits& lim = options_.limits;
+        if (length > lim.max_frame_size) return error::frame_too_big;
+        const std::uint64_t so_far = continuation ? message_size_ : 0;
+        if (length > lim.max_message_size - so_far) return error::message_too_big;
+        if ((continuation ? fragments_ : 0) >= lim.max_fragments) return error::too_many_fragments;
+        return error::none;
+    }
+
+    /// A limit broken by a header whose length field is complete though its
+    /// mask key is not: reported now, as the length shows it (invariant 3).
+    [[nodiscard]] error early_limit_error(bytes_view h) const noexcept {
+        if (h.size() < 2 || state_ != connection_state::open) return error::none;
+        const auto op = static_cast<opcode>(h[0] & 0x0F);
+        if (!is_data(op)) return error::none;
+        const unsigned len7 = h[1] & 0x7Fu;
+        const std::size_t ext = len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
+        if (h.size() < 2 + ext) return error::none;
+        std::uint64_t length = len7;
+        if (ext != 0) {
+            length = 0;
+            for (std::size_t i = 2; i < 2 + ext; ++i) length = (length << 8) | h[i];
+        }
+        return limit_error(op == opcode::continuation, length);
     }
 
     /// Handles a complete control frame's payload (already unmasked).
@@ -685,6 +727,7 @@ private:
             return fail(info.err, staged ? 0 : consumed - payload.size(), input_size);
         }
         close_code_ = info.code;
+        close_received_ = true;
         if (state_ == connection_state::open) {
             // Echo the code received (§5.5.1); an empty close gets an empty close.
             std::array<std::uint8_t, 2> body{static_cast<std::uint8_t>(info.code >> 8),
@@ -703,8 +746,10 @@ private:
     /// Fails the connection (§7.1.7): queues a close frame with the error's
     /// code unless ours went already, and ignores all further input.
     [[nodiscard]] WSCODEC_NOINLINE event fail(error e, std::size_t position, std::size_t input_size) noexcept {
-        const wscodec::close_code code = close_code_for(e);
-        if (state_ == connection_state::open) {
+        wscodec::close_code code = close_code_for(e);
+        if (state_ != connection_state::open) {
+            code = static_cast<wscodec::close_code>(close_code_);  // ours went already
+        } else {
             std::array<std::uint8_t, max_control_payload> body;
             const std::string_view reason = error_message(e);
             const close_build b = build_close_payload(code, reason.substr(0, max_close_reason), body);
@@ -726,7 +771,7 @@ private:
     // ------------------------------------------------------- control frames
 
     /// Encodes a control frame into slot `i` (masked for a client).
-    void fill_slot(std::size_t i, opcode op, bytes_view payload) noexcept {
+    void fill_slot(std::size_t i, opcode op, bytes_view payload, bool reply = false) noexcept {
         slot& s = slots_[i];
         frame_header h;
         h.op = op;
@@ -741,6 +786,7 @@ private:
             for (std::size_t k = 0; k < payload.size(); ++k) body[k] = payload[k];
         s.size = static_cast<std::uint8_t>(hs + payload.size());
         s.op = op;
+        s.reply = reply;
     }
 
     /// True if slot `i` may still be rewritten: nothing of it handed out.
@@ -750,12 +796,12 @@ private:
 
     void queue_pong(bytes_view payload) noexcept {
         for (std::size_t i = slot_count_; i-- > 0;) {
-            if (slots_[i].op == opcode::pong && slot_free_to_change(i)) {
-                fill_slot(i, opcode::pong, payload);
+            if (slots_[i].reply && slot_free_to_change(i)) {
+                fill_slot(i, opcode::pong, payload, true);
                 return;
             }
         }
-        if (slot_count_ < slots_.size()) fill_slot(slot_count_++, opcode::pong, payload);
+        if (slot_count_ < slots_.size()) fill_slot(slot_count_++, opcode::pong, payload, true);
     }
 
     void queue_close(bytes_view body) noexcept {
@@ -865,7 +911,8 @@ private:
     bool in_message_ = false;
     bool pending_closed_ = false;
     error deferred_fail_ = error::none;  // reported by the next receive()
-    bool ended_ = false;  // on_eof() or on_timeout() told the caller to close TCP
+    bool ended_ = false;
+    bool close_received_ = false;  // on_eof() or on_timeout() told the caller to close TCP
     connection_state state_ = connection_state::open;
     std::uint16_t close_code_ = 0;
     std::uint8_t stage_len_ = 0;

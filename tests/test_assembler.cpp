@@ -1,0 +1,287 @@
+// tests/test_assembler.cpp — whole-message delivery on top of the streaming
+// connection (wscodec/assembler.hpp): messages collected from data events cut
+// anywhere, the buffer's size as the limit, non-data events passed over, reset().
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+#include <wscodec/assembler.hpp>
+#include <wscodec/connection.hpp>
+
+#include "helpers.hpp"
+
+namespace {
+
+using namespace wscodec;
+using test::bytes;
+using test::hex;
+
+using status = message_assembler::status;
+
+bytes str(std::string_view s) { return test::b(s); }
+
+std::string hx(std::span<const std::uint8_t> s) { return test::to_hex(s); }
+
+const char* status_name(status s) {
+    switch (s) {
+        case status::partial: return "partial";
+        case status::complete: return "complete";
+        case status::too_big: return "too_big";
+        case status::ignored: return "ignored";
+    }
+    return "?";
+}
+
+/// An unmasked frame, as a server sends it to a client.
+bytes frame(opcode op, const bytes& payload, bool fin = true) {
+    frame_header h;
+    h.fin = fin;
+    h.op = op;
+    h.payload_length = payload.size();
+    const encoded_header e = encode_header(h);
+    bytes out(e.view().begin(), e.view().end());
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+}
+
+/// A data event by hand; `payload` must outlive it.
+event data_event(message_type type, bytes& payload, bool first, bool last) {
+    event ev;
+    ev.type = event_type::data;
+    ev.message = type;
+    ev.first = first;
+    ev.last = last;
+    ev.payload = mutable_bytes(payload);
+    return ev;
+}
+
+/// What the assembler makes of `in` fed to a client connection in pieces of
+/// `chunk` bytes: one line per non-partial result ("complete text [..]",
+/// "too_big", "ignored ping", ...). Checks that complete messages view `storage`.
+std::vector<std::string> run(const bytes& in, std::size_t chunk, mutable_bytes storage) {
+    client_connection c;
+    message_assembler a(storage);
+    std::vector<std::string> out;
+    for (std::size_t at = 0; at < in.size(); at += chunk) {
+        const std::size_t n = std::min(chunk, in.size() - at);
+        test::guarded g(
+            bytes(in.begin() + static_cast<std::ptrdiff_t>(at), in.begin() + static_cast<std::ptrdiff_t>(at + n)));
+        mutable_bytes piece = g.span();
+        std::size_t off = 0;
+        for (int guard = 0; guard < 100000; ++guard) {
+            const event ev = c.receive(piece.subspan(off));
+            off += ev.consumed;
+            const message_assembler::result r = a.add(ev);
+            if (ev.type != event_type::data) CHECK(r.state == status::ignored);
+            if (r.state == status::complete) {
+                CHECK(r.message.data() == storage.data());
+                out.push_back(std::string("complete ") + (r.type == message_type::text ? "text" : "binary") + " [" +
+                              hx(r.message) + "]");
+            } else if (r.state == status::too_big) {
+                out.push_back(std::string("too_big ") + (r.type == message_type::text ? "text" : "binary"));
+            } else if (r.state == status::ignored && ev.type != event_type::need_more) {
+                out.push_back("ignored");
+            }
+            if (ev.type == event_type::need_more) break;
+        }
+        CHECK(off == n);
+    }
+    return out;
+}
+
+std::string lines(const std::vector<std::string>& v) {
+    std::string s;
+    for (const std::string& l : v) s += l + "\n";
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("message_assembler: whole messages from fragmented data events, cut anywhere") {
+    const bytes stream = [] {
+        bytes s;
+        auto add = [&s](const bytes& f) { s.insert(s.end(), f.begin(), f.end()); };
+        add(frame(opcode::text, str("Hel"), false));
+        add(frame(opcode::ping, str("p")));
+        add(frame(opcode::continuation, str("lo, "), false));
+        add(frame(opcode::continuation, {}, false));
+        add(frame(opcode::continuation, str("world"), true));
+        add(frame(opcode::binary, hex("00 01 02 ff"), true));
+        add(frame(opcode::text, {}, true));
+        add(frame(opcode::binary, str("ab"), false));
+        add(frame(opcode::continuation, str("c"), true));
+        return s;
+    }();
+    const std::vector<std::string> expected{
+        "ignored",  // the ping
+        "complete text [" + hx(str("Hello, world")) + "]",
+        "complete binary [00 01 02 ff]",
+        "complete text []",
+        "complete binary [" + hx(str("abc")) + "]",
+    };
+    for (std::size_t chunk = 1; chunk <= stream.size(); ++chunk) {
+        CAPTURE(chunk);
+        bytes storage(64);
+        CHECK(lines(run(stream, chunk, storage)) == lines(expected));
+    }
+}
+
+TEST_CASE("message_assembler: partial results and size() while a message arrives") {
+    bytes storage(16);
+    message_assembler a(storage);
+    CHECK(a.size() == 0u);
+    bytes p1 = str("abc"), p2 = str("de"), p3 = str("f");
+    message_assembler::result r = a.add(data_event(message_type::text, p1, true, false));
+    CHECK(status_name(r.state) == std::string("partial"));
+    CHECK(r.type == message_type::text);
+    CHECK(r.message.empty());
+    CHECK(a.size() == 3u);
+    r = a.add(data_event(message_type::text, p2, false, false));
+    CHECK(r.state == status::partial);
+    CHECK(a.size() == 5u);
+    r = a.add(data_event(message_type::text, p3, false, true));
+    CHECK(status_name(r.state) == std::string("complete"));
+    CHECK(r.type == message_type::text);
+    CHECK(hx(r.message) == hx(str("abcdef")));
+    CHECK(r.message.data() == storage.data());
+    // The next message starts over.
+    bytes q = str("xy");
+    r = a.add(data_event(message_type::binary, q, true, true));
+    CHECK(r.state == status::complete);
+    CHECK(r.type == message_type::binary);
+    CHECK(hx(r.message) == hx(str("xy")));
+}
+
+TEST_CASE("message_assembler: too_big when the buffer is too small, and the rest of that message is skipped") {
+    // Exactly the buffer's size fits.
+    {
+        bytes storage(6);
+        message_assembler a(storage);
+        bytes p1 = str("abc"), p2 = str("def");
+        CHECK(a.add(data_event(message_type::binary, p1, true, false)).state == status::partial);
+        const message_assembler::result r = a.add(data_event(message_type::binary, p2, false, true));
+        CHECK(r.state == status::complete);
+        CHECK(hx(r.message) == hx(str("abcdef")));
+    }
+    // One byte more does not; the rest of the message is skipped without touching the buffer.
+    {
+        bytes storage(6, 0xEE);
+        message_assembler a(storage);
+        bytes p1 = str("abcd"), p2 = str("efg"), p3 = str("hij"), p4 = str("k");
+        CHECK(a.add(data_event(message_type::text, p1, true, false)).state == status::partial);
+        const message_assembler::result over = a.add(data_event(message_type::text, p2, false, false));
+        CHECK(status_name(over.state) == std::string("too_big"));
+        CHECK(over.type == message_type::text);
+        CHECK(over.message.empty());
+        const bytes snapshot = storage;
+        const message_assembler::result mid = a.add(data_event(message_type::text, p3, false, false));
+        CHECK(mid.state != status::complete);
+        CHECK(mid.message.empty());
+        const message_assembler::result end = a.add(data_event(message_type::text, p4, false, true));
+        CHECK(end.state != status::complete);
+        CHECK(end.message.empty());
+        CHECK(hx(storage) == hx(snapshot));
+        // The next message is collected normally.
+        bytes ok = str("ok");
+        const message_assembler::result next = a.add(data_event(message_type::binary, ok, true, true));
+        CHECK(next.state == status::complete);
+        CHECK(next.type == message_type::binary);
+        CHECK(hx(next.message) == hx(str("ok")));
+    }
+    // Too big in its first (and only) piece.
+    {
+        bytes storage(2);
+        message_assembler a(storage);
+        bytes p = str("abc");
+        CHECK(a.add(data_event(message_type::binary, p, true, true)).state == status::too_big);
+        bytes q = str("ab");
+        CHECK(a.add(data_event(message_type::binary, q, true, true)).state == status::complete);
+    }
+    // Through a connection: a message over the buffer between two that fit.
+    {
+        bytes stream;
+        for (const bytes& f : {frame(opcode::text, str("fits")), frame(opcode::binary, bytes(5, 1), false),
+                               frame(opcode::continuation, bytes(5, 2), false), frame(opcode::ping, {}),
+                               frame(opcode::continuation, bytes(5, 3), true), frame(opcode::text, str("again"))})
+            stream.insert(stream.end(), f.begin(), f.end());
+        for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, stream.size()}) {
+            CAPTURE(chunk);
+            bytes storage(8);
+            const std::vector<std::string> got = run(stream, chunk, storage);
+            CHECK(!got.empty());
+            if (got.empty()) continue;
+            CHECK(got.front() == "complete text [" + hx(str("fits")) + "]");
+            CHECK(got.back() == "complete text [" + hx(str("again")) + "]");
+            std::size_t too_big = 0, complete = 0;
+            for (const std::string& l : got) {
+                too_big += l.rfind("too_big", 0) == 0 ? 1u : 0u;
+                complete += l.rfind("complete", 0) == 0 ? 1u : 0u;
+            }
+            CHECK(too_big >= 1u);
+            CHECK(complete == 2u);
+        }
+    }
+}
+
+TEST_CASE("message_assembler: non-data events are ignored and do not disturb a message") {
+    bytes storage(16);
+    message_assembler a(storage);
+    bytes p1 = str("ab"), p2 = str("cd");
+    CHECK(a.add(data_event(message_type::text, p1, true, false)).state == status::partial);
+    for (event_type t : {event_type::need_more, event_type::ping, event_type::pong, event_type::close,
+                         event_type::failed, event_type::closed}) {
+        CAPTURE(static_cast<int>(t));
+        event ev;
+        ev.type = t;
+        ev.payload = mutable_bytes(p2);
+        const message_assembler::result r = a.add(ev);
+        CHECK(status_name(r.state) == std::string("ignored"));
+        CHECK(r.message.empty());
+        CHECK(a.size() == 2u);
+    }
+    const message_assembler::result r = a.add(data_event(message_type::text, p2, false, true));
+    CHECK(r.state == status::complete);
+    CHECK(hx(r.message) == hx(str("abcd")));
+}
+
+TEST_CASE("message_assembler: empty messages") {
+    // Nothing to store: a zero-sized buffer still takes empty messages.
+    message_assembler a{mutable_bytes{}};
+    bytes none;
+    const message_assembler::result r = a.add(data_event(message_type::text, none, true, true));
+    CHECK(r.state == status::complete);
+    CHECK(r.type == message_type::text);
+    CHECK(r.message.empty());
+    // ... but not one byte.
+    bytes one = str("x");
+    CHECK(a.add(data_event(message_type::binary, one, true, true)).state == status::too_big);
+    // Empty pieces of a message.
+    CHECK(a.add(data_event(message_type::binary, none, true, false)).state == status::partial);
+    CHECK(a.add(data_event(message_type::binary, none, false, true)).state == status::complete);
+}
+
+TEST_CASE("message_assembler: reset() forgets a partly collected message") {
+    bytes storage(8);
+    message_assembler a(storage);
+    bytes p = str("abcd");
+    CHECK(a.add(data_event(message_type::text, p, true, false)).state == status::partial);
+    CHECK(a.size() == 4u);
+    a.reset();
+    CHECK(a.size() == 0u);
+    bytes q = str("12345678");
+    const message_assembler::result r = a.add(data_event(message_type::binary, q, true, true));
+    CHECK(r.state == status::complete);  // the whole buffer is free again
+    CHECK(r.type == message_type::binary);
+    CHECK(hx(r.message) == hx(str("12345678")));
+    // reset() after too_big: the next message is collected.
+    bytes big = str("123456789");
+    CHECK(a.add(data_event(message_type::text, big, true, false)).state == status::too_big);
+    a.reset();
+    CHECK(a.size() == 0u);
+    bytes s = str("s");
+    const message_assembler::result r2 = a.add(data_event(message_type::text, s, true, true));
+    CHECK(r2.state == status::complete);
+    CHECK(hx(r2.message) == hx(str("s")));
+}
