@@ -29,6 +29,27 @@ inline bytes b(std::initializer_list<int> v) {
     return out;
 }
 
+/// Appends the UTF-8 form of `cp` (any value up to U+10FFFF, surrogates too:
+/// tests build invalid text with it as well).
+inline void append_utf8(bytes& out, std::uint32_t cp) {
+    const auto u8 = [](std::uint32_t v) { return static_cast<std::uint8_t>(v); };
+    if (cp < 0x80) {
+        out.push_back(u8(cp));
+    } else if (cp < 0x800) {
+        out.push_back(u8(0xC0 | (cp >> 6)));
+        out.push_back(u8(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(u8(0xE0 | (cp >> 12)));
+        out.push_back(u8(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(u8(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(u8(0xF0 | (cp >> 18)));
+        out.push_back(u8(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(u8(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(u8(0x80 | (cp & 0x3F)));
+    }
+}
+
 /// Bytes from hex text; spaces are ignored ("81 05 48 65").
 inline bytes hex(std::string_view h) {
     bytes out;

@@ -45,26 +45,6 @@ bytes concat(bytes a, const bytes& tail) {
     return a;
 }
 
-/// Appends the UTF-8 encoding of scalar value `cp`.
-void put_utf8(bytes& out, std::uint32_t cp) {
-    auto u8 = [](std::uint32_t v) { return static_cast<std::uint8_t>(v); };
-    if (cp < 0x80) {
-        out.push_back(u8(cp));
-    } else if (cp < 0x800) {
-        out.push_back(u8(0xC0 | (cp >> 6)));
-        out.push_back(u8(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(u8(0xE0 | (cp >> 12)));
-        out.push_back(u8(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(u8(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(u8(0xF0 | (cp >> 18)));
-        out.push_back(u8(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(u8(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(u8(0x80 | (cp & 0x3F)));
-    }
-}
-
 const bytes invalid_reasons[] = {
     hex("ff"),                // never a UTF-8 byte
     hex("80"),                // lone continuation
@@ -168,10 +148,10 @@ TEST_CASE("§7.4.1 §7.4.2 each class of invalid code is rejected") {
 TEST_CASE("§5.5.1 the reason is UTF-8 and views the payload") {
     SUBCASE("valid reasons") {
         bytes reason = test::b("bye ");
-        put_utf8(reason, 0xE9);     // é
-        put_utf8(reason, 0x2713);   // ✓
-        put_utf8(reason, 0x1F600);  // 😀
-        put_utf8(reason, 0x10FFFF);
+        test::append_utf8(reason, 0xE9);     // é
+        test::append_utf8(reason, 0x2713);   // ✓
+        test::append_utf8(reason, 0x1F600);  // 😀
+        test::append_utf8(reason, 0x10FFFF);
         const bytes payload = concat(hex("03 e8"), reason);
         const parsed p = parse(payload);
         CHECK(p.err == error::none);
@@ -293,9 +273,9 @@ TEST_CASE("§5.5 build: the reason fits a control frame, 123 bytes") {
 
     // Multi-byte characters count in bytes: 41 three-byte characters fit, 42 do not.
     bytes wide;
-    for (int i = 0; i < 41; ++i) put_utf8(wide, 0x2713);
+    for (int i = 0; i < 41; ++i) test::append_utf8(wide, 0x2713);
     CHECK(build_close_payload(close_code::normal, bytes_view(wide), out).size == 125);
-    put_utf8(wide, 0x2713);
+    test::append_utf8(wide, 0x2713);
     CHECK(build_close_payload(close_code::normal, bytes_view(wide), out).err == error::close_reason_too_long);
 }
 
@@ -363,15 +343,15 @@ TEST_CASE("§5.5.1 round trip: build then parse") {
         while (true) {
             bytes next = reason;
             switch (pick(4)) {
-                case 0: put_utf8(next, pick(0x80)); break;
-                case 1: put_utf8(next, 0x80 + pick(0x800 - 0x80)); break;
+                case 0: test::append_utf8(next, pick(0x80)); break;
+                case 1: test::append_utf8(next, 0x80 + pick(0x800 - 0x80)); break;
                 case 2: {
                     std::uint32_t cp = 0x800 + pick(0x10000 - 0x800);
                     if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
-                    put_utf8(next, cp);
+                    test::append_utf8(next, cp);
                     break;
                 }
-                default: put_utf8(next, 0x10000 + pick(0x110000 - 0x10000)); break;
+                default: test::append_utf8(next, 0x10000 + pick(0x110000 - 0x10000)); break;
             }
             if (next.size() > target) break;
             reason = next;

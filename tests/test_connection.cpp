@@ -146,31 +146,9 @@ rec record(const event& ev, std::size_t at = 0) {
     return r;
 }
 
-const char* type_name(event_type t) {
-    switch (t) {
-        case event_type::need_more: return "need_more";
-        case event_type::data: return "data";
-        case event_type::ping: return "ping";
-        case event_type::pong: return "pong";
-        case event_type::close: return "close";
-        case event_type::failed: return "failed";
-        case event_type::closed: return "closed";
-    }
-    return "?";
-}
-
-const char* action_name(tcp_action a) {
-    switch (a) {
-        case tcp_action::none: return "none";
-        case tcp_action::close_now: return "close_now";
-        case tcp_action::wait_for_peer: return "wait_for_peer";
-    }
-    return "?";
-}
-
 /// Everything an event says except where it sits in the caller's input.
 std::string describe(const rec& e) {
-    std::string s = type_name(e.type);
+    std::string s = event_type_name(e.type);
     if (e.type == event_type::data) {
         s += e.message == message_type::text ? " text" : " binary";
         if (e.first) s += " first";
@@ -178,7 +156,7 @@ std::string describe(const rec& e) {
         if (e.rsv != 0) s += " rsv=" + std::to_string(e.rsv);
     }
     if (e.type == event_type::failed || e.type == event_type::closed) {
-        s += std::string(" err=") + error_name(e.err) + " action=" + action_name(e.action);
+        s += std::string(" err=") + error_name(e.err) + " action=" + tcp_action_name(e.action);
     }
     if (e.type == event_type::failed || e.type == event_type::closed || e.type == event_type::close) {
         s += " code=" + std::to_string(e.code);
@@ -936,7 +914,7 @@ TEST_CASE("§7.1.1 client: the server's TCP close after the handshake is the end
     CHECK(e.err == error::none);
     CHECK(e.code == 1000);
     // The server has closed TCP: there is nothing left to wait for.
-    CHECK(std::string(action_name(e.action)) == "close_now");
+    CHECK(std::string(tcp_action_name(e.action)) == "close_now");
     CHECK(c.timer() == timer_hint::none);
     CHECK(c.state() == connection_state::closed);
     // Likewise after a failure: the client was told to close TCP, and the server did.
@@ -944,7 +922,7 @@ TEST_CASE("§7.1.1 client: the server's TCP close after the handshake is the end
     check_failed(feed(d, hex("83 00")), error::reserved_opcode, 1002);
     const event f = d.on_eof();
     CHECK(f.type == event_type::closed);
-    CHECK(std::string(action_name(f.action)) == "close_now");
+    CHECK(std::string(tcp_action_name(f.action)) == "close_now");
 }
 
 TEST_CASE_TEMPLATE("§5.5.2 ping answered by a pong with the same payload", T, server, client) {
@@ -1247,7 +1225,7 @@ TEST_CASE_TEMPLATE("§5.6/§7.1.4 a failure still to be reported does not outliv
     CHECK(e.err == error::connection_lost);
     CHECK(e.code == 1006);
     const event after = c.receive(g.span().subspan(d.consumed));
-    CHECK(std::string(type_name(after.type)) == "need_more");
+    CHECK(std::string(event_type_name(after.type)) == "need_more");
     CHECK(c.state() == connection_state::closed);
     CHECK(c.close_code() == 1006);
     CHECK(drain(c).empty());
@@ -1520,7 +1498,7 @@ TEST_CASE_TEMPLATE("§7.1.2 after our close: data dropped, pings reported unansw
                      wire<R>(opcode::continuation, str("r"), true), wire<R>(opcode::close, close_body(1000))}));
     CHECK(joined_text(describe(evs)) ==
           joined_text({"ping [" + hx(str("p")) + "]", "close code=1000 []",
-                       std::string("closed err=none action=") + action_name(after_handshake<R>) + " code=1000 []"}));
+                       std::string("closed err=none action=") + tcp_action_name(after_handshake<R>) + " code=1000 []"}));
     CHECK(drain(c).empty());
     check_one_close(ours, R, 1000);
 }
@@ -1755,7 +1733,7 @@ TEST_CASE_TEMPLATE("split invariance: any partition of the input gives the same 
         "data text first last []",
         "pong [" + hx(str("x")) + "]",
         "close code=1000 [" + hx(str("bye")) + "]",
-        std::string("closed err=none action=") + action_name(after_handshake<R>) + " code=1000 []",
+        std::string("closed err=none action=") + tcp_action_name(after_handshake<R>) + " code=1000 []",
     };
     T whole;
     CHECK(joined_text(describe(joined(feed(whole, in)))) == joined_text(expected));
@@ -1773,26 +1751,6 @@ TEST_CASE_TEMPLATE("split invariance: any partition of the input gives the same 
 }
 
 namespace {
-
-/// Appends the UTF-8 encoding of `cp`.
-void put_utf8(bytes& out, std::uint32_t cp) {
-    auto u8 = [](std::uint32_t v) { return static_cast<std::uint8_t>(v); };
-    if (cp < 0x80) {
-        out.push_back(u8(cp));
-    } else if (cp < 0x800) {
-        out.push_back(u8(0xC0 | (cp >> 6)));
-        out.push_back(u8(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(u8(0xE0 | (cp >> 12)));
-        out.push_back(u8(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(u8(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(u8(0xF0 | (cp >> 18)));
-        out.push_back(u8(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(u8(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(u8(0x80 | (cp & 0x3F)));
-    }
-}
 
 /// A random input for an endpoint in role R: messages of both types cut into
 /// random fragments (text cut inside code points), control frames between
@@ -1824,7 +1782,7 @@ bytes random_stream(std::mt19937& rng) {
         bytes payload;
         if (text) {
             const int chars = pick(0, 40);
-            for (int i = 0; i < chars; ++i) put_utf8(payload, code_points[pick(0, 10)]);
+            for (int i = 0; i < chars; ++i) test::append_utf8(payload, code_points[pick(0, 10)]);
         } else {
             const auto size = static_cast<std::size_t>(pick(0, 300));
             payload = filled(size, static_cast<std::uint8_t>(pick(0, 255)));
@@ -1833,7 +1791,7 @@ bytes random_stream(std::mt19937& rng) {
             payload.insert(payload.begin() + pick(0, static_cast<int>(payload.size()) - 1), 0xFF);
         }
         if (last_item && text && violation == 1) {  // a code point cut short at the end of the message
-            put_utf8(payload, 0x20AC);
+            test::append_utf8(payload, 0x20AC);
             payload.pop_back();
         }
         const int frames = pick(1, 4);

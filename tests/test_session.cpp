@@ -56,25 +56,6 @@ private:
     std::uint64_t s_;
 };
 
-void append_utf8(bytes& out, std::uint32_t cp) {
-    const auto u8 = [](std::uint32_t v) { return static_cast<std::uint8_t>(v); };
-    if (cp < 0x80) {
-        out.push_back(u8(cp));
-    } else if (cp < 0x800) {
-        out.push_back(u8(0xC0 | (cp >> 6)));
-        out.push_back(u8(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(u8(0xE0 | (cp >> 12)));
-        out.push_back(u8(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(u8(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(u8(0xF0 | (cp >> 18)));
-        out.push_back(u8(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(u8(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(u8(0x80 | (cp & 0x3F)));
-    }
-}
-
 /// Exactly `n` bytes of valid UTF-8 mixing 1- to 4-byte sequences (no
 /// surrogates, nothing above U+10FFFF); `ascii` percent of characters are ASCII.
 bytes random_utf8(rng& r, std::size_t n, unsigned ascii = 40) {
@@ -94,7 +75,7 @@ bytes random_utf8(rng& r, std::size_t n, unsigned ascii = 40) {
                 break;
             default: cp = static_cast<std::uint32_t>(r.between(0x10000, 0x10FFFF)); break;
         }
-        append_utf8(out, cp);
+        test::append_utf8(out, cp);
     }
     return out;
 }
@@ -146,37 +127,15 @@ struct rec {
     friend bool operator==(const rec&, const rec&) = default;
 };
 
-const char* type_name(event_type t) {
-    switch (t) {
-        case event_type::need_more: return "need_more";
-        case event_type::data: return "data";
-        case event_type::ping: return "ping";
-        case event_type::pong: return "pong";
-        case event_type::close: return "close";
-        case event_type::failed: return "failed";
-        case event_type::closed: return "closed";
-    }
-    return "?";
-}
-
-const char* action_name(tcp_action a) {
-    switch (a) {
-        case tcp_action::none: return "none";
-        case tcp_action::close_now: return "close_now";
-        case tcp_action::wait_for_peer: return "wait_for_peer";
-    }
-    return "?";
-}
-
 std::string describe(const rec& e) {
-    std::string s = type_name(e.type);
+    std::string s = event_type_name(e.type);
     if (e.type == event_type::data) {
         s += e.message == message_type::text ? " text" : " binary";
         if (e.partial) s += " (partial)";
     }
     if (e.err != error::none) s += std::string(" err=") + error_name(e.err);
     if (e.code != 0) s += " code=" + std::to_string(e.code);
-    if (e.action != tcp_action::none) s += std::string(" action=") + action_name(e.action);
+    if (e.action != tcp_action::none) s += std::string(" action=") + tcp_action_name(e.action);
     s += " " + std::to_string(e.payload.size()) + " bytes";
     if (!e.payload.empty())
         s += " [" + test::to_hex(std::span(e.payload).first(std::min<std::size_t>(e.payload.size(), 12))) + "]";
@@ -567,7 +526,7 @@ transcript feed(Conn conn, const bytes& stream, const std::vector<std::size_t>& 
                 break;
             }
             if (ended || (closing && ev.type != event_type::closed))
-                problem(std::string(type_name(ev.type)) + " after the end");
+                problem(std::string(event_type_name(ev.type)) + " after the end");
             if (ev.type == event_type::close) closing = true;
             switch (ev.type) {
                 case event_type::data: {
@@ -1511,7 +1470,7 @@ void run_pair(std::uint64_t seed, std::size_t count, closer who) {
     CHECK(eof.code == c_close.code);
     CHECK_MESSAGE(eof.action == tcp_action::close_now,
                   "after on_eof() the server has closed TCP: nothing to wait for, got "
-                                                                                  << std::string(action_name(eof.action)));
+                                                                                  << std::string(tcp_action_name(eof.action)));
     CHECK(c.conn.timer() == timer_hint::none);
     CHECK(c.conn.state() == connection_state::closed);
 }

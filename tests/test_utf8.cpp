@@ -91,29 +91,9 @@ utf8_result oracle_validate(const bytes& in) { return oracle_validate(in.data(),
 // ---------------------------------------------------------------------------
 // Text generation.
 
-/// Appends the UTF-8 form of `cp` (any value up to U+10FFFF, surrogates too).
-void encode(std::uint32_t cp, bytes& out) {
-    const auto u = [](std::uint32_t v) { return static_cast<std::uint8_t>(v); };
-    if (cp < 0x80) {
-        out.push_back(u(cp));
-    } else if (cp < 0x800) {
-        out.push_back(u(0xC0 | (cp >> 6)));
-        out.push_back(u(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(u(0xE0 | (cp >> 12)));
-        out.push_back(u(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(u(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(u(0xF0 | (cp >> 18)));
-        out.push_back(u(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(u(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(u(0x80 | (cp & 0x3F)));
-    }
-}
-
 bytes encode(std::uint32_t cp) {
     bytes out;
-    encode(cp, out);
+    test::append_utf8(out, cp);
     return out;
 }
 
@@ -149,7 +129,7 @@ bytes random_valid(std::mt19937& rng, std::size_t len) {
     while (out.size() < len) {
         const std::uint32_t cp = random_code_point(rng);
         if (out.size() + width(cp) <= len)
-            encode(cp, out);
+            test::append_utf8(out, cp);
         else
             out.push_back(static_cast<std::uint8_t>('a' + rng() % 26));
     }
@@ -162,7 +142,7 @@ bytes filler(std::size_t len) {
     bytes out;
     for (std::size_t j = 0; out.size() < len; ++j) {
         const std::uint32_t cp = cycle[j % 4];
-        encode(out.size() + width(cp) <= len ? cp : 'y', out);
+        test::append_utf8(out, out.size() + width(cp) <= len ? cp : 'y');
     }
     return out;
 }
@@ -486,10 +466,10 @@ TEST_CASE("utf8 stress 5.3: noncharacters are valid") {
     check_valid(test::hex("ef bf be"));  // U+FFFE
     check_valid(test::hex("ef bf bf"));  // U+FFFF
     bytes all;
-    for (std::uint32_t cp = 0xFDD0; cp <= 0xFDEF; ++cp) encode(cp, all);
+    for (std::uint32_t cp = 0xFDD0; cp <= 0xFDEF; ++cp) test::append_utf8(all, cp);
     for (std::uint32_t plane = 0; plane <= 0x10; ++plane) {
-        encode((plane << 16) | 0xFFFE, all);
-        encode((plane << 16) | 0xFFFF, all);
+        test::append_utf8(all, (plane << 16) | 0xFFFE);
+        test::append_utf8(all, (plane << 16) | 0xFFFF);
     }
     check_valid(all);
 }

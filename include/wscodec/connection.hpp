@@ -121,15 +121,7 @@ private:
                 if (remaining_ == 0) rx_ = rx_state::header;
                 if (n == 0 && !first_ && !last) continue;  // an empty middle fragment says nothing
                 event ev;
-                ev.type = event_type::data;
-                ev.message = message_;
-                ev.first = first_;
-                ev.last = last;
-                ev.rsv = rsv_;
-                ev.consumed = pos;
-                ev.payload = chunk;
-                first_ = false;
-                in_message_ = !last;
+                data_event(ev, chunk, last, pos);
                 return ev;
             }
             if (rx_ == rx_state::discard) {
@@ -425,6 +417,19 @@ private:
         stage_len_ = static_cast<std::uint8_t>(bytes.size());
     }
 
+    /// Fills `ev` with a piece of the current message and moves past it.
+    WSCODEC_ALWAYS_INLINE void data_event(event& ev, mutable_bytes piece, bool last, std::size_t consumed) noexcept {
+        ev.type = event_type::data;
+        ev.message = message_;
+        ev.first = first_;
+        ev.last = last;
+        ev.rsv = rsv_;
+        ev.consumed = consumed;
+        ev.payload = piece;
+        first_ = false;
+        in_message_ = !last;
+    }
+
     enum class text_verdict : std::uint8_t { ok, fail_now, deliver_then_fail };
     struct text_check {
         text_verdict verdict;
@@ -462,14 +467,7 @@ private:
     /// input); the next receive() reports the invalid_utf8 failure.
     [[nodiscard]] event deliver_then_fail(mutable_bytes chunk, std::size_t k, std::size_t at) noexcept {
         event ev;
-        ev.type = event_type::data;
-        ev.message = message_;
-        ev.first = first_;
-        ev.last = false;
-        ev.rsv = rsv_;
-        ev.consumed = at + k;
-        ev.payload = chunk.first(k);
-        first_ = false;
+        data_event(ev, chunk.first(k), false, at + k);
         deferred_fail_ = error::invalid_utf8;
         rx_ = rx_state::ignore;
         return ev;
@@ -505,15 +503,7 @@ private:
         rx_ = rx_state::header;
         pos += n;
         if (n == 0 && !first_ && !fin_) return false;  // an empty middle fragment: nothing to report
-        ev.type = event_type::data;
-        ev.message = message_;
-        ev.first = first_;
-        ev.last = fin_;
-        ev.rsv = rsv_;
-        ev.consumed = pos;
-        ev.payload = chunk;
-        first_ = false;
-        in_message_ = !fin_;
+        data_event(ev, chunk, fin_, pos);
         return true;
     }
 

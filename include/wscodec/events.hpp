@@ -26,6 +26,30 @@ enum class tcp_action : std::uint8_t {
     wait_for_peer,  ///< client: wait for the server to close TCP; arm a timer (§7.1.1)
 };
 
+/// Stable lower-case name of an event type, for logs ("data", "closed", ...).
+[[nodiscard]] constexpr const char* event_type_name(event_type t) noexcept {
+    switch (t) {
+        case event_type::need_more: return "need_more";
+        case event_type::data: return "data";
+        case event_type::ping: return "ping";
+        case event_type::pong: return "pong";
+        case event_type::close: return "close";
+        case event_type::failed: return "failed";
+        case event_type::closed: return "closed";
+    }
+    return "unknown";
+}
+
+/// Stable lower-case name of a TCP action ("none", "close_now", "wait_for_peer").
+[[nodiscard]] constexpr const char* tcp_action_name(tcp_action a) noexcept {
+    switch (a) {
+        case tcp_action::none: return "none";
+        case tcp_action::close_now: return "close_now";
+        case tcp_action::wait_for_peer: return "wait_for_peer";
+    }
+    return "unknown";
+}
+
 /// One event from connection::receive(). `payload` views the caller's input
 /// buffer (unmasked in place) or, for a control frame that arrived in pieces,
 /// storage inside the connection; either way it is valid until the next call

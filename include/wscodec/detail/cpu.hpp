@@ -1,9 +1,14 @@
 // wscodec/detail/cpu.hpp — which SIMD kernels this CPU can run. Detection
-// reads the CPU model that the compiler runtime fills in before main; wscodec
-// keeps no state of its own.
+// reads the CPU model that the compiler runtime fills in before main; the one
+// exception, the SHA extensions (which clang 14's __builtin_cpu_supports does
+// not name), is read once with cpuid into a function-local constant.
 #pragma once
 
 #include <wscodec/detail/config.hpp>
+
+#if WSCODEC_X86
+#include <cpuid.h>
+#endif
 
 namespace wscodec {
 
@@ -50,6 +55,26 @@ enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, ne
     return kernel::neon;
 #else
     return kernel::scalar;
+#endif
+}
+
+/// True if this CPU has the x86 SHA extensions together with SSSE3 and SSE4.1,
+/// which the SHA-1 kernel also uses; always false off x86-64.
+[[nodiscard]] inline bool cpu_has_sha_ni() noexcept {
+#if WSCODEC_X86
+    // cpuid traps to the hypervisor on virtual machines (microseconds), so it
+    // runs once; the answer never changes while the process lives.
+    static const bool has = [] {
+        unsigned a = 0, b = 0, c = 0, d = 0;
+        if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+        const bool ssse3 = (c >> 9) & 1u, sse41 = (c >> 19) & 1u;
+        if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+        const bool sha = (b >> 29) & 1u;
+        return ssse3 && sse41 && sha;
+    }();
+    return has;
+#else
+    return false;
 #endif
 }
 

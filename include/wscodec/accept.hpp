@@ -1,0 +1,38 @@
+// wscodec/accept.hpp — the opening handshake's key proof (RFC 6455 §1.3,
+// §4.2.2 step 5.4): the server returns, in |Sec-WebSocket-Accept|, the base64
+// of the SHA-1 of the client's |Sec-WebSocket-Key| followed by a fixed GUID;
+// and the key itself must be the base64 of a 16-byte nonce (§4.1 step 7,
+// §4.2.1 item 5). Pure functions, usable in constant expressions; at run time
+// SHA-1 uses the x86 SHA extensions where the CPU has them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <wscodec/detail/base64.hpp>
+#include <wscodec/detail/sha1.hpp>
+
+namespace wscodec {
+
+/// The GUID appended to the key before hashing (RFC 6455 §1.3, §4.2.2).
+inline constexpr std::string_view websocket_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// The |Sec-WebSocket-Accept| value for `key`, taken as sent (not decoded, surrounding whitespace already removed):
+/// base64(SHA-1(key + websocket_guid)), 28 characters, no terminator (§4.2.2 step 5.4; a client compares it, §4.1).
+[[nodiscard]] constexpr std::array<char, 28> compute_accept(std::string_view key) noexcept {
+    const detail::sha1_digest digest = detail::sha1_hasher().update(key).update(websocket_guid).final();
+    std::array<char, 28> out{};
+    (void)detail::base64_encode(bytes_view(digest), std::span<char>(out));
+    return out;
+}
+
+/// True if `key` is a valid |Sec-WebSocket-Key|: 24 characters that are the canonical, padded base64 of exactly
+/// 16 bytes (§4.1 step 7, §4.2.1 item 5).
+[[nodiscard]] constexpr bool is_valid_key(std::string_view key) noexcept {
+    if (key.size() != 24) return false;
+    std::array<std::uint8_t, 18> nonce{};
+    const detail::base64_result r = detail::base64_decode(key, mutable_bytes(nonce));
+    return r && r.size == 16;
+}
+
+}  // namespace wscodec
