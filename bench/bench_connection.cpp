@@ -241,7 +241,7 @@ void bm_send(benchmark::State& state, std::size_t n, bool in_place) {
     bool wrong = false;
     for (auto _ : state) {
         if (in_place) {
-            if (client.send(message_type::binary, mutable_bytes(payload)) != wscodec::error::none) {
+            if (client.send_in_place(message_type::binary, mutable_bytes(payload)) != wscodec::error::none) {
                 wrong = true;
                 break;
             }
@@ -273,7 +273,7 @@ void bm_send(benchmark::State& state, std::size_t n, bool in_place) {
     // One more message, decoded by a server.
     const std::vector<std::uint8_t> expect = payload;
     std::vector<std::uint8_t> wire;
-    if (in_place ? client.send(message_type::binary, mutable_bytes(payload)) != wscodec::error::none
+    if (in_place ? client.send_in_place(message_type::binary, mutable_bytes(payload)) != wscodec::error::none
                  : client.send(message_type::binary, bytes_view(payload)) != wscodec::error::none) {
         state.SkipWithError("the check message was refused");
         return;

@@ -214,7 +214,6 @@ public:
             case event_type::failed:
                 expect(kind_of(ev.err) == error_kind::protocol || kind_of(ev.err) == error_kind::limit,
                        "failed with an error that is not the peer's", error_name(ev.err));
-                expect(ev.code == static_cast<std::uint16_t>(close_code_for(ev.err)), "failed with the wrong code");
                 expect(ev.action == tcp_action::close_now, "failed without close_now");
                 r.err = ev.err;
                 r.code = ev.code;
@@ -316,7 +315,15 @@ void receive_all(Conn& c, mutable_bytes in, std::size_t start, event_log& log, O
             expect(in_input || (ev.type != event_type::data && inside), "payload views neither input nor connection");
         }
         log.add(ev, start + used);
-        if (ev.type == event_type::failed) expect(c.state() == connection_state::failed, "failed but state not failed");
+        if (ev.type == event_type::failed) {
+            expect(c.state() == connection_state::failed, "failed but state not failed");
+            // The code sent: the error's, unless a close went first (ours, or
+            // the one a text violation queued with its data event).
+            const std::uint16_t sent = before == connection_state::open
+                                           ? static_cast<std::uint16_t>(close_code_for(ev.err))
+                                           : c.close_code();
+            expect(ev.code == sent, "failed with the wrong code");
+        }
         if (ev.type == event_type::close) expect(c.state() == connection_state::closed, "close but state not closed");
         on_event(ev, before, rest);
         used += ev.consumed;
@@ -343,9 +350,19 @@ struct sent_model {
     }
 
     /// Applies the effect of a received event on what we send: auto pong,
-    /// close echo, close on failure (only while our state was open).
-    void on_event(const event& ev, connection_state before, bool auto_pong) {
+    /// close echo, close on failure (only while our state was open). A text
+    /// violation fails the connection with the data event that precedes its
+    /// failed event: the close is queued then (state `after` is failed).
+    void on_event(const event& ev, connection_state before, connection_state after, bool auto_pong) {
         if (before != connection_state::open) return;
+        if (ev.type == event_type::data && after == connection_state::failed) {
+            event f;
+            f.type = event_type::failed;
+            f.err = error::invalid_utf8;
+            f.code = static_cast<std::uint16_t>(close_code_for(error::invalid_utf8));
+            on_event(f, before, after, auto_pong);
+            return;
+        }
         if (ev.type == event_type::ping && auto_pong) pongs.emplace_back(ev.payload.begin(), ev.payload.end());
         if (ev.type == event_type::close) {
             if (ev.code == static_cast<std::uint16_t>(close_code::no_status))
@@ -610,7 +627,7 @@ run_result<R> run_whole(const config& cfg) {
     rules.allow_non_minimal_length = cfg.options.allow_non_minimal_length;
     const std::vector<ref_frame> frames = walk_frames(cfg.stream, rules);
     receive_all(c, buf.span(), 0, res.log, [&](const event& ev, connection_state before, mutable_bytes) {
-        sent.on_event(ev, before, cfg.options.auto_pong);
+        sent.on_event(ev, before, c.state(), cfg.options.auto_pong);
         drain(c, 0, false, res.out);
         const std::uint8_t* p = ev.payload.data();
         if (!ev.payload.empty() && p >= base && p < base + cfg.stream.size())
@@ -633,7 +650,7 @@ run_result<R> run_split(const config& cfg) {
     for (const auto& [at, n] : plan_reads(cfg.reads, 0, cfg.stream.size())) {
         exact_copy buf(cfg.stream.subspan(at, n));
         receive_all(c, buf.span(), at, res.log, [&](const event& ev, connection_state before, mutable_bytes) {
-            sent.on_event(ev, before, cfg.options.auto_pong);
+            sent.on_event(ev, before, c.state(), cfg.options.auto_pong);
             drain(c, 0, false, res.out);
         });
     }
@@ -698,7 +715,7 @@ public:
         for (const auto& [at, n] : plan_reads(cfg_.reads, 1, cfg_.stream.size())) {
             exact_copy buf(cfg_.stream.subspan(at, n));
             receive_all(c_, buf.span(), at, log_, [&](const event& ev, connection_state before, mutable_bytes) {
-                sent_.on_event(ev, before, cfg_.options.auto_pong);
+                sent_.on_event(ev, before, c_.state(), cfg_.options.auto_pong);
             });
             if (step < cfg_.commands.size()) run_command(cfg_.commands[step]);
             ++step;
@@ -746,7 +763,7 @@ private:
                 bytes& p = keep(make_payload(text, send_lengths[arg & 31], seed));
                 const bytes original = p;
                 const message_type type = text ? message_type::text : message_type::binary;
-                const error e = in_place ? c_.send(type, mutable_bytes(p)) : c_.send(type, bytes_view(p));
+                const error e = in_place ? c_.send_in_place(type, mutable_bytes(p)) : c_.send(type, bytes_view(p));
                 expect((e == error::none) == can, "send() result disagrees with can_send()");
                 if (!can) expect(e == (open ? error::send_in_progress : error::not_open), "send() fails wrongly");
                 if (e == error::none) {
@@ -773,7 +790,7 @@ private:
                 const bool text = !sent_.messages.empty() && sent_.messages.back().type == message_type::text;
                 bytes& p = keep(make_payload(text, send_lengths[(arg >> 2) & 31], seed));
                 const bytes original = p;
-                const error e = in_place ? c_.send_part(mutable_bytes(p), last) : c_.send_part(bytes_view(p), last);
+                const error e = in_place ? c_.send_part_in_place(mutable_bytes(p), last) : c_.send_part(bytes_view(p), last);
                 if (!open)
                     expect(e == error::not_open, "send_part() while not open is not not_open");
                 else if (!streaming_)

@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 #include <wscodec/connection.hpp>
 
@@ -818,14 +819,17 @@ TEST_CASE("§5.5.1 no data frames sent after close") {
         CHECK(s.close(1000) == error::none);
         const bytes rest = drain(s);
         w.insert(w.end(), rest.begin(), rest.end());
-        CHECK(hx(w) == hx(cat({hex("02 04"), str("0123"), hex("00 04"), str("4567"), hex("88 02 03 e8")})));
+        // close() lets the queued message finish (§5.5.1 allows it), then closes.
+        CHECK(hx(w) == hx(cat({hex("02 04"), str("0123"), hex("00 04"), str("4567"), hex("80 04"), str("89ab"),
+                               hex("88 02 03 e8")})));
     }
-    // A queued message of which nothing was handed out is not sent at all.
+    // A queued message of which nothing was handed out yet is still sent first.
     {
         server s;
-        CHECK(s.send_text("never") == error::none);
+        CHECK(s.send_text("bye") == error::none);
         CHECK(s.close(1000) == error::none);
-        CHECK(hx(drain(s)) == "88 02 03 e8");
+        CHECK(s.send_text("late") == error::not_open);
+        CHECK(hx(drain(s)) == "81 03 62 79 65 88 02 03 e8");
     }
     // After the peer's close, likewise: the echo is the last frame.
     {
@@ -1228,7 +1232,27 @@ TEST_CASE_TEMPLATE("§5.6/§7.1.4 a failure still to be reported does not outliv
     CHECK(std::string(event_type_name(after.type)) == "need_more");
     CHECK(c.state() == connection_state::closed);
     CHECK(c.close_code() == 1006);
-    CHECK(drain(c).empty());
+    // The connection failed when the bad byte arrived: its 1007 close frame
+    // was queued then, with the data event, not with the deferred event.
+    check_one_close(drain(c), R, 1007);
+}
+
+TEST_CASE_TEMPLATE("§7.1.7 a text violation fails the connection at once, before its event", T, server, client) {
+    constexpr role R = T::side;
+    T c;
+    test::guarded g(wire<R>(opcode::text, hex("61 62 ff 63")));
+    const event d = c.receive(g.span());
+    CHECK(d.type == event_type::data);
+    CHECK(c.state() == connection_state::failed);
+    CHECK_FALSE(c.can_send());
+    CHECK(c.close(1000) == error::not_open);
+    CHECK(c.send_text("x") == error::not_open);
+    const event f = c.receive(g.span().subspan(d.consumed));
+    CHECK(f.type == event_type::failed);
+    CHECK(f.err == error::invalid_utf8);
+    CHECK(f.code == 1007);
+    CHECK(f.position == 0u);
+    check_one_close(drain(c), R, 1007);
 }
 
 // ======================================================================
@@ -1321,7 +1345,7 @@ TEST_CASE_TEMPLATE("§7.1.7 failure during a send: the current frame ends, then 
     o.fragment_size = 4;
     T c(o);
     bytes payload = str("0123456789");
-    CHECK(c.send(message_type::binary, mutable_bytes(payload)) == error::none);
+    CHECK(c.send_in_place(message_type::binary, mutable_bytes(payload)) == error::none);
     const output_buffers first = c.output();
     const std::size_t hs = R == role::server ? 2 : 6;
     CHECK(first.size() == hs + 4);
@@ -2042,7 +2066,7 @@ TEST_CASE("§6.1 server send_text/send_binary: exact unmasked frames, payload sp
     {
         server s;
         bytes payload = str("keep me");
-        CHECK(s.send(message_type::binary, mutable_bytes(payload)) == error::none);
+        CHECK(s.send_in_place(message_type::binary, mutable_bytes(payload)) == error::none);
         CHECK(hx(drain_spans(s)) == hx(cat({hex("82 07"), str("keep me")})));
         CHECK(hx(payload) == hx(str("keep me")));
     }
@@ -2089,7 +2113,7 @@ TEST_CASE("client mutable send masks in place and stays zero-copy") {
     client c;
     bytes buf = str("Hello, world!");
     const bytes orig = buf;
-    CHECK(c.send(message_type::text, mutable_bytes(buf)) == error::none);
+    CHECK(c.send_in_place(message_type::text, mutable_bytes(buf)) == error::none);
     const output_buffers o = c.output();
     CHECK(o.count == 2u);
     if (o.count != 2) return;
@@ -2241,9 +2265,9 @@ TEST_CASE_TEMPLATE("§5.4 begin_message/send_part streaming", T, server, client)
         T c;
         bytes p1 = str("in"), p2 = str("place");
         CHECK(c.begin_message(message_type::text) == error::none);
-        CHECK(c.send_part(mutable_bytes(p1), false) == error::none);
+        CHECK(c.send_part_in_place(mutable_bytes(p1), false) == error::none);
         const bytes w1 = drain_spans(c);
-        CHECK(c.send_part(mutable_bytes(p2), true) == error::none);
+        CHECK(c.send_part_in_place(mutable_bytes(p2), true) == error::none);
         const bytes w2 = drain_spans(c);
         CHECK(joined_text(describe(frames_of(cat({w1, w2}), R))) ==
               joined_text(
@@ -2307,7 +2331,7 @@ namespace {
 template <class C>
 void script(C& c, bytes& buf, bool in_place) {
     if (in_place)
-        CHECK(c.send(message_type::binary, mutable_bytes(buf)) == error::none);
+        CHECK(c.send_in_place(message_type::binary, mutable_bytes(buf)) == error::none);
     else
         CHECK(c.send(message_type::binary, bytes_view(buf)) == error::none);
     CHECK(c.ping(str("pi")) == error::none);
@@ -2366,7 +2390,7 @@ TEST_CASE_TEMPLATE("control frames are only inserted between data frames, never 
     o.fragment_size = 4;
     T c(o);
     bytes payload = str("0123456789");
-    CHECK(c.send(message_type::binary, mutable_bytes(payload)) == error::none);
+    CHECK(c.send_in_place(message_type::binary, mutable_bytes(payload)) == error::none);
     const std::size_t hs = R == role::server ? 2 : 6;
     bytes w;
     // Writes up to n bytes of what output() offers.
@@ -2487,4 +2511,81 @@ TEST_CASE("§6 server and client exchange messages of every shape") {
         CHECK(at_client.size() == 1u);
         if (at_client.size() == 1) CHECK(at_client[0].payload == m);
     }
+}
+
+// ======================================================================
+// Output API details
+// ======================================================================
+
+TEST_CASE("output: a client's send() payload needs copy_output(); consume() takes no more than was handed out") {
+    connection<role::client, seeded_key_source> c({}, seeded_key_source(9));
+    CHECK(c.send_text("hello") == error::none);
+    const output_buffers o = c.output();
+    CHECK(o.count == 1u);
+    CHECK(o.size() == 6u);  // the masked header alone
+    CHECK(o.needs_copy);
+    c.consume(100);  // more than was handed out: only the header is taken
+    CHECK(c.pending_output() == 5u);
+    const output_buffers rest = c.output();
+    CHECK(rest.count == 0u);
+    CHECK(rest.needs_copy);
+    std::array<std::uint8_t, 16> buf{};
+    CHECK(c.copy_output(buf) == 5u);
+    CHECK(c.pending_output() == 0u);
+    CHECK(c.can_send());
+    // The same frame decodes at a server to "hello".
+    connection<role::client, seeded_key_source> again({}, seeded_key_source(9));
+    CHECK(again.send_text("hello") == error::none);
+    std::array<std::uint8_t, 16> wire{};
+    const std::size_t n = again.copy_output(wire);
+    CHECK(n == 11u);
+    server_connection s;
+    const event ev = s.receive(mutable_bytes(wire.data(), n));
+    CHECK(ev.type == event_type::data);
+    CHECK(std::string(ev.payload.begin(), ev.payload.end()) == "hello");
+}
+
+TEST_CASE("output: send_in_place() keeps a client zero-copy; a server never needs a copy") {
+    connection<role::client, seeded_key_source> c({}, seeded_key_source(3));
+    bytes payload = str("abc");
+    CHECK(c.send_in_place(message_type::binary, mutable_bytes(payload)) == error::none);
+    const output_buffers o = c.output();
+    CHECK(o.count == 2u);
+    CHECK_FALSE(o.needs_copy);
+    CHECK(o.parts[1].data() == payload.data());
+    server_connection s;
+    CHECK(s.send_text("abc") == error::none);
+    CHECK_FALSE(s.output().needs_copy);
+}
+
+TEST_CASE("streaming: can_send_part() says when the next part may be queued") {
+    server_connection s;
+    CHECK_FALSE(s.can_send_part());
+    CHECK(s.begin_message(message_type::binary) == error::none);
+    CHECK(s.can_send_part());
+    CHECK_FALSE(s.can_send());
+    const bytes p1 = str("ab");
+    CHECK(s.send_part(p1, false) == error::none);
+    CHECK_FALSE(s.can_send_part());
+    CHECK(s.send_part(p1, false) == error::send_in_progress);
+    (void)drain(s);
+    CHECK(s.can_send_part());
+    CHECK(s.send_part(p1, true) == error::none);
+    (void)drain(s);
+    CHECK_FALSE(s.can_send_part());
+    CHECK(s.can_send());
+}
+
+TEST_CASE("connections are not copyable (a copy would repeat the masking keys)") {
+    CHECK_FALSE(std::is_copy_constructible_v<client_connection>);
+    CHECK_FALSE(std::is_copy_constructible_v<server_connection>);
+    CHECK(std::is_nothrow_move_constructible_v<client_connection>);
+    CHECK_FALSE(std::is_copy_constructible_v<system_key_source>);
+    system_key_source a;
+    const mask_key k1 = a();
+    system_key_source b(std::move(a));
+    const mask_key k2 = b();
+    const mask_key k3 = a();  // refilled from the OS, not a replay of b's pool
+    CHECK(k1 != k2);
+    CHECK(k2 != k3);
 }

@@ -406,7 +406,7 @@ session encode_session(Enc& enc, rng& r, const session_shape& shape) {
         const std::size_t mode = r.below(3);
         if (mode < 2) {
             if (!enc.can_send()) problem("can_send() false between messages");
-            expect_ok(mode == 0 ? enc.send(m.message, bytes_view(work)) : enc.send(m.message, mutable_bytes(work)),
+            expect_ok(mode == 0 ? enc.send(m.message, bytes_view(work)) : enc.send_in_place(m.message, mutable_bytes(work)),
                       "send");
             drain(enc, s.stream, r, mid_message);
         } else {
@@ -417,7 +417,7 @@ session encode_session(Enc& enc, rng& r, const session_shape& shape) {
                 const bool last = p + 1 == parts;
                 const std::size_t n = last ? work.size() - at : r.below(work.size() - at + 1);
                 const bool in_place = r.chance(50);
-                const error e = in_place ? enc.send_part(mutable_bytes(work.data() + at, n), last)
+                const error e = in_place ? enc.send_part_in_place(mutable_bytes(work.data() + at, n), last)
                                          : enc.send_part(bytes_view(work.data() + at, n), last);
                 expect_ok(e, "send_part");
                 drain(enc, s.stream, r, mid_message);
@@ -1132,7 +1132,7 @@ std::size_t chunk_size(rng& r) {
 /// what it saw.
 template <class Conn>
 struct endpoint {
-    endpoint(const char* n, Conn c) : name(n), conn(c) {}
+    endpoint(const char* n, Conn c) : name(n), conn(std::move(c)) {}
     endpoint(const endpoint&) = delete;
     endpoint& operator=(const endpoint&) = delete;
 
@@ -1177,7 +1177,7 @@ struct endpoint {
             const std::size_t n = parts[part];
             const bool last = part + 1 == parts.size();
             const error e = r.chance(50) ? conn.send_part(bytes_view(scratch.data() + part_offset, n), last)
-                                         : conn.send_part(mutable_bytes(scratch.data() + part_offset, n), last);
+                                         : conn.send_part_in_place(mutable_bytes(scratch.data() + part_offset, n), last);
             if (e == error::send_in_progress) return;  // the previous part is still being written
             if (e != error::none) problem(std::string("send_part: ") + error_name(e));
             part_offset += n;
@@ -1198,7 +1198,7 @@ struct endpoint {
             e = conn.send(m.type, bytes_view(scratch));
             ++next_out;
         } else if (m.how == 1) {
-            e = conn.send(m.type, mutable_bytes(scratch));
+            e = conn.send_in_place(m.type, mutable_bytes(scratch));
             if constexpr (Conn::side == role::server) unmasked = next_out;
             ++next_out;
         } else {

@@ -14,8 +14,14 @@
 
 namespace wscodec {
 
+namespace detail {
+/// websocket_guid's characters, NUL-terminated: a named array, so that every translation unit views one object
+/// (clang gives each unit its own copy of a string literal behind an inline variable).
+inline constexpr char websocket_guid_chars[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+}  // namespace detail
+
 /// The GUID appended to the key before hashing (RFC 6455 §1.3, §4.2.2).
-inline constexpr std::string_view websocket_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+inline constexpr std::string_view websocket_guid{detail::websocket_guid_chars, sizeof detail::websocket_guid_chars - 1};
 
 /// The |Sec-WebSocket-Accept| value for `key`, taken as sent (not decoded, surrounding whitespace already removed):
 /// base64(SHA-1(key + websocket_guid)), 28 characters, no terminator (§4.2.2 step 5.4; a client compares it, §4.1).

@@ -40,6 +40,9 @@ enum class timer_hint : std::uint8_t {
 struct output_buffers {
     std::array<bytes_view, 2> parts{};
     std::size_t count = 0;
+    /// A client's payload waits that only copy_output() can mask (it was
+    /// queued with send(), not send_in_place()): call copy_output().
+    bool needs_copy = false;
 
     [[nodiscard]] constexpr std::size_t size() const noexcept {
         std::size_t n = 0;
@@ -64,16 +67,23 @@ struct output_buffers {
 /// Control replies: a ping is answered with a pong carrying its payload; a pong
 /// not yet handed out is replaced by a newer one (§5.5.3 allows answering the
 /// most recent ping only). At most two control frames wait: when both slots
-/// hold frames and a close must be queued, it replaces the unsent one. Pings
-/// that arrive after we queued our close frame are reported, not answered:
-/// the close frame is the last frame we send.
+/// hold frames and a close must be queued, it replaces the unsent one (one
+/// pong may then go unanswered). Deviation from §5.5.2: pings that arrive
+/// after we queued our close frame are reported, not answered, so that the
+/// close frame is the last frame we send.
+///
+/// Not copyable: a copy would send the same masking keys as the original.
 template <role R, class KeySource = std::conditional_t<R == role::client, system_key_source, no_key_source>>
 class connection {
 public:
     static constexpr role side = R;
 
     explicit connection(const connection_options& options = {}, KeySource keys = KeySource{}) noexcept
-        : options_(options), keys_(keys) {}
+        : options_(options), keys_(std::move(keys)) {}
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+    connection(connection&&) noexcept = default;
+    connection& operator=(connection&&) noexcept = default;
 
     // ----------------------------------------------------------------- receive
 
@@ -170,21 +180,21 @@ private:
 public:
     /// The caller read end-of-stream from TCP. After a finished close
     /// handshake this is the normal end; otherwise the connection was lost
-    /// (reported as 1006, which is never sent, §7.1.5).
+    /// (reported as 1006, which is never sent, §7.1.5). Output already queued
+    /// stays: close_now means close TCP once it is written (or give up on it).
     [[nodiscard]] event on_eof() noexcept {
         rx_ = rx_state::ignore;
         pending_closed_ = false;
-        deferred_fail_ = error::none;
         ended_ = true;
         // §7.1.5: without a received close frame the close code is 1006.
         if (!close_received_) close_code_ = static_cast<std::uint16_t>(close_code::abnormal);
-        if (state_ == connection_state::closed || state_ == connection_state::failed) {
-            state_ = connection_state::closed;
-            return closed_event(error::none, close_code_, tcp_action::close_now);
-        }
+        // A failure already reported, or a finished handshake, ends normally;
+        // a failure not yet reported (deferred_fail_) is lost with the TCP.
+        const bool handshake_over = state_ == connection_state::closed ||
+                                    (state_ == connection_state::failed && deferred_fail_ == error::none);
+        deferred_fail_ = error::none;
         state_ = connection_state::closed;
-        close_code_ = static_cast<std::uint16_t>(close_code::abnormal);
-        return closed_event(error::connection_lost, close_code_, tcp_action::close_now);
+        return closed_event(handshake_over ? error::none : error::connection_lost, close_code_, tcp_action::close_now);
     }
 
     /// The timer named by timer() expired: give up on the peer (1006).
@@ -213,15 +223,16 @@ public:
     // -------------------------------------------------------------------- send
 
     /// Queues a whole message. For a client the payload is masked while it is
-    /// copied out (copy_output); use the mutable overload to mask in place and
-    /// keep output() zero-copy.
+    /// copied out (copy_output(); output() reports needs_copy); send_in_place()
+    /// keeps a client's output zero-copy.
     [[nodiscard]] error send(message_type type, bytes_view payload) noexcept {
         return start_message(type, payload.data(), payload.size(), false, true);
     }
 
-    /// Queues a whole message whose buffer the connection may mask in place
-    /// (client role); the server never modifies it.
-    [[nodiscard]] error send(message_type type, mutable_bytes payload) noexcept {
+    /// Queues a whole message whose buffer a client masks in place when its
+    /// frames are handed out (the buffer then holds masked bytes); a server
+    /// never modifies it and treats this as send().
+    [[nodiscard]] error send_in_place(message_type type, mutable_bytes payload) noexcept {
         return start_message(type, payload.data(), payload.size(), true, true);
     }
 
@@ -240,11 +251,13 @@ public:
         return error::none;
     }
 
-    /// Queues the next part of the begun message; `last` ends it.
+    /// Queues the next part of the begun message; `last` ends it. Allowed
+    /// when can_send_part() is true.
     [[nodiscard]] error send_part(bytes_view part, bool last) noexcept {
         return next_part(part.data(), part.size(), false, last);
     }
-    [[nodiscard]] error send_part(mutable_bytes part, bool last) noexcept {
+    /// send_part() for a buffer a client may mask in place (see send_in_place).
+    [[nodiscard]] error send_part_in_place(mutable_bytes part, bool last) noexcept {
         return next_part(part.data(), part.size(), true, last);
     }
 
@@ -256,14 +269,17 @@ public:
 
     /// Starts the closing handshake (§7.1.2) with `code` and a UTF-8 `reason`
     /// of at most 123 bytes; code 1005 with no reason sends an empty close.
-    /// A message still being sent is cut at its current frame.
+    /// The message already queued is written first (§5.5.1 allows it); a
+    /// streamed message is cut after the parts given so far. From now on the
+    /// peer's data frames are dropped unreported (§7.1: we are closing);
+    /// its control frames and its close are still reported.
     [[nodiscard]] error close(std::uint16_t code = static_cast<std::uint16_t>(close_code::normal),
                               std::string_view reason = {}) noexcept {
         if (state_ != connection_state::open) return error::not_open;
         std::array<std::uint8_t, max_control_payload> body;
         const close_build b = build_close_payload(code, reason, body);
         if (b.err != error::none) return b.err;
-        queue_close(bytes_view(body.data(), b.size));
+        queue_close(bytes_view(body.data(), b.size), true);
         state_ = connection_state::closing;
         close_code_ = b.size == 0 ? static_cast<std::uint16_t>(close_code::no_status) : code;
         return error::none;
@@ -277,13 +293,18 @@ public:
         return state_ == connection_state::open && !tx_streaming_ && !tx_active();
     }
 
+    /// True if the next part of a begun message (send_part) may be queued now.
+    [[nodiscard]] bool can_send_part() const noexcept {
+        return state_ == connection_state::open && tx_streaming_ && !tx_active();
+    }
+
     // ------------------------------------------------------------------ output
 
     /// The next bytes to write, without copying: a control frame, or a data
-    /// frame's header and payload. Empty when nothing waits, or (client
-    /// sending an immutable payload) when the payload must be masked by
-    /// copy_output(). The spans stay valid until consume() or the next call
-    /// that queues or receives.
+    /// frame's header and payload. Empty when nothing waits; and for a client
+    /// payload queued with send() the header comes alone and then nothing,
+    /// with needs_copy set: copy_output() masks it. The spans stay valid until
+    /// consume() or the next call that queues or receives.
     [[nodiscard]] output_buffers output() noexcept {
         output_buffers out;
         if (unit_ == unit::none) select_unit();
@@ -293,35 +314,21 @@ public:
             out.count = 1;
         } else if (unit_ == unit::frame) {
             if (hdr_sent_ < hdr_.size) out.parts[out.count++] = bytes_view(hdr_.bytes.data() + hdr_sent_, hdr_.size - hdr_sent_);
-            if (frame_left_ > 0 && !(R == role::client && !tx_in_place_))
-                out.parts[out.count++] = bytes_view(frame_ptr_, static_cast<std::size_t>(frame_left_));
+            if (frame_left_ > 0) {
+                if (R == role::client && !tx_in_place_) out.needs_copy = true;
+                else out.parts[out.count++] = bytes_view(frame_ptr_, static_cast<std::size_t>(frame_left_));
+            }
         }
+        exposed_ = out.size();
         return out;
     }
 
-    /// Acknowledges `n` bytes of what output() last handed out as written
-    /// (more than that is ignored).
+    /// Acknowledges `n` bytes of what output() last handed out as written;
+    /// more than that is ignored.
     void consume(std::size_t n) noexcept {
-        while (n > 0 && unit_ != unit::none) {
-            if (unit_ == unit::control) {
-                const std::size_t k = std::min<std::size_t>(n, slots_[0].size - ctrl_sent_);
-                ctrl_sent_ = static_cast<std::uint8_t>(ctrl_sent_ + k);
-                n -= k;
-                if (ctrl_sent_ == slots_[0].size) pop_control();
-            } else {
-                if (hdr_sent_ < hdr_.size) {
-                    const std::size_t k = std::min<std::size_t>(n, hdr_.size - hdr_sent_);
-                    hdr_sent_ = static_cast<std::uint8_t>(hdr_sent_ + k);
-                    n -= k;
-                }
-                const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(n, frame_left_));
-                frame_ptr_ += k;
-                frame_left_ -= k;
-                frame_phase_ = static_cast<std::uint8_t>((frame_phase_ + k) & 3);
-                n -= k;
-                if (hdr_sent_ == hdr_.size && frame_left_ == 0) end_frame();
-            }
-        }
+        if (n > exposed_) n = exposed_;
+        exposed_ -= n;
+        advance(n);
     }
 
     /// Copies (and for a client, masks) as much output as fits in `dst`,
@@ -344,12 +351,39 @@ public:
                 else
                     for (std::size_t i = 0; i < k; ++i) room[i] = frame_ptr_[i];
             }
-            consume(k);
+            exposed_ = 0;
+            advance(k);
             total += k;
         }
         return total;
     }
 
+private:
+    /// Moves the output position `n` bytes on.
+    void advance(std::size_t n) noexcept {
+        while (n > 0 && unit_ != unit::none) {
+            if (unit_ == unit::control) {
+                const std::size_t k = std::min<std::size_t>(n, slots_[0].size - ctrl_sent_);
+                ctrl_sent_ = static_cast<std::uint8_t>(ctrl_sent_ + k);
+                n -= k;
+                if (ctrl_sent_ == slots_[0].size) pop_control();
+            } else {
+                if (hdr_sent_ < hdr_.size) {
+                    const std::size_t k = std::min<std::size_t>(n, hdr_.size - hdr_sent_);
+                    hdr_sent_ = static_cast<std::uint8_t>(hdr_sent_ + k);
+                    n -= k;
+                }
+                const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(n, frame_left_));
+                frame_ptr_ += k;
+                frame_left_ -= k;
+                frame_phase_ = static_cast<std::uint8_t>((frame_phase_ + k) & 3);
+                n -= k;
+                if (hdr_sent_ == hdr_.size && frame_left_ == 0) unit_ = unit::none;
+            }
+        }
+    }
+
+public:
     /// Bytes waiting to be written: queued control frames, the current and the
     /// next frame, and the rest of the payload of the message being sent
     /// (headers of frames after the next not counted). Stop reading a peer while this stays high (backpressure).
@@ -384,8 +418,8 @@ private:
     struct slot {
         std::array<std::uint8_t, 6 + max_control_payload> bytes;
         std::uint8_t size;
-        opcode op;
-        bool reply;  // an automatic pong, which a newer one may replace
+        bool reply;       // an automatic pong, which a newer one may replace
+        bool after_data;  // our close(): written once the queued message is
     };
 
     [[nodiscard]] decode_rules rules() const noexcept {
@@ -468,7 +502,8 @@ private:
     [[nodiscard]] event deliver_then_fail(mutable_bytes chunk, std::size_t k, std::size_t at) noexcept {
         event ev;
         data_event(ev, chunk.first(k), false, at + k);
-        deferred_fail_ = error::invalid_utf8;
+        fail_now(error::invalid_utf8);  // the close frame goes out at once;
+        deferred_fail_ = error::invalid_utf8;  // the event comes next
         rx_ = rx_state::ignore;
         return ev;
     }
@@ -531,14 +566,11 @@ private:
         }
         const bool continuation = (b0 & 0x0F) == 0;
         if (continuation != in_message_ || state_ != connection_state::open) return false;
-        const limits& lim = options_.limits;
-        if (len > lim.max_frame_size) return false;
+        if (limit_error(continuation, len) != error::none) return false;
         if (continuation) {
-            if (len > lim.max_message_size - message_size_ || fragments_ >= lim.max_fragments) return false;
             ++fragments_;
             message_size_ += len;
         } else {
-            if (len > lim.max_message_size || lim.max_fragments == 0) return false;
             message_ = static_cast<message_type>(b0 & 0x0F);
             if (message_ == message_type::text) utf8_.reset();
             rsv_ = 0;
@@ -643,8 +675,7 @@ private:
             rx_ = rx_state::control;
             return error::none;
         }
-        if (h.op == opcode::continuation && !in_message_) return error::unexpected_continuation;
-        if (h.op != opcode::continuation && in_message_) return error::expected_continuation;
+        // §5.4 sequencing was judged on byte 0 (decode_header).
         if (state_ != connection_state::open) {  // §7.1: after our close, data is dropped
             in_message_ = !h.fin;
             rx_ = rx_state::discard;
@@ -736,10 +767,22 @@ private:
     /// Fails the connection (§7.1.7): queues a close frame with the error's
     /// code unless ours went already, and ignores all further input.
     [[nodiscard]] WSCODEC_NOINLINE event fail(error e, std::size_t position, std::size_t input_size) noexcept {
-        wscodec::close_code code = close_code_for(e);
-        if (state_ != connection_state::open) {
-            code = static_cast<wscodec::close_code>(close_code_);  // ours went already
-        } else {
+        fail_now(e);
+        event ev;
+        ev.type = event_type::failed;
+        ev.err = e;
+        ev.code = close_code_;
+        ev.action = tcp_action::close_now;
+        ev.consumed = input_size;
+        ev.position = position;
+        return ev;
+    }
+
+    /// The state side of a failure: our close frame with the error's code
+    /// unless ours went already (then close_code_ stays the code we sent).
+    void fail_now(error e) noexcept {
+        if (state_ == connection_state::open) {
+            const wscodec::close_code code = close_code_for(e);
             std::array<std::uint8_t, max_control_payload> body;
             const std::string_view reason = error_message(e);
             const close_build b = build_close_payload(code, reason.substr(0, max_close_reason), body);
@@ -748,20 +791,12 @@ private:
         }
         state_ = connection_state::failed;
         rx_ = rx_state::ignore;
-        event ev;
-        ev.type = event_type::failed;
-        ev.err = e;
-        ev.code = static_cast<std::uint16_t>(code);
-        ev.action = tcp_action::close_now;
-        ev.consumed = input_size;
-        ev.position = position;
-        return ev;
     }
 
     // ------------------------------------------------------- control frames
 
     /// Encodes a control frame into slot `i` (masked for a client).
-    void fill_slot(std::size_t i, opcode op, bytes_view payload, bool reply = false) noexcept {
+    void fill_slot(std::size_t i, opcode op, bytes_view payload, bool reply = false, bool after_data = false) noexcept {
         slot& s = slots_[i];
         frame_header h;
         h.op = op;
@@ -775,8 +810,8 @@ private:
         else
             for (std::size_t k = 0; k < payload.size(); ++k) body[k] = payload[k];
         s.size = static_cast<std::uint8_t>(hs + payload.size());
-        s.op = op;
         s.reply = reply;
+        s.after_data = after_data;
     }
 
     /// True if slot `i` may still be rewritten: nothing of it handed out.
@@ -794,20 +829,25 @@ private:
         if (slot_count_ < slots_.size()) fill_slot(slot_count_++, opcode::pong, payload, true);
     }
 
-    void queue_close(bytes_view body) noexcept {
+    /// Queues our close frame. `after_data` (our own close()): the message
+    /// already queued is written first. Otherwise (an echo, a failure) the
+    /// message being sent ends with its current frame. Nothing follows our
+    /// close frame (§5.5.1), and a streamed message gets no more parts.
+    void queue_close(bytes_view body, bool after_data = false) noexcept {
         const std::size_t i = slot_count_ < slots_.size() ? slot_count_++ : slots_.size() - 1;
-        fill_slot(i, opcode::close, body);
-        // Nothing follows our close frame (§5.5.1): the message being sent
-        // ends with its current frame.
-        tx_left_ = 0;
-        tx_need_frame_ = false;
+        fill_slot(i, opcode::close, body, false, after_data);
         tx_streaming_ = false;
+        if (!after_data) {
+            tx_left_ = 0;
+            tx_need_frame_ = false;
+        }
     }
+
 
     [[nodiscard]] error user_control(opcode op, bytes_view payload) noexcept {
         if (state_ != connection_state::open) return error::not_open;
         if (payload.size() > max_control_payload) return error::control_payload_too_long;
-        if (slot_count_ != 0) return error::control_queue_full;  // the second slot stays free for a reply
+        if (slot_count_ != 0) return error::control_queue_full;  // keep the second slot for a reply or our close
         fill_slot(slot_count_++, op, payload);
         return error::none;
     }
@@ -854,7 +894,8 @@ private:
     /// Picks what output() hands out next: a control frame between data
     /// frames, else the next frame of the message being sent.
     void select_unit() noexcept {
-        if (slot_count_ > 0) {
+        const bool data_waits = tx_left_ > 0 || tx_need_frame_;
+        if (slot_count_ > 0 && !(slots_[0].after_data && data_waits)) {
             unit_ = unit::control;
             return;
         }
@@ -883,7 +924,6 @@ private:
         unit_ = unit::frame;
     }
 
-    void end_frame() noexcept { unit_ = unit::none; }
 
     // Receive state.
     std::uint64_t remaining_ = 0;     // payload bytes left in the current frame
@@ -913,6 +953,7 @@ private:
     std::uint8_t slot_count_ = 0;
     std::uint8_t ctrl_sent_ = 0;
     unit unit_ = unit::none;
+    std::size_t exposed_ = 0;  // bytes output() handed out and consume() may still take
     message_type tx_type_ = message_type::binary;
     bool tx_started_ = false;
     bool tx_last_ = false;

@@ -45,7 +45,7 @@ enum class error : std::uint8_t {
     not_open = 27,                 ///< sending after the close handshake started or the connection failed
     send_in_progress = 28,         ///< a message is still being sent (streaming or not yet written)
     no_message_started = 29,       ///< send_part() without begin_message()
-    control_queue_full = 30,       ///< ping/pong while two control frames already wait to be written
+    control_queue_full = 30,       ///< ping/pong while a control frame already waits to be written
     // Connection end (reported to the application, never sent).
     connection_lost = 31,          ///< TCP ended without a completed close handshake (1006)
     close_timeout = 32,            ///< the caller's close timer expired (1006)
@@ -133,7 +133,7 @@ enum class error_kind : std::uint8_t {
         case error::not_open: return "connection is not open for sending";
         case error::send_in_progress: return "previous message is still being sent";
         case error::no_message_started: return "no streamed message was begun";
-        case error::control_queue_full: return "two control frames already wait to be written";
+        case error::control_queue_full: return "a control frame already waits to be written";
         case error::connection_lost: return "connection ended without a close handshake";
         case error::close_timeout: return "close handshake timed out";
     }

@@ -6,7 +6,10 @@
 #include <wscodec/mask.hpp>
 
 #if defined(__linux__)
+#include <fcntl.h>
 #include <sys/random.h>
+#include <unistd.h>
+
 #include <cerrno>
 #elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
 #include <stdlib.h>
@@ -16,10 +19,25 @@
 
 namespace wscodec {
 
-/// Keys from the operating system's CSPRNG (getrandom on Linux, arc4random_buf
-/// on the BSDs and macOS), fetched eight at a time. State: 33 bytes.
+/// Keys from the operating system's CSPRNG (getrandom on Linux, falling back
+/// to /dev/urandom where the call is unavailable; arc4random_buf on the BSDs
+/// and macOS), fetched eight at a time. Move-only: two copies would hand out
+/// the same keys. State: 33 bytes.
 class system_key_source {
 public:
+    system_key_source() noexcept = default;
+    system_key_source(const system_key_source&) = delete;
+    system_key_source& operator=(const system_key_source&) = delete;
+    system_key_source(system_key_source&& other) noexcept : pool_(other.pool_), used_(other.used_) {
+        other.used_ = static_cast<std::uint8_t>(other.pool_.size());
+    }
+    system_key_source& operator=(system_key_source&& other) noexcept {
+        pool_ = other.pool_;
+        used_ = other.used_;
+        other.used_ = static_cast<std::uint8_t>(other.pool_.size());
+        return *this;
+    }
+
     [[nodiscard]] mask_key operator()() noexcept {
         if (used_ + 4u > pool_.size()) refill();
         mask_key k{pool_[used_], pool_[used_ + 1u], pool_[used_ + 2u], pool_[used_ + 3u]};
@@ -34,7 +52,18 @@ private:
         while (got < pool_.size()) {
             const ssize_t r = getrandom(pool_.data() + got, pool_.size() - got, 0);
             if (r > 0) got += static_cast<std::size_t>(r);
-            else if (r < 0 && errno != EINTR) __builtin_trap();  // no entropy: never mask with a guessable key
+            else if (r < 0 && errno != EINTR) break;
+        }
+        if (got < pool_.size()) {  // getrandom refused (ENOSYS, a seccomp filter): the device
+            const int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+            while (fd >= 0 && got < pool_.size()) {
+                const ssize_t r = ::read(fd, pool_.data() + got, pool_.size() - got);
+                if (r > 0) got += static_cast<std::size_t>(r);
+                else if (r < 0 && errno == EINTR) continue;
+                else break;
+            }
+            if (fd >= 0) ::close(fd);
+            if (got < pool_.size()) __builtin_trap();  // no entropy: never mask with a guessable key
         }
 #elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
         arc4random_buf(pool_.data(), pool_.size());

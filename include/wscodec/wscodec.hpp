@@ -1,6 +1,7 @@
 // wscodec/wscodec.hpp — umbrella include: every public header of wscodec.
 #pragma once
 
+#include <wscodec/accept.hpp>
 #include <wscodec/assembler.hpp>
 #include <wscodec/close.hpp>
 #include <wscodec/close_code.hpp>

@@ -21,8 +21,13 @@ namespace wscodec::detail {
 /// The most bytes that `n` characters of base64 can decode to.
 [[nodiscard]] constexpr std::size_t base64_decoded_max(std::size_t n) noexcept { return n / 4 * 3; }
 
-/// The base64 alphabet (RFC 4648 §4, Table 1): the character for each 6-bit value.
-inline constexpr std::string_view base64_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// The base64 alphabet (RFC 4648 §4, Table 1), NUL-terminated; see base64_alphabet.
+inline constexpr char base64_alphabet_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// The base64 alphabet: the character for each 6-bit value. It views a named
+/// array, not a string literal, so every translation unit sees one address
+/// (clang gives each unit its own copy of a literal behind an inline variable).
+inline constexpr std::string_view base64_alphabet{base64_alphabet_chars, sizeof base64_alphabet_chars - 1};
 
 /// For each byte, its 6-bit value in the alphabet, or 0x80 if it is not in it ('=' included).
 inline constexpr std::array<std::uint8_t, 256> base64_values = [] {

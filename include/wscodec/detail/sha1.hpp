@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <wscodec/detail/config.hpp>
 #include <wscodec/detail/cpu.hpp>
 
@@ -59,30 +60,35 @@ using sha1_digest = std::array<std::uint8_t, 20>;
 inline constexpr std::array<std::uint32_t, 5> sha1_initial_hash = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u,
                                                                    0xC3D2E1F0u};
 
-/// Stage s (rounds 20s..20s+19) of the compression function: f_t and K_t of
-/// FIPS 180-4 §4.1.1 and §4.2.1, the message schedule of §6.1.2 kept in a
-/// 16-word ring, and the working variables a..e in `v`.
-template <int Stage>
-constexpr void sha1_stage(std::uint32_t (&w)[16], std::uint32_t (&v)[5]) noexcept {
-    constexpr std::uint32_t k = Stage == 0 ? 0x5A827999u : Stage == 1 ? 0x6ED9EBA1u : Stage == 2 ? 0x8F1BBCDCu : 0xCA62C1D6u;
-    for (int t = 20 * Stage; t < 20 * Stage + 20; ++t) {
-        std::uint32_t wt = w[t & 15];
-        if (t >= 16) {
-            wt = std::rotl(w[(t + 13) & 15] ^ w[(t + 8) & 15] ^ w[(t + 2) & 15] ^ wt, 1);
-            w[t & 15] = wt;
-        }
-        const std::uint32_t b = v[1], c = v[2], d = v[3];
-        std::uint32_t f;
-        if constexpr (Stage == 0) f = d ^ (b & (c ^ d));             // Ch
-        else if constexpr (Stage == 2) f = (b & c) | (d & (b | c));  // Maj
-        else f = b ^ c ^ d;                                          // Parity
-        const std::uint32_t temp = std::rotl(v[0], 5) + f + v[4] + k + wt;
-        v[4] = d;
-        v[3] = c;
-        v[2] = std::rotl(b, 30);
-        v[1] = v[0];
-        v[0] = temp;
+/// Round t of the compression function (FIPS 180-4 §6.1.2 step 3): f_t and K_t
+/// of §4.1.1 and §4.2.1, W_t from the message schedule kept in a 16-word ring,
+/// the working variables a..e in `v`.
+template <int T>
+WSCODEC_ALWAYS_INLINE constexpr void sha1_round(std::uint32_t (&w)[16], std::uint32_t (&v)[5]) noexcept {
+    std::uint32_t wt = w[T & 15];
+    if constexpr (T >= 16) {
+        wt = std::rotl(w[(T + 13) & 15] ^ w[(T + 8) & 15] ^ w[(T + 2) & 15] ^ wt, 1);
+        w[T & 15] = wt;
     }
+    constexpr std::uint32_t k = T < 20 ? 0x5A827999u : T < 40 ? 0x6ED9EBA1u : T < 60 ? 0x8F1BBCDCu : 0xCA62C1D6u;
+    const std::uint32_t b = v[1], c = v[2], d = v[3];
+    std::uint32_t f;
+    if constexpr (T < 20) f = d ^ (b & (c ^ d));                        // Ch
+    else if constexpr (T >= 40 && T < 60) f = (b & c) | (d & (b | c));  // Maj
+    else f = b ^ c ^ d;                                                 // Parity
+    const std::uint32_t temp = std::rotl(v[0], 5) + f + v[4] + k + wt;
+    v[4] = d;
+    v[3] = c;
+    v[2] = std::rotl(b, 30);
+    v[1] = v[0];
+    v[0] = temp;
+}
+
+/// Rounds 0..79, unrolled.
+template <int... T>
+WSCODEC_ALWAYS_INLINE constexpr void sha1_rounds(std::uint32_t (&w)[16], std::uint32_t (&v)[5],
+                                                 std::integer_sequence<int, T...>) noexcept {
+    (sha1_round<T>(w, v), ...);
 }
 
 /// Runs the SHA-1 compression function (FIPS 180-4 §6.1.2) over `blocks`
@@ -96,10 +102,7 @@ constexpr void sha1_compress_portable(std::array<std::uint32_t, 5>& h, const std
             w[t] = std::uint32_t{q[0]} << 24 | std::uint32_t{q[1]} << 16 | std::uint32_t{q[2]} << 8 | q[3];
         }
         std::uint32_t v[5] = {h[0], h[1], h[2], h[3], h[4]};
-        sha1_stage<0>(w, v);
-        sha1_stage<1>(w, v);
-        sha1_stage<2>(w, v);
-        sha1_stage<3>(w, v);
+        sha1_rounds(w, v, std::make_integer_sequence<int, 80>());
         for (int i = 0; i < 5; ++i) h[static_cast<std::size_t>(i)] += v[i];
     }
 }
@@ -224,16 +227,24 @@ public:
             fill = 0;
         }
         std::fill(buffer_.begin() + static_cast<std::ptrdiff_t>(fill), buffer_.begin() + 56, std::uint8_t{0});
-        for (std::size_t i = 0; i < 8; ++i) buffer_[56 + i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
+        store_be32(buffer_.data() + 56, static_cast<std::uint32_t>(bits >> 32));
+        store_be32(buffer_.data() + 60, static_cast<std::uint32_t>(bits));
         compress(buffer_.data(), 1);
         sha1_digest out{};
-        for (std::size_t i = 0; i < 20; ++i) out[i] = static_cast<std::uint8_t>(h_[i / 4] >> (24 - 8 * (i % 4)));
+        for (std::size_t i = 0; i < 5; ++i) store_be32(out.data() + 4 * i, h_[i]);
         h_ = sha1_initial_hash;
         length_ = 0;
         return out;
     }
 
 private:
+    static constexpr void store_be32(std::uint8_t* p, std::uint32_t x) noexcept {
+        p[0] = static_cast<std::uint8_t>(x >> 24);
+        p[1] = static_cast<std::uint8_t>(x >> 16);
+        p[2] = static_cast<std::uint8_t>(x >> 8);
+        p[3] = static_cast<std::uint8_t>(x);
+    }
+
     constexpr void compress(const std::uint8_t* p, std::size_t blocks) noexcept {
 #if WSCODEC_X86
         if (!std::is_constant_evaluated() && kernel_ == sha1_kernel::sha_ni) {
@@ -244,9 +255,9 @@ private:
         sha1_compress_portable(h_, p, blocks);
     }
 
+    std::uint64_t length_ = 0;  // bytes so far; the first length_ % 64 of buffer_ are pending
     std::array<std::uint32_t, 5> h_ = sha1_initial_hash;
     std::array<std::uint8_t, 64> buffer_{};
-    std::uint64_t length_ = 0;  // bytes so far; the first length_ % 64 of buffer_ are pending
     sha1_kernel kernel_;
 };
 
