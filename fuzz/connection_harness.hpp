@@ -354,6 +354,10 @@ struct sent_model {
     /// violation fails the connection with the data event that precedes its
     /// failed event: the close is queued then (state `after` is failed).
     void on_event(const event& ev, connection_state before, connection_state after, bool auto_pong) {
+        // §5.5.2: pings are answered after our own close() too (the pong may
+        // then follow our close frame, where the peer does not look).
+        if (before == connection_state::closing && ev.type == event_type::ping && auto_pong)
+            pongs.emplace_back(ev.payload.begin(), ev.payload.end());
         if (before != connection_state::open) return;
         if (ev.type == event_type::data && after == connection_state::failed) {
             event f;
@@ -404,16 +408,33 @@ public:
 
     void feed(bytes_view chunk) {
         if (chunk.empty()) return;
-        expect(!closed_, "bytes after our close frame");
+        if (closed_) {
+            expect_only_pongs(chunk);
+            return;
+        }
         exact_copy copy(chunk);
         receive_all(conn_, copy.span(), fed_, log_, [&](const event& ev, connection_state, mutable_bytes in) {
             if (ev.type == event_type::failed) violation("peer rejects our output", error_name(ev.err));
             if (ev.type == event_type::close) {
-                expect(ev.consumed == in.size(), "bytes after our close frame");
                 closed_ = true;
+                expect_only_pongs(in.subspan(ev.consumed));
             }
         });
         fed_ += chunk.size();
+    }
+
+    /// Only whole or partial pong frames may follow our close frame (§5.5.1:
+    /// no data frames; §5.5.2: pings are still answered).
+    void expect_only_pongs(bytes_view rest) {
+        tail_.insert(tail_.end(), rest.begin(), rest.end());
+        std::size_t at = 0;
+        while (at < tail_.size()) {
+            const decode_result r = try_decode_header(bytes_view(tail_).subspan(at), rules_for(P));
+            if (r.status == decode_status::need_more) break;
+            expect(r.status == decode_status::ok && r.header.op == opcode::pong, "a frame other than pong after our close frame");
+            if (r.status != decode_status::ok) return;
+            at += r.size + static_cast<std::size_t>(r.header.payload_length);
+        }
     }
 
     /// Checks everything decoded against what our side queued.
@@ -479,6 +500,7 @@ private:
     event_log log_;
     std::size_t fed_ = 0;
     bool closed_ = false;
+    bytes tail_;  // what followed our close frame
 };
 
 /// Writes up to `budget` bytes (0: all) of `c`'s output to `out`, either

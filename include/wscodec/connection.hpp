@@ -68,9 +68,8 @@ struct output_buffers {
 /// not yet handed out is replaced by a newer one (§5.5.3 allows answering the
 /// most recent ping only). At most two control frames wait: when both slots
 /// hold frames and a close must be queued, it replaces the unsent one (one
-/// pong may then go unanswered). Deviation from §5.5.2: pings that arrive
-/// after we queued our close frame are reported, not answered, so that the
-/// close frame is the last frame we send.
+/// pong may then go unanswered). Pings that arrive after our close() are
+/// still answered (§5.5.2): only pongs may follow our close frame.
 ///
 /// Not copyable: a copy would send the same masking keys as the original.
 template <role R, class KeySource = std::conditional_t<R == role::client, system_key_source, no_key_source>>
@@ -272,7 +271,8 @@ public:
     /// The message already queued is written first (§5.5.1 allows it); a
     /// streamed message is cut after the parts given so far. From now on the
     /// peer's data frames are dropped unreported (§7.1: we are closing);
-    /// its control frames and its close are still reported.
+    /// its control frames and its close are still reported, and its pings
+    /// answered (the pongs follow our close frame).
     [[nodiscard]] error close(std::uint16_t code = static_cast<std::uint16_t>(close_code::normal),
                               std::string_view reason = {}) noexcept {
         if (state_ != connection_state::open) return error::not_open;
@@ -735,7 +735,10 @@ private:
         ev.payload = payload;
         if (ctrl_op_ == opcode::ping) {
             ev.type = event_type::ping;
-            if (options_.auto_pong && state_ == connection_state::open) queue_pong(payload);
+            // §5.5.2: a pong unless the peer's close came first; after our own
+            // close too, behind our close frame.
+            if (options_.auto_pong && (state_ == connection_state::open || state_ == connection_state::closing))
+                queue_pong(payload);
             return ev;
         }
         if (ctrl_op_ == opcode::pong) {
@@ -831,8 +834,8 @@ private:
 
     /// Queues our close frame. `after_data` (our own close()): the message
     /// already queued is written first. Otherwise (an echo, a failure) the
-    /// message being sent ends with its current frame. Nothing follows our
-    /// close frame (§5.5.1), and a streamed message gets no more parts.
+    /// message being sent ends with its current frame. No data frame follows
+    /// our close frame (§5.5.1), and a streamed message gets no more parts.
     void queue_close(bytes_view body, bool after_data = false) noexcept {
         const std::size_t i = slot_count_ < slots_.size() ? slot_count_++ : slots_.size() - 1;
         fill_slot(i, opcode::close, body, false, after_data);
