@@ -2590,3 +2590,28 @@ TEST_CASE("connections are not copyable (a copy would repeat the masking keys)")
     CHECK(k1 != k2);
     CHECK(k2 != k3);
 }
+
+TEST_CASE_TEMPLATE("§5.6/§8.1 text to send must be UTF-8: refused as a usage error, nothing queued", T, server, client) {
+    T c;
+    CHECK(c.send_text("ok \xCE\xBA") == error::none);
+    (void)drain(c);
+    CHECK(c.send_text("bad \xFF") == error::text_not_utf8);
+    CHECK(c.send_text("cut \xE2\x82") == error::text_not_utf8);
+    CHECK(c.pending_output() == 0u);
+    CHECK(c.can_send());
+    CHECK(c.send(message_type::binary, str("\xFF")) == error::none);  // binary is not checked
+    (void)drain(c);
+    // Streamed text: parts may split a code point; a bad part is refused and
+    // the message goes on with a good one; the last part must end the text.
+    CHECK(c.begin_message(message_type::text) == error::none);
+    CHECK(c.send_part(str("\xE2\x82"), false) == error::none);
+    (void)drain(c);
+    CHECK(c.send_part(str("\x41"), false) == error::text_not_utf8);
+    CHECK(c.send_part(str("\xAC"), false) == error::none);
+    (void)drain(c);
+    CHECK(c.send_part(str("\xE2"), true) == error::text_not_utf8);
+    CHECK(c.send_part(str("!"), true) == error::none);
+    (void)drain(c);
+    CHECK(c.can_send());
+    CHECK(kind_of(error::text_not_utf8) == error_kind::usage);
+}

@@ -51,11 +51,12 @@ TEST_CASE("error: values are stable (append, never renumber)") {
     CHECK(static_cast<int>(error::control_queue_full) == 30);
     CHECK(static_cast<int>(error::connection_lost) == 31);
     CHECK(static_cast<int>(error::close_timeout) == 32);
+    CHECK(static_cast<int>(error::text_not_utf8) == 33);
 }
 
 TEST_CASE("error: every value has a unique name, a message, a kind and a close code") {
     const std::size_t n = error_count();
-    CHECK(n >= 33);
+    CHECK(n >= 34);
     std::set<std::string> names;
     for (std::size_t i = 0; i < n; ++i) {
         const auto e = static_cast<error>(i);

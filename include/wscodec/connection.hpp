@@ -247,6 +247,7 @@ public:
         tx_streaming_ = true;
         tx_type_ = type;
         tx_started_ = false;
+        tx_utf8_.reset();
         return error::none;
     }
 
@@ -870,6 +871,8 @@ private:
                                       bool last) noexcept {
         if (state_ != connection_state::open) return error::not_open;
         if (tx_streaming_ || tx_active()) return error::send_in_progress;
+        // §5.6/§8.1: a text message must be UTF-8, or the peer fails us with 1007.
+        if (type == message_type::text && !validate_utf8(bytes_view(data, size)).ok()) return error::text_not_utf8;
         tx_type_ = type;
         tx_started_ = false;
         set_part(data, size, in_place, last);
@@ -880,6 +883,13 @@ private:
         if (state_ != connection_state::open) return error::not_open;
         if (!tx_streaming_) return error::no_message_started;
         if (tx_active()) return error::send_in_progress;
+        if (tx_type_ == message_type::text) {  // checked across parts; a bad part is refused, the text stays as it was
+            utf8_validator probe = tx_utf8_;
+            utf8_result u = probe.feed(bytes_view(data, size));
+            if (u.ok() && last) u = probe.finish();
+            if (!u.ok()) return error::text_not_utf8;
+            tx_utf8_ = probe;
+        }
         set_part(data, size, in_place, last);
         if (last) tx_streaming_ = false;
         return error::none;
@@ -967,6 +977,7 @@ private:
     std::uint8_t frame_phase_ = 0;
     mask_key frame_key_{};
     encoded_header hdr_{};
+    utf8_validator tx_utf8_;  // the text of a streamed message so far
     std::uint8_t* tx_ptr_ = nullptr;
     std::uint64_t tx_left_ = 0;
     const std::uint8_t* frame_ptr_ = nullptr;

@@ -49,6 +49,8 @@ enum class error : std::uint8_t {
     // Connection end (reported to the application, never sent).
     connection_lost = 31,          ///< TCP ended without a completed close handshake (1006)
     close_timeout = 32,            ///< the caller's close timer expired (1006)
+    // Connection misuse (local), continued.
+    text_not_utf8 = 33,            ///< a text message (or part) to send is not UTF-8
 };
 
 /// Who is at fault for an error.
@@ -96,6 +98,7 @@ enum class error_kind : std::uint8_t {
         case error::control_queue_full: return "control_queue_full";
         case error::connection_lost: return "connection_lost";
         case error::close_timeout: return "close_timeout";
+        case error::text_not_utf8: return "text_not_utf8";
     }
     return "unknown";
 }
@@ -136,6 +139,7 @@ enum class error_kind : std::uint8_t {
         case error::control_queue_full: return "a control frame already waits to be written";
         case error::connection_lost: return "connection ended without a close handshake";
         case error::close_timeout: return "close handshake timed out";
+        case error::text_not_utf8: return "text to send is not valid UTF-8";
     }
     return "unknown error";
 }
@@ -156,7 +160,8 @@ enum class error_kind : std::uint8_t {
         case error::not_open:
         case error::send_in_progress:
         case error::no_message_started:
-        case error::control_queue_full: return error_kind::usage;
+        case error::control_queue_full:
+        case error::text_not_utf8: return error_kind::usage;
         case error::frame_too_big:
         case error::message_too_big:
         case error::too_many_fragments: return error_kind::limit;
@@ -186,7 +191,8 @@ enum class error_kind : std::uint8_t {
         case error::not_open:
         case error::send_in_progress:
         case error::no_message_started:
-        case error::control_queue_full: return close_code::internal_error;
+        case error::control_queue_full:
+        case error::text_not_utf8: return close_code::internal_error;
         case error::frame_too_big:
         case error::message_too_big:
         case error::too_many_fragments: return close_code::message_too_big;
