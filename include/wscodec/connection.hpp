@@ -9,8 +9,10 @@
 // frames wait to be written (see `control replies` below).
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #include <wscodec/close.hpp>
 #include <wscodec/events.hpp>
 #include <wscodec/frame.hpp>
@@ -406,7 +408,8 @@ public:
     [[nodiscard]] connection_state state() const noexcept { return state_; }
 
     /// The close code: the peer's (1005 if its close had none) once received,
-    /// else ours once sent, 1006 once lost; 0 while open.
+    /// else ours once queued, and 1006 once the connection ended without the
+    /// peer's close (§7.1.5); 0 while open.
     [[nodiscard]] std::uint16_t close_code() const noexcept { return close_code_; }
 
     [[nodiscard]] const connection_options& options() const noexcept { return options_; }
@@ -420,7 +423,7 @@ private:
         std::array<std::uint8_t, 6 + max_control_payload> bytes;
         std::uint8_t size;
         bool reply;       // an automatic pong, which a newer one may replace
-        bool after_data;  // our close(): written once the queued message is
+        bool after_data;  // our close(): waits for the queued message
     };
 
     [[nodiscard]] decode_rules rules() const noexcept {
