@@ -2599,18 +2599,20 @@ TEST_CASE_TEMPLATE("§5.6/§8.1 text to send must be UTF-8: refused as a usage e
     CHECK(c.send_text("cut \xE2\x82") == error::text_not_utf8);
     CHECK(c.pending_output() == 0u);
     CHECK(c.can_send());
-    CHECK(c.send(message_type::binary, str("\xFF")) == error::none);  // binary is not checked
+    const bytes ff = str("\xFF");  // must outlive the output
+    CHECK(c.send(message_type::binary, ff) == error::none);  // binary is not checked
     (void)drain(c);
     // Streamed text: parts may split a code point; a bad part is refused and
     // the message goes on with a good one; the last part must end the text.
+    const bytes p1 = str("\xE2\x82"), bad = str("\x41"), p2 = str("\xAC"), cut = str("\xE2"), p3 = str("!");
     CHECK(c.begin_message(message_type::text) == error::none);
-    CHECK(c.send_part(str("\xE2\x82"), false) == error::none);
+    CHECK(c.send_part(p1, false) == error::none);
     (void)drain(c);
-    CHECK(c.send_part(str("\x41"), false) == error::text_not_utf8);
-    CHECK(c.send_part(str("\xAC"), false) == error::none);
+    CHECK(c.send_part(bad, false) == error::text_not_utf8);
+    CHECK(c.send_part(p2, false) == error::none);
     (void)drain(c);
-    CHECK(c.send_part(str("\xE2"), true) == error::text_not_utf8);
-    CHECK(c.send_part(str("!"), true) == error::none);
+    CHECK(c.send_part(cut, true) == error::text_not_utf8);
+    CHECK(c.send_part(p3, true) == error::none);
     (void)drain(c);
     CHECK(c.can_send());
     CHECK(kind_of(error::text_not_utf8) == error_kind::usage);
