@@ -34,6 +34,8 @@
 #include <vector>
 #include <wscodec/connection.hpp>
 
+#include "common.hpp"
+
 namespace {
 
 using wscodec::bytes_view;
@@ -73,26 +75,13 @@ inline std::uint64_t sample(bytes_view p) noexcept {
     return n + std::uint64_t{p[0]} * 3 + std::uint64_t{p[n / 2]} * 5 + std::uint64_t{p[n - 1]} * 7;
 }
 
-class bench_rng {
-public:
-    explicit bench_rng(std::uint64_t seed) noexcept : state_(seed) {}
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-
-private:
-    std::uint64_t state_;
-};
 
 enum class content : std::uint8_t { binary, ascii, cjk };
 
 /// `n` payload bytes: random bytes, English-like ASCII, or Chinese text of
 /// 3-byte characters (U+4E00..U+9FFF with ，and 。) padded with line ends.
 std::vector<std::uint8_t> make_payload(content kind, std::size_t n) {
-    bench_rng rng(n * 7 + static_cast<std::uint64_t>(kind));
+    bench::splitmix rng(n * 7 + static_cast<std::uint64_t>(kind));
     std::vector<std::uint8_t> p;
     p.reserve(n);
     if (kind == content::binary) {

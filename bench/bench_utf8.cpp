@@ -12,6 +12,8 @@
 #include <string_view>
 #include <wscodec/utf8.hpp>
 
+#include "common.hpp"
+
 namespace {
 
 using wscodec::kernel;
@@ -22,27 +24,6 @@ constexpr std::size_t feed_chunk = 4096;
 
 constexpr std::array<kernel, 4> explicit_kernels = {kernel::scalar, kernel::sse41, kernel::avx2, kernel::neon};
 
-/// splitmix64: a small deterministic generator, so every run sees the same text.
-class text_rng {
-public:
-    explicit text_rng(std::uint64_t seed) noexcept : state_(seed) {}
-
-    std::uint64_t next() noexcept {
-        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-
-    /// Uniform in [0, n).
-    std::size_t below(std::size_t n) noexcept { return static_cast<std::size_t>(next() % n); }
-
-    /// Uniform in [0, 1).
-    double unit() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
-private:
-    std::uint64_t state_;
-};
 
 void append_utf8(std::string& out, char32_t cp) {
     if (cp < 0x80) {
@@ -72,7 +53,7 @@ std::string finish_text(std::string text, std::size_t n) {
 /// when the first letter is ASCII, commas now and then, lines wrapped near 72
 /// columns and a blank line between paragraphs; `n` bytes exactly.
 std::string make_prose(std::size_t n, const std::string_view* words, std::size_t word_count, std::uint64_t seed) {
-    text_rng rng(seed);
+    bench::splitmix rng(seed);
     std::string out;
     out.reserve(n + 64);
     std::size_t column = 0;
@@ -152,7 +133,7 @@ constexpr std::string_view european_words[] = {
 /// sentences ended by 。, now and then a number such as "2023年" or a space,
 /// and a line break between paragraphs.
 std::string make_cjk_text(std::size_t n) {
-    text_rng rng(0x434A4B);
+    bench::splitmix rng(0x434A4B);
     std::array<char32_t, 3500> common{};
     for (char32_t& cp : common) cp = static_cast<char32_t>(0x4E00 + rng.below(0x9FFF - 0x4E00 + 1));
     constexpr char32_t comma = 0xFF0C;          // ，

@@ -189,7 +189,7 @@ public:
 
     void add(const event& ev, std::size_t input_start) {
         if (ev.type == event_type::need_more) return;
-        expect(phase_ != phase::over, "event after failed or closed", event_name(ev.type));
+        expect(phase_ != phase::over, "event after failed or closed", event_type_name(ev.type));
         if (phase_ == phase::after_close) expect(ev.type == event_type::closed, "close not followed by closed");
         record r;
         r.type = ev.type;
@@ -234,19 +234,6 @@ public:
             default: violation("unknown event type");
         }
         records.push_back(std::move(r));
-    }
-
-    static const char* event_name(event_type t) noexcept {
-        switch (t) {
-            case event_type::need_more: return "need_more";
-            case event_type::data: return "data";
-            case event_type::ping: return "ping";
-            case event_type::pong: return "pong";
-            case event_type::close: return "close";
-            case event_type::failed: return "failed";
-            case event_type::closed: return "closed";
-        }
-        return "?";
     }
 
 private:

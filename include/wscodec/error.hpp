@@ -175,31 +175,15 @@ enum class error_kind : std::uint8_t {
 /// for error::none, close_code::internal_error for local misuse, and
 /// close_code::abnormal (reported, never sent) when the connection was lost.
 [[nodiscard]] constexpr close_code close_code_for(error e) noexcept {
-    switch (e) {
-        case error::none: return close_code::normal;
-        case error::invalid_utf8:
-        case error::invalid_close_reason: return close_code::invalid_payload;
-        case error::close_reason_too_long:
-        case error::unsendable_close_code:
-        case error::close_reason_not_utf8:
-        case error::buffer_too_small:
-        case error::unknown_opcode:
-        case error::control_frame_not_final:
-        case error::control_payload_too_long:
-        case error::payload_too_long:
-        case error::invalid_rsv:
-        case error::not_open:
-        case error::send_in_progress:
-        case error::no_message_started:
-        case error::control_queue_full:
-        case error::text_not_utf8: return close_code::internal_error;
-        case error::frame_too_big:
-        case error::message_too_big:
-        case error::too_many_fragments: return close_code::message_too_big;
-        case error::connection_lost:
-        case error::close_timeout: return close_code::abnormal;
-        default: return close_code::protocol_error;
+    if (e == error::invalid_utf8 || e == error::invalid_close_reason) return close_code::invalid_payload;
+    switch (kind_of(e)) {
+        case error_kind::none: return close_code::normal;
+        case error_kind::usage: return close_code::internal_error;
+        case error_kind::limit: return close_code::message_too_big;
+        case error_kind::closed: return close_code::abnormal;
+        case error_kind::protocol: break;
     }
+    return close_code::protocol_error;
 }
 
 }  // namespace wscodec
