@@ -32,13 +32,16 @@ inline constexpr std::string_view websocket_guid{detail::websocket_guid_chars, s
     return out;
 }
 
-/// True if `key` is a valid |Sec-WebSocket-Key|: 24 characters that are the canonical, padded base64 of exactly
-/// 16 bytes (§4.1 step 7, §4.2.1 item 5).
+/// True if `key` is a valid |Sec-WebSocket-Key|: 24 characters, the padded
+/// base64 of exactly 16 bytes (§4.1 item 7, §4.2.1 item 5): 22 characters of
+/// the alphabet then "==". The unused low bits of the 22nd character are not
+/// required to be zero: RFC 6455's own example key (§4.1, AQIDBAUGBwgJCgsMDQ4PEC==)
+/// sets them, and browsers' servers (Python websockets, Node ws) accept it.
 [[nodiscard]] constexpr bool is_valid_key(std::string_view key) noexcept {
-    if (key.size() != 24) return false;
-    std::array<std::uint8_t, 18> nonce{};
-    const detail::base64_result r = detail::base64_decode(key, mutable_bytes(nonce));
-    return r && r.size == 16;
+    if (key.size() != 24 || key[22] != '=' || key[23] != '=') return false;
+    for (std::size_t i = 0; i < 22; ++i)
+        if (detail::base64_values[static_cast<unsigned char>(key[i])] >= 64) return false;
+    return true;
 }
 
 }  // namespace wscodec

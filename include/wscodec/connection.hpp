@@ -35,6 +35,7 @@ enum class timer_hint : std::uint8_t {
     none,
     close_handshake,  ///< we sent close: if the peer's close does not come, call on_timeout()
     tcp_close,        ///< client after the close handshake: if the server does not close TCP, call on_timeout()
+    handshake,        ///< session: the opening handshake has not finished; if it takes too long, call on_timeout()
 };
 
 /// Bytes ready to write: `count` spans, in order. A frame's header and payload
@@ -413,6 +414,9 @@ public:
     [[nodiscard]] std::uint16_t close_code() const noexcept { return close_code_; }
 
     [[nodiscard]] const connection_options& options() const noexcept { return options_; }
+
+    /// The source of masking keys (a client session draws its handshake nonce from it).
+    [[nodiscard]] KeySource& key_source() noexcept { return keys_; }
 
 private:
     enum class rx_state : std::uint8_t { header, data, control, discard, ignore };

@@ -17,6 +17,10 @@ enum class event_type : std::uint8_t {
     close,      ///< the peer's close frame; our close frame is queued if it was not sent
     failed,     ///< the peer broke the protocol or a limit; a close frame is queued
     closed,     ///< the connection is over: see `action`
+    // Sessions (session.hpp): the opening handshake.
+    request,       ///< server: a WebSocket upgrade request waits: accept() or respond()
+    http_request,  ///< server: a plain HTTP request (no Upgrade: websocket) waits: respond()
+    open,          ///< client: the server accepted; messages flow
 };
 
 /// What the caller does with the TCP connection once output is written.
@@ -36,6 +40,9 @@ enum class tcp_action : std::uint8_t {
         case event_type::close: return "close";
         case event_type::failed: return "failed";
         case event_type::closed: return "closed";
+        case event_type::request: return "request";
+        case event_type::http_request: return "http_request";
+        case event_type::open: return "open";
     }
     return "unknown";
 }

@@ -1,0 +1,453 @@
+// wscodec/detail/http.hpp — the HTTP/1.1 pieces under the opening handshake
+// (RFC 9110, RFC 9112): character classes, a one-pass header-block parser that
+// stops at the first error, an incremental end-of-block scanner for input that
+// arrives in pieces, comma-list and extension-list grammar, reason phrases and
+// a small heap buffer. No state beyond the objects the caller holds.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstring>
+#include <new>
+#include <string_view>
+#include <utility>
+#include <wscodec/detail/config.hpp>
+#include <wscodec/error.hpp>
+
+namespace wscodec::detail {
+
+// ----------------------------------------------------------------- characters
+
+/// tchar (RFC 9110 §5.6.2): the characters of a token.
+inline constexpr std::array<bool, 256> tchar_table = [] {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+
+[[nodiscard]] constexpr bool is_tchar(char c) noexcept { return tchar_table[static_cast<unsigned char>(c)]; }
+
+/// A control byte that may not appear in a field value: 0x00-0x1F except HTAB, and DEL.
+[[nodiscard]] constexpr bool is_ctl(char c) noexcept {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && u != '\t') || u == 0x7F;
+}
+
+[[nodiscard]] constexpr char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+/// ASCII case-insensitive equality.
+[[nodiscard]] constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    return true;
+}
+
+[[nodiscard]] constexpr bool is_token(std::string_view s) noexcept {
+    if (s.empty()) return false;
+    for (char c : s)
+        if (!is_tchar(c)) return false;
+    return true;
+}
+
+/// A field value to send: no control bytes (so no CR or LF), no surrounding whitespace.
+[[nodiscard]] constexpr bool is_field_value(std::string_view s) noexcept {
+    for (char c : s)
+        if (is_ctl(c)) return false;
+    return s.empty() || (s.front() != ' ' && s.front() != '\t' && s.back() != ' ' && s.back() != '\t');
+}
+
+/// `s` without leading and trailing spaces and tabs (OWS, RFC 9110 §5.6.3).
+[[nodiscard]] constexpr std::string_view trim_ows(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+/// First byte in [p, end) that is a control byte other than HTAB, or DEL;
+/// `end` if none. Eight bytes at a time: the lowest flagged byte of the
+/// "has less than" bit trick is always a true match.
+[[nodiscard]] inline const char* find_ctl_or_tab(const char* p, const char* end) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+        while (end - p >= 8) {
+            std::uint64_t x;
+            std::memcpy(&x, p, 8);
+            const std::uint64_t below = (x - ones * 0x20) & ~x & high;
+            const std::uint64_t d = x ^ (ones * 0x7F);
+            const std::uint64_t del = (d - ones) & ~d & high;
+            const std::uint64_t m = below | del;
+            if (m != 0) return p + (std::countr_zero(m) >> 3);
+            p += 8;
+        }
+    }
+    while (p < end) {
+        const auto u = static_cast<unsigned char>(*p);
+        if (u < 0x20 || u == 0x7F) return p;
+        ++p;
+    }
+    return end;
+}
+
+// ------------------------------------------------------------ header blocks
+
+/// Outcome of parsing (a prefix of) a header block.
+struct parse_outcome {
+    enum class kind : std::uint8_t { done, incomplete, failed };
+    kind what = kind::incomplete;
+    error err = error::none;
+    std::size_t at = 0;  ///< done: the block's length; failed: offset of the offending byte
+};
+
+/// Reads "HTTP/d.d" at `p`: 1 = ok, 0 = input ended first, -1 = malformed.
+[[nodiscard]] inline int read_http_version(const char*& p, const char* end, std::uint8_t& major,
+                                           std::uint8_t& minor) noexcept {
+    constexpr std::string_view prefix = "HTTP/";
+    for (std::size_t i = 0; i < 8; ++i) {
+        if (p + i == end) return 0;
+        const char c = p[i];
+        const bool ok = i < 5 ? c == prefix[i] : i == 6 ? c == '.' : (c >= '0' && c <= '9');
+        if (!ok) {
+            p += i;
+            return -1;
+        }
+    }
+    major = static_cast<std::uint8_t>(p[5] - '0');
+    minor = static_cast<std::uint8_t>(p[7] - '0');
+    p += 8;
+    return 1;
+}
+
+/// Parses header lines from `p` to the blank line that ends the block; `begin`
+/// is the block's start (offsets are measured from it). Calls
+/// `on(name, value)` for each field, value without surrounding OWS. Reports the
+/// first error in byte order, and `incomplete` only when the bytes so far are
+/// a valid prefix, so the outcome depends on the bytes alone, never on where
+/// the input was cut.
+template <class OnField>
+[[nodiscard]] parse_outcome parse_fields(const char* begin, const char* p, const char* end, std::size_t max_fields,
+                                         OnField&& on) noexcept {
+    using k = parse_outcome::kind;
+    const auto fail = [begin](error e, const char* at) { return parse_outcome{k::failed, e, static_cast<std::size_t>(at - begin)}; };
+    const parse_outcome more{k::incomplete, error::none, 0};
+    std::size_t fields = 0;
+    for (;;) {
+        if (p == end) return more;
+        const char c = *p;
+        if (c == '\r') {
+            if (p + 1 == end) return more;
+            if (p[1] != '\n') return fail(error::http_bad_line_ending, p);
+            return parse_outcome{k::done, error::none, static_cast<std::size_t>(p + 2 - begin)};
+        }
+        if (c == '\n') return fail(error::http_bad_line_ending, p);
+        if (c == ' ' || c == '\t') return fail(error::http_obs_fold, p);
+        if (++fields > max_fields) return fail(error::http_too_many_headers, p);
+        const char* name = p;
+        while (p != end && is_tchar(*p)) ++p;
+        if (p == end) return more;
+        if (*p != ':' || p == name) return fail(error::http_bad_header, p);
+        const std::string_view field_name(name, static_cast<std::size_t>(p - name));
+        ++p;
+        while (p != end && (*p == ' ' || *p == '\t')) ++p;
+        const char* value = p;
+        for (;;) {
+            p = find_ctl_or_tab(p, end);
+            if (p == end) return more;
+            if (*p == '\t') {
+                ++p;
+                continue;
+            }
+            if (*p != '\r') return fail(*p == '\n' ? error::http_bad_line_ending : error::http_bad_header_value, p);
+            if (p + 1 == end) return more;
+            if (p[1] != '\n') return fail(error::http_bad_line_ending, p);
+            break;
+        }
+        on(field_name, trim_ows(std::string_view(value, static_cast<std::size_t>(p - value))));
+        p += 2;
+    }
+}
+
+/// Finds the end of a header block that arrives in pieces: after feed(), done()
+/// says whether the blank line has been seen, and where. Linear in the bytes
+/// fed. Only looks for line ends (LF, with or without CR); the parser judges
+/// the block once it is complete.
+class block_scanner {
+public:
+    /// Scans `data[0, size)`, of which `data[0, scanned)` was scanned before.
+    void feed(const char* data, std::size_t size) noexcept {
+        for (std::size_t i = scanned_; i < size; ++i) {
+            if (data[i] != '\n') continue;
+            const std::size_t line = i - line_start_;
+            if (line == 0 || (line == 1 && data[line_start_] == '\r')) {
+                end_ = i + 1;
+                scanned_ = size;
+                return;
+            }
+            line_start_ = i + 1;
+        }
+        scanned_ = size;
+    }
+    [[nodiscard]] std::size_t end() const noexcept { return end_; }  ///< 0 until the block is complete
+
+private:
+    std::size_t scanned_ = 0;
+    std::size_t line_start_ = 0;
+    std::size_t end_ = 0;
+};
+
+// -------------------------------------------------------------------- lists
+
+/// Splits a comma-separated field value (RFC 9110 §5.6.1) into trimmed
+/// elements, skipping empty ones; separators inside quoted strings do not
+/// split. `sep` is ';' for extension parameters.
+class list_cursor {
+public:
+    constexpr list_cursor() noexcept = default;
+    constexpr explicit list_cursor(std::string_view list, char sep = ',') noexcept : rest_(list), sep_(sep) {}
+    /// The next element, or false when the list is exhausted.
+    constexpr bool next(std::string_view& out) noexcept {
+        while (!rest_.empty()) {
+            std::size_t i = 0;
+            bool quoted = false;
+            for (; i < rest_.size(); ++i) {
+                const char c = rest_[i];
+                if (quoted) {
+                    if (c == '\\') ++i;
+                    else if (c == '"') quoted = false;
+                } else if (c == '"') {
+                    quoted = true;
+                } else if (c == sep_) {
+                    break;
+                }
+            }
+            if (i > rest_.size()) i = rest_.size();
+            const std::string_view element = trim_ows(rest_.substr(0, i));
+            rest_.remove_prefix(i < rest_.size() ? i + 1 : i);
+            if (!element.empty()) {
+                out = element;
+                return true;
+            }
+        }
+        return false;
+    }
+
+private:
+    std::string_view rest_;
+    char sep_ = ',';
+};
+
+/// True if the comma list `list` has an element equal to `token`, ignoring case.
+[[nodiscard]] constexpr bool list_has_token(std::string_view list, std::string_view token) noexcept {
+    list_cursor c(list);
+    std::string_view e;
+    while (c.next(e))
+        if (iequals(e, token)) return true;
+    return false;
+}
+
+/// True if every element of `list` is a token (RFC 6455 §4.1 Sec-WebSocket-Protocol).
+[[nodiscard]] constexpr bool is_token_list(std::string_view list) noexcept {
+    list_cursor c(list);
+    std::string_view e;
+    while (c.next(e))
+        if (!is_token(e)) return false;
+    return true;
+}
+
+/// Reads a quoted-string at `s[i]` == '"'; returns the index after the closing
+/// quote, or 0 if malformed. The unescaped content must be a token (§9.1).
+[[nodiscard]] constexpr std::size_t skip_quoted_token(std::string_view s, std::size_t i) noexcept {
+    std::size_t n = 0;
+    for (++i; i < s.size(); ++i) {
+        char c = s[i];
+        if (c == '"') return n > 0 ? i + 1 : 0;
+        if (c == '\\') {
+            if (++i == s.size()) return 0;
+            c = s[i];
+        }
+        if (!is_tchar(c)) return 0;
+        ++n;
+    }
+    return 0;
+}
+
+/// One extension of a Sec-WebSocket-Extensions list (§9.1):
+/// token *( OWS ";" OWS token [ "=" ( token / quoted-string ) ] ). True if valid.
+[[nodiscard]] constexpr bool is_extension(std::string_view e) noexcept {
+    std::size_t i = 0;
+    const auto token_end = [&e](std::size_t j) {
+        while (j < e.size() && is_tchar(e[j])) ++j;
+        return j;
+    };
+    const auto skip_ows = [&e](std::size_t j) {
+        while (j < e.size() && (e[j] == ' ' || e[j] == '\t')) ++j;
+        return j;
+    };
+    std::size_t j = token_end(i);
+    if (j == i) return false;
+    i = skip_ows(j);
+    while (i < e.size()) {
+        if (e[i] != ';') return false;
+        i = skip_ows(i + 1);
+        j = token_end(i);
+        if (j == i) return false;
+        i = j;
+        if (i < e.size() && e[i] == '=') {
+            ++i;
+            if (i < e.size() && e[i] == '"') {
+                j = skip_quoted_token(e, i);
+                if (j == 0) return false;
+            } else {
+                j = token_end(i);
+                if (j == i) return false;
+            }
+            i = j;
+        }
+        i = skip_ows(i);
+    }
+    return true;
+}
+
+/// True if every element of `list` is a well-formed extension.
+[[nodiscard]] constexpr bool is_extension_list(std::string_view list) noexcept {
+    list_cursor c(list);
+    std::string_view e;
+    while (c.next(e))
+        if (!is_extension(e)) return false;
+    return true;
+}
+
+/// The extension's name: the token before the first ';'.
+[[nodiscard]] constexpr std::string_view extension_name(std::string_view e) noexcept {
+    std::size_t i = 0;
+    while (i < e.size() && is_tchar(e[i])) ++i;
+    return e.substr(0, i);
+}
+
+// ------------------------------------------------------------------ numbers
+
+/// Parses a decimal Content-Length (1*DIGIT, at most 19 digits). False if malformed.
+[[nodiscard]] constexpr bool parse_length(std::string_view s, std::uint64_t& out) noexcept {
+    if (s.empty() || s.size() > 19) return false;
+    std::uint64_t v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    out = v;
+    return true;
+}
+
+/// Reason phrase for common status codes (RFC 9110 §15); empty for others.
+[[nodiscard]] constexpr std::string_view reason_phrase(std::uint16_t status) noexcept {
+    switch (status) {
+        case 101: return "Switching Protocols";
+        case 200: return "OK";
+        case 201: return "Created";
+        case 204: return "No Content";
+        case 301: return "Moved Permanently";
+        case 302: return "Found";
+        case 303: return "See Other";
+        case 304: return "Not Modified";
+        case 307: return "Temporary Redirect";
+        case 308: return "Permanent Redirect";
+        case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 403: return "Forbidden";
+        case 404: return "Not Found";
+        case 405: return "Method Not Allowed";
+        case 408: return "Request Timeout";
+        case 409: return "Conflict";
+        case 410: return "Gone";
+        case 413: return "Content Too Large";
+        case 414: return "URI Too Long";
+        case 426: return "Upgrade Required";
+        case 429: return "Too Many Requests";
+        case 431: return "Request Header Fields Too Large";
+        case 500: return "Internal Server Error";
+        case 501: return "Not Implemented";
+        case 502: return "Bad Gateway";
+        case 503: return "Service Unavailable";
+        case 504: return "Gateway Timeout";
+        case 505: return "HTTP Version Not Supported";
+        default: return {};
+    }
+}
+
+// ------------------------------------------------------------------- buffers
+
+/// A heap byte buffer that grows up to what it is asked for and reports
+/// allocation failure instead of throwing. Move-only.
+class byte_buffer {
+public:
+    byte_buffer() noexcept = default;
+    byte_buffer(const byte_buffer&) = delete;
+    byte_buffer& operator=(const byte_buffer&) = delete;
+    byte_buffer(byte_buffer&& o) noexcept
+        : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), cap_(std::exchange(o.cap_, 0)) {}
+    byte_buffer& operator=(byte_buffer&& o) noexcept {
+        if (this != &o) {
+            delete[] data_;
+            data_ = std::exchange(o.data_, nullptr);
+            size_ = std::exchange(o.size_, 0);
+            cap_ = std::exchange(o.cap_, 0);
+        }
+        return *this;
+    }
+    ~byte_buffer() { delete[] data_; }
+
+    /// Makes room for `n` bytes in total; false if memory ran out.
+    [[nodiscard]] bool reserve(std::size_t n) noexcept {
+        if (n <= cap_) return true;
+        std::size_t cap = cap_ < 256 ? 256 : cap_;
+        while (cap < n) cap *= 2;
+        char* p = new (std::nothrow) char[cap];
+        if (p == nullptr) return false;
+        if (size_ > 0) std::memcpy(p, data_, size_);
+        delete[] data_;
+        data_ = p;
+        cap_ = cap;
+        return true;
+    }
+    /// Appends `s`; false if memory ran out.
+    [[nodiscard]] bool append(std::string_view s) noexcept {
+        if (!reserve(size_ + s.size())) return false;
+        if (!s.empty()) std::memcpy(data_ + size_, s.data(), s.size());
+        size_ += s.size();
+        return true;
+    }
+    /// Appends without checking room (after reserve()).
+    void put(std::string_view s) noexcept {
+        if (!s.empty()) std::memcpy(data_ + size_, s.data(), s.size());
+        size_ += s.size();
+    }
+    void resize_down(std::size_t n) noexcept { if (n < size_) size_ = n; }
+    void release() noexcept {
+        delete[] data_;
+        data_ = nullptr;
+        size_ = cap_ = 0;
+    }
+    [[nodiscard]] const char* data() const noexcept { return data_; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] std::string_view view() const noexcept { return {data_, size_}; }
+
+private:
+    char* data_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t cap_ = 0;
+};
+
+/// Decimal digits of `v` into `buf` (at least 20 chars); returns the text.
+[[nodiscard]] inline std::string_view to_decimal(std::uint64_t v, std::array<char, 20>& buf) noexcept {
+    std::size_t i = buf.size();
+    do {
+        buf[--i] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return {buf.data() + i, buf.size() - i};
+}
+
+}  // namespace wscodec::detail

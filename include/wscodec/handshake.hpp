@@ -1,0 +1,945 @@
+// wscodec/handshake.hpp — the opening handshake (RFC 6455 §4) over HTTP/1.1
+// (RFC 9112), as two sans-I/O state machines:
+//
+//  - server_handshake reads a request from bytes split anywhere, validates it,
+//    and reports an upgrade request (the application accepts it, getting the
+//    101 response, or answers it otherwise), a plain HTTP request (so a page
+//    can be served on the same port), or a failure with a complete HTTP error
+//    response queued (400, 405, 426, 431, 505);
+//  - client_handshake builds the request and validates the server's response,
+//    reporting a refusal (401, 403, a redirect) with its status and headers.
+//
+// Both return the same `event` as connection::receive() and stop consuming at
+// the end of the header block, so bytes that follow (frames pipelined behind
+// the handshake) stay with the caller for the connection. A request or
+// response that arrives in one piece is parsed where it lies; one that arrives
+// in pieces is gathered into a heap buffer of at most max_header_bytes. The
+// responses and the client's request are built into a heap buffer of the
+// exact size. Nothing else allocates.
+#pragma once
+
+#include <iterator>
+#include <optional>
+#include <wscodec/accept.hpp>
+#include <wscodec/detail/http.hpp>
+#include <wscodec/events.hpp>
+
+namespace wscodec {
+
+/// One header field: name as sent, value without surrounding whitespace.
+struct http_header {
+    std::string_view name;
+    std::string_view value;
+};
+
+/// One parameter of an extension: `name`, `name=value` or `name="value"`
+/// (`value` without the quotes; a backslash escape is left as sent).
+struct extension_param {
+    std::string_view name;
+    std::string_view value;
+    bool has_value = false;
+};
+
+/// A forward range over what a cursor yields (`bool next(T&)`), ended by
+/// std::default_sentinel. Views only; valid as long as the text it views.
+template <class Cursor, class T>
+class cursor_range {
+public:
+    class iterator {
+    public:
+        using value_type = T;
+        using difference_type = std::ptrdiff_t;
+        iterator() noexcept = default;
+        explicit iterator(Cursor c) noexcept : c_(c) { ++*this; }
+        const T& operator*() const noexcept { return cur_; }
+        const T* operator->() const noexcept { return &cur_; }
+        iterator& operator++() noexcept {
+            done_ = !c_.next(cur_);
+            return *this;
+        }
+        iterator operator++(int) noexcept {
+            iterator old = *this;
+            ++*this;
+            return old;
+        }
+        friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept { return i.done_; }
+
+    private:
+        Cursor c_{};
+        T cur_{};
+        bool done_ = true;
+    };
+    constexpr cursor_range() noexcept = default;
+    constexpr explicit cursor_range(Cursor c) noexcept : c_(c) {}
+    [[nodiscard]] iterator begin() const noexcept { return iterator(c_); }
+    [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
+    [[nodiscard]] bool empty() const noexcept { return begin() == end(); }
+    [[nodiscard]] std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (auto it = begin(); it != end(); ++it) ++n;
+        return n;
+    }
+
+private:
+    Cursor c_{};
+};
+
+namespace detail {
+
+/// Walks the field lines of a validated header block (start line skipped).
+class field_cursor {
+public:
+    constexpr field_cursor() noexcept = default;
+    explicit field_cursor(std::string_view block) noexcept {
+        if (block.size() < 2) return;
+        const char* nl = static_cast<const char*>(std::memchr(block.data(), '\n', block.size()));
+        if (nl == nullptr) return;
+        p_ = nl + 1;
+        end_ = block.data() + block.size() - 2;  // the final CRLF
+    }
+    bool next(http_header& out) noexcept {
+        if (p_ >= end_) return false;
+        const char* colon = static_cast<const char*>(std::memchr(p_, ':', static_cast<std::size_t>(end_ - p_)));
+        const char* cr = static_cast<const char*>(std::memchr(colon, '\r', static_cast<std::size_t>(end_ - colon)));
+        if (cr == nullptr) cr = end_;
+        out.name = std::string_view(p_, static_cast<std::size_t>(colon - p_));
+        out.value = trim_ows(std::string_view(colon + 1, static_cast<std::size_t>(cr - colon - 1)));
+        p_ = cr + 2;
+        return true;
+    }
+
+private:
+    const char* p_ = nullptr;
+    const char* end_ = nullptr;
+};
+
+/// The elements of the comma lists of every field named `name`, in order.
+class named_list_cursor {
+public:
+    constexpr named_list_cursor() noexcept = default;
+    named_list_cursor(std::string_view block, std::string_view name) noexcept : fields_(block), name_(name) {}
+    bool next(std::string_view& out) noexcept {
+        for (;;) {
+            if (list_.next(out)) return true;
+            http_header h;
+            do {
+                if (!fields_.next(h)) return false;
+            } while (!iequals(h.name, name_));
+            list_ = list_cursor(h.value);
+        }
+    }
+
+private:
+    field_cursor fields_{};
+    std::string_view name_{};
+    list_cursor list_{};
+};
+
+/// The parameters of one extension.
+class param_cursor {
+public:
+    constexpr param_cursor() noexcept = default;
+    explicit param_cursor(std::string_view params) noexcept : list_(params, ';') {}
+    bool next(extension_param& out) noexcept {
+        std::string_view e;
+        if (!list_.next(e)) return false;
+        const std::size_t eq = e.find('=');
+        out.name = trim_ows(e.substr(0, eq));
+        out.has_value = eq != std::string_view::npos;
+        out.value = out.has_value ? trim_ows(e.substr(eq + 1)) : std::string_view{};
+        if (out.value.size() >= 2 && out.value.front() == '"' && out.value.back() == '"')
+            out.value = out.value.substr(1, out.value.size() - 2);
+        return true;
+    }
+
+private:
+    list_cursor list_{};
+};
+
+}  // namespace detail
+
+using header_range = cursor_range<detail::field_cursor, http_header>;
+using value_range = cursor_range<detail::named_list_cursor, std::string_view>;
+using param_range = cursor_range<detail::param_cursor, extension_param>;
+
+/// One extension of a Sec-WebSocket-Extensions list (§9.1): its name and its
+/// parameters, e.g. `permessage-deflate; client_max_window_bits`.
+struct extension {
+    std::string_view name;
+    std::string_view text;  ///< the whole element as sent
+    [[nodiscard]] param_range params() const noexcept {
+        const std::size_t semi = text.find(';');
+        return param_range(detail::param_cursor(semi == std::string_view::npos ? std::string_view{} : text.substr(semi + 1)));
+    }
+};
+
+namespace detail {
+class extension_cursor {
+public:
+    constexpr extension_cursor() noexcept = default;
+    extension_cursor(std::string_view block, std::string_view name) noexcept : list_(block, name) {}
+    bool next(extension& out) noexcept {
+        std::string_view e;
+        if (!list_.next(e)) return false;
+        out.text = e;
+        out.name = extension_name(e);
+        return true;
+    }
+
+private:
+    named_list_cursor list_{};
+};
+}  // namespace detail
+
+using extension_range = cursor_range<detail::extension_cursor, extension>;
+
+/// Limits on what a peer's handshake may hold.
+struct handshake_options {
+    /// Request or status line, header lines and the blank line together. 8 KiB,
+    /// as nginx and Node.js allow: browsers send 0.5-2 KiB, cookies included.
+    std::size_t max_header_bytes = 8192;
+    /// Header lines. 100 is four times what a browser sends.
+    std::size_t max_headers = 100;
+};
+
+/// A parsed request. Its views point into the caller's input (request that
+/// arrived whole) or into the handshake's buffer; they stay valid until
+/// accept() or respond() is called, or the caller reuses the input buffer.
+struct http_request {
+    std::string_view method;
+    std::string_view target;
+    std::uint8_t version_major = 1;
+    std::uint8_t version_minor = 1;
+    std::string_view host;    ///< Host
+    std::string_view origin;  ///< Origin (§4.1 item 8; browsers always send it), empty if none
+    std::string_view key;     ///< Sec-WebSocket-Key
+    std::string_view websocket_version;  ///< Sec-WebSocket-Version
+    std::optional<std::uint64_t> content_length;
+    bool transfer_encoding = false;  ///< a Transfer-Encoding field is present
+    bool upgrade_websocket = false;  ///< Upgrade lists the token websocket: a WebSocket request
+    bool connection_upgrade = false; ///< Connection lists the token Upgrade
+    std::string_view raw;            ///< the whole header block, blank line included
+
+    /// Every header field in order.
+    [[nodiscard]] header_range headers() const noexcept { return header_range(detail::field_cursor(raw)); }
+    /// The first field named `name` (ASCII case-insensitive), if any.
+    [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept {
+        for (const http_header& h : headers())
+            if (detail::iequals(h.name, name)) return h.value;
+        return std::nullopt;
+    }
+    /// The elements of every comma list named `name`, e.g. list("Connection").
+    [[nodiscard]] value_range list(std::string_view name) const noexcept {
+        return value_range(detail::named_list_cursor(raw, name));
+    }
+    /// Offered subprotocols, in the client's order of preference (§4.1 item 10).
+    [[nodiscard]] value_range subprotocols() const noexcept { return list("Sec-WebSocket-Protocol"); }
+    /// Offered extensions, in order (§9.1).
+    [[nodiscard]] extension_range extensions() const noexcept {
+        return extension_range(detail::extension_cursor(raw, "Sec-WebSocket-Extensions"));
+    }
+};
+
+/// A parsed response. Views point into the caller's input or the handshake's
+/// buffer, valid until the client handshake is destroyed or the caller reuses
+/// the input buffer.
+struct http_response {
+    std::uint8_t version_major = 1;
+    std::uint8_t version_minor = 1;
+    std::uint16_t status = 0;
+    std::string_view reason;
+    std::string_view accept;       ///< Sec-WebSocket-Accept
+    std::string_view subprotocol;  ///< Sec-WebSocket-Protocol: the server's choice, empty if none
+    std::optional<std::uint64_t> content_length;
+    bool upgrade_websocket = false;
+    bool connection_upgrade = false;
+    std::string_view raw;  ///< the whole header block
+    /// Non-101: the start of the body, as far as it came with the headers
+    /// (at most Content-Length bytes). Views the caller's input.
+    std::string_view body;
+
+    [[nodiscard]] header_range headers() const noexcept { return header_range(detail::field_cursor(raw)); }
+    [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept {
+        for (const http_header& h : headers())
+            if (detail::iequals(h.name, name)) return h.value;
+        return std::nullopt;
+    }
+    [[nodiscard]] value_range list(std::string_view name) const noexcept {
+        return value_range(detail::named_list_cursor(raw, name));
+    }
+    /// The extensions the server accepted, with its parameters.
+    [[nodiscard]] extension_range extensions() const noexcept {
+        return extension_range(detail::extension_cursor(raw, "Sec-WebSocket-Extensions"));
+    }
+};
+
+/// What the server answers an upgrade request with (§4.2.2 step 5).
+struct accept_options {
+    /// The chosen subprotocol: one the client offered, exactly as offered; empty for none.
+    std::string_view subprotocol;
+    /// The Sec-WebSocket-Extensions value to send, e.g. "permessage-deflate;
+    /// server_no_context_takeover"; each extension must have been offered.
+    std::string_view extensions;
+    /// More header fields for the 101 response (Set-Cookie, ...).
+    std::span<const http_header> headers;
+};
+
+namespace detail {
+
+/// Gathers a header block that may arrive in pieces and runs `parse` on it
+/// once: on the caller's input when the block is whole in one call, else on a
+/// copy once the blank line (or max_header_bytes) is reached.
+class block_reader {
+public:
+    struct result {
+        parse_outcome outcome;
+        std::size_t consumed = 0;  ///< of this input
+        std::size_t position = 0;  ///< failed: offset in this input (0 if in an earlier one)
+        std::string_view block;    ///< done: the block
+    };
+
+    template <class Parse>
+    [[nodiscard]] result read(std::string_view in, std::size_t max, Parse&& parse) noexcept {
+        using k = parse_outcome::kind;
+        const std::size_t before = buf_.size();
+        if (before == 0) {
+            const parse_outcome o = parse(in.substr(0, std::min(in.size(), max)));
+            if (o.what == k::done) return {o, o.at, 0, in.substr(0, o.at)};
+            if (o.what == k::failed) return {o, in.size(), o.at, {}};
+            if (in.size() >= max) return too_large(in.size(), max);
+            if (!buf_.append(in)) return {{k::failed, error::out_of_memory, 0}, in.size(), 0, {}};
+            scanner_.feed(buf_.data(), buf_.size());
+            return {{}, in.size(), 0, {}};
+        }
+        const std::size_t take = std::min(in.size(), max - before);
+        if (!buf_.append(in.substr(0, take))) return {{k::failed, error::out_of_memory, 0}, in.size(), 0, {}};
+        scanner_.feed(buf_.data(), buf_.size());
+        const std::size_t end = scanner_.end();
+        if (end == 0 && buf_.size() < max) return {{}, take, 0, {}};
+        const parse_outcome o = parse(buf_.view().substr(0, end != 0 ? end : max));
+        if (o.what == k::done) {
+            buf_.resize_down(o.at);
+            return {o, o.at - before, 0, buf_.view()};
+        }
+        if (o.what == k::failed) return {o, in.size(), o.at >= before ? o.at - before : 0, {}};
+        return too_large(in.size(), max - before);
+    }
+
+    void release() noexcept { buf_.release(); }
+
+private:
+    [[nodiscard]] static result too_large(std::size_t consumed, std::size_t position) noexcept {
+        return {{parse_outcome::kind::failed, error::http_headers_too_large, 0}, consumed, position, {}};
+    }
+    byte_buffer buf_;
+    block_scanner scanner_;
+};
+
+/// Builds an HTTP message in two passes: measure, then write into a buffer of
+/// the exact size. `emit(sink)` calls sink(text) for every piece.
+template <class Emit>
+[[nodiscard]] bool build_message(byte_buffer& out, Emit&& emit) noexcept {
+    std::size_t n = 0;
+    emit([&n](std::string_view s) { n += s.size(); });
+    out.release();
+    if (!out.reserve(n)) return false;
+    emit([&out](std::string_view s) { out.put(s); });
+    return true;
+}
+
+[[nodiscard]] inline bool valid_headers(std::span<const http_header> headers) noexcept {
+    for (const http_header& h : headers)
+        if (!is_token(h.name) || !is_field_value(h.value)) return false;
+    return true;
+}
+
+[[nodiscard]] inline event handshake_event(event_type t, std::size_t consumed) noexcept {
+    event ev;
+    ev.type = t;
+    ev.consumed = consumed;
+    return ev;
+}
+
+[[nodiscard]] inline event handshake_failure(error e, std::uint16_t status, std::size_t consumed,
+                                             std::size_t position) noexcept {
+    event ev;
+    ev.type = event_type::failed;
+    ev.err = e;
+    ev.code = status;
+    ev.action = tcp_action::close_now;
+    ev.consumed = consumed;
+    ev.position = position;
+    return ev;
+}
+
+}  // namespace detail
+
+/// Where a server handshake is.
+enum class server_handshake_state : std::uint8_t {
+    reading,          ///< the request is not complete
+    upgrade_request,  ///< a WebSocket request waits: accept() or respond()
+    http_request,     ///< a plain HTTP request waits: respond()
+    accepted,         ///< the 101 response is queued; frames follow
+    responded,        ///< another response is queued; close TCP once written
+    failed,           ///< the request was invalid; the error response is queued; close TCP once written
+};
+
+/// The server side of the opening handshake (§4.2).
+class server_handshake {
+public:
+    explicit server_handshake(const handshake_options& options = {}) noexcept : options_(options) {}
+
+    /// Reads request bytes. Returns need_more (all consumed), request (an
+    /// upgrade request waits; `consumed` ends at the blank line, later bytes
+    /// are frames for the connection), http_request (a plain request waits;
+    /// its body, if any, follows `consumed`), or failed (`err`; `code` is the
+    /// HTTP status of the error response now queued; close TCP once written).
+    /// After the request, consumes nothing.
+    [[nodiscard]] event receive(bytes_view in) noexcept {
+        if (state_ != server_handshake_state::reading) return detail::handshake_event(event_type::need_more, 0);
+        const std::string_view text(reinterpret_cast<const char*>(in.data()), in.size());
+        const detail::block_reader::result r =
+            reader_.read(text, options_.max_header_bytes, [this](std::string_view b) { return parse(b); });
+        using k = detail::parse_outcome::kind;
+        if (r.outcome.what == k::incomplete) return detail::handshake_event(event_type::need_more, r.consumed);
+        if (r.outcome.what == k::failed) return fail(r.outcome.err, r.consumed, r.position);
+        request_.raw = r.block;
+        const error e = validate();
+        if (e != error::none) return fail(e, r.consumed, 0);
+        state_ = request_.upgrade_websocket ? server_handshake_state::upgrade_request
+                                            : server_handshake_state::http_request;
+        return detail::handshake_event(request_.upgrade_websocket ? event_type::request : event_type::http_request,
+                                       r.consumed);
+    }
+
+    /// The request, once receive() reported it (see http_request for lifetime).
+    [[nodiscard]] const http_request& request() const noexcept { return request_; }
+
+    /// Accepts the upgrade request: queues the 101 response with
+    /// Sec-WebSocket-Accept (§4.2.2 step 5). Errors: handshake_not_ready,
+    /// subprotocol_not_offered, invalid_http_input (bad extension text, an
+    /// extension not offered, a bad extra header), out_of_memory.
+    [[nodiscard]] error accept(const accept_options& o = {}) noexcept {
+        if (state_ != server_handshake_state::upgrade_request) return error::handshake_not_ready;
+        if (!o.subprotocol.empty()) {
+            bool offered = false;
+            for (std::string_view p : request_.subprotocols()) offered = offered || p == o.subprotocol;
+            if (!offered) return error::subprotocol_not_offered;
+        }
+        if (!o.extensions.empty()) {
+            if (!detail::is_extension_list(o.extensions) || o.extensions.find_first_of("\r\n") != std::string_view::npos)
+                return error::invalid_http_input;
+            detail::list_cursor c(o.extensions);
+            std::string_view e;
+            while (c.next(e)) {
+                bool offered = false;
+                for (const extension& x : request_.extensions()) offered = offered || detail::iequals(x.name, detail::extension_name(e));
+                if (!offered) return error::invalid_http_input;
+            }
+        }
+        if (!detail::valid_headers(o.headers)) return error::invalid_http_input;
+        const std::array<char, 28> accept = compute_accept(request_.key);
+        const bool ok = detail::build_message(out_, [&](auto&& put) {
+            put("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ");
+            put(std::string_view(accept.data(), accept.size()));
+            put("\r\n");
+            if (!o.subprotocol.empty()) {
+                put("Sec-WebSocket-Protocol: ");
+                put(o.subprotocol);
+                put("\r\n");
+            }
+            if (!o.extensions.empty()) {
+                put("Sec-WebSocket-Extensions: ");
+                put(o.extensions);
+                put("\r\n");
+            }
+            put_headers(put, o.headers);
+            put("\r\n");
+        });
+        if (!ok) return error::out_of_memory;
+        finish(server_handshake_state::accepted);
+        return error::none;
+    }
+
+    /// Answers the waiting request (plain or upgrade) with `status` (200-599),
+    /// `headers` and `body`, adding Content-Length and Connection: close (the
+    /// caller closes TCP once the response is written); no body for HEAD.
+    /// Errors: handshake_not_ready, invalid_http_input, out_of_memory.
+    [[nodiscard]] error respond(std::uint16_t status, std::span<const http_header> headers = {},
+                                std::string_view body = {}) noexcept {
+        if (state_ != server_handshake_state::upgrade_request && state_ != server_handshake_state::http_request)
+            return error::handshake_not_ready;
+        if (status < 200 || status > 599 || !detail::valid_headers(headers)) return error::invalid_http_input;
+        const bool head = request_.method == "HEAD";
+        if (!write_response(status, headers, body, head)) return error::out_of_memory;
+        finish(server_handshake_state::responded);
+        return error::none;
+    }
+
+    /// Bytes to write: the response once queued; empty before.
+    [[nodiscard]] bytes_view output() const noexcept {
+        return bytes_view(reinterpret_cast<const std::uint8_t*>(out_.data()) + sent_, out_.size() - sent_);
+    }
+    /// Acknowledges `n` bytes of output() as written.
+    void consume(std::size_t n) noexcept { sent_ += std::min(n, out_.size() - sent_); }
+
+    [[nodiscard]] server_handshake_state state() const noexcept { return state_; }
+    /// Why the handshake failed (error::none unless state() is failed).
+    [[nodiscard]] error failure() const noexcept { return failure_; }
+
+private:
+    template <class Put>
+    static void put_headers(Put& put, std::span<const http_header> headers) {
+        for (const http_header& h : headers) {
+            put(h.name);
+            put(": ");
+            put(h.value);
+            put("\r\n");
+        }
+    }
+
+    [[nodiscard]] bool write_response(std::uint16_t status, std::span<const http_header> headers,
+                                      std::string_view body, bool head, std::string_view extra = {}) noexcept {
+        std::array<char, 20> digits{}, length{};
+        const std::string_view code = detail::to_decimal(status, digits);
+        const std::string_view size = detail::to_decimal(body.size(), length);
+        return detail::build_message(out_, [&](auto&& put) {
+            put("HTTP/1.1 ");
+            put(code);
+            put(" ");
+            put(detail::reason_phrase(status));
+            put("\r\n");
+            put(extra);
+            put_headers(put, headers);
+            put("Content-Length: ");
+            put(size);
+            put("\r\nConnection: close\r\n\r\n");
+            if (!head) put(body);
+        });
+    }
+
+    void finish(server_handshake_state s) noexcept {
+        state_ = s;
+        request_ = http_request{};
+        reader_.release();
+    }
+
+    [[nodiscard]] event fail(error e, std::size_t consumed, std::size_t position) noexcept {
+        failure_ = e;
+        std::uint16_t status = http_status_for(e);
+        if (status == 0) status = 400;
+        std::string_view extra = "Content-Type: text/plain; charset=utf-8\r\n";
+        if (e == error::handshake_bad_version)
+            extra = "Sec-WebSocket-Version: 13\r\nContent-Type: text/plain; charset=utf-8\r\n";
+        else if (e == error::handshake_method_not_get)
+            extra = "Allow: GET\r\nContent-Type: text/plain; charset=utf-8\r\n";
+        const std::string_view message = error_message(e);
+        std::array<char, 128> body{};
+        const std::size_t n = std::min(message.size(), body.size() - 1);
+        std::memcpy(body.data(), message.data(), n);
+        body[n] = '\n';
+        if (!write_response(status, {}, std::string_view(body.data(), n + 1), false, extra)) out_.release();
+        state_ = server_handshake_state::failed;
+        request_ = http_request{};
+        reader_.release();
+        return detail::handshake_failure(e, status, consumed, position);
+    }
+
+    // Parses the block (or the prefix that has arrived) into request_.
+    [[nodiscard]] detail::parse_outcome parse(std::string_view b) noexcept {
+        using k = detail::parse_outcome::kind;
+        request_ = http_request{};
+        counts_ = {};
+        const char* begin = b.data();
+        const char* end = begin + b.size();
+        const char* p = begin;
+        const detail::parse_outcome more{};
+        const auto bad = [begin](const char* at) {
+            return detail::parse_outcome{k::failed, error::http_bad_request_line, static_cast<std::size_t>(at - begin)};
+        };
+        while (p != end && detail::is_tchar(*p)) ++p;
+        if (p == end) return more;
+        if (*p != ' ' || p == begin) return bad(p);
+        request_.method = std::string_view(begin, static_cast<std::size_t>(p - begin));
+        const char* target = ++p;
+        while (p != end && static_cast<unsigned char>(*p) > 0x20 && *p != 0x7F) ++p;
+        if (p == end) return more;
+        if (*p != ' ' || p == target) return bad(p);
+        request_.target = std::string_view(target, static_cast<std::size_t>(p - target));
+        ++p;
+        const int v = detail::read_http_version(p, end, request_.version_major, request_.version_minor);
+        if (v == 0) return more;
+        if (v < 0) return bad(p);
+        if (p == end || (p + 1 == end && *p == '\r')) return more;
+        if (*p != '\r' || p[1] != '\n')
+            return detail::parse_outcome{k::failed, *p == '\n' || *p == '\r' ? error::http_bad_line_ending : error::http_bad_request_line,
+                                         static_cast<std::size_t>(p - begin)};
+        p += 2;
+        return detail::parse_fields(begin, p, end, options_.max_headers,
+                                    [this](std::string_view name, std::string_view value) { on_field(name, value); });
+    }
+
+    void on_field(std::string_view name, std::string_view value) noexcept {
+        using detail::iequals;
+        switch (name.size()) {
+            case 4:
+                if (iequals(name, "host")) {
+                    ++counts_.host;
+                    request_.host = value;
+                }
+                break;
+            case 6:
+                if (iequals(name, "origin")) {
+                    ++counts_.origin;
+                    request_.origin = value;
+                }
+                break;
+            case 7:
+                if (iequals(name, "upgrade"))
+                    request_.upgrade_websocket = request_.upgrade_websocket || detail::list_has_token(value, "websocket");
+                break;
+            case 10:
+                if (iequals(name, "connection"))
+                    request_.connection_upgrade = request_.connection_upgrade || detail::list_has_token(value, "upgrade");
+                break;
+            case 14:
+                if (iequals(name, "content-length")) {
+                    std::uint64_t n = 0;
+                    if (!detail::parse_length(value, n)) counts_.bad_length = true;
+                    else if (request_.content_length && *request_.content_length != n) counts_.conflicting_length = true;
+                    request_.content_length = n;
+                }
+                break;
+            case 17:
+                if (iequals(name, "sec-websocket-key")) {
+                    ++counts_.key;
+                    request_.key = value;
+                } else if (iequals(name, "transfer-encoding")) {
+                    request_.transfer_encoding = true;
+                }
+                break;
+            case 21:
+                if (iequals(name, "sec-websocket-version")) {
+                    ++counts_.version;
+                    request_.websocket_version = value;
+                }
+                break;
+            case 22:
+                if (iequals(name, "sec-websocket-protocol"))
+                    counts_.bad_protocols = counts_.bad_protocols || !detail::is_token_list(value);
+                break;
+            case 24:
+                if (iequals(name, "sec-websocket-extensions"))
+                    counts_.bad_extensions = counts_.bad_extensions || !detail::is_extension_list(value);
+                break;
+            default: break;
+        }
+    }
+
+    // The checks of §4.2.1 on a complete request, in a fixed order.
+    [[nodiscard]] error validate() const noexcept {
+        const http_request& r = request_;
+        if (r.version_major != 1) return error::http_version_not_supported;
+        if (counts_.bad_length) return error::http_bad_header_value;
+        if (counts_.conflicting_length || counts_.host > 1) return error::handshake_duplicate_header;
+        if (r.version_minor >= 1 && counts_.host == 0) return error::handshake_no_host;
+        if (!r.upgrade_websocket) return error::none;  // a plain HTTP request
+        if (r.version_minor == 0) return error::handshake_http_too_old;
+        if (r.method != "GET") return error::handshake_method_not_get;
+        if (!r.connection_upgrade) return error::handshake_no_connection_upgrade;
+        if (counts_.version > 1 || counts_.key > 1 || counts_.origin > 1) return error::handshake_duplicate_header;
+        if (counts_.version == 0 || r.websocket_version != "13") return error::handshake_bad_version;
+        if (counts_.key == 0 || !is_valid_key(r.key)) return error::handshake_bad_key;
+        if (counts_.bad_protocols) return error::handshake_bad_subprotocols;
+        if (counts_.bad_extensions) return error::handshake_bad_extensions;
+        if ((r.content_length && *r.content_length != 0) || r.transfer_encoding) return error::handshake_request_body;
+        return error::none;
+    }
+
+    struct field_counts {
+        std::uint8_t host = 0, origin = 0, key = 0, version = 0;
+        bool bad_length = false, conflicting_length = false, bad_protocols = false, bad_extensions = false;
+    };
+
+    handshake_options options_;
+    http_request request_{};
+    field_counts counts_{};
+    detail::block_reader reader_{};
+    detail::byte_buffer out_{};
+    std::size_t sent_ = 0;
+    server_handshake_state state_ = server_handshake_state::reading;
+    error failure_ = error::none;
+};
+
+/// What a client asks for (§4.1).
+struct request_options {
+    std::string_view host;     ///< host name or IP address (an IPv6 address without brackets is bracketed)
+    std::uint16_t port = 0;    ///< appended to Host unless 0 (leave 0 for the scheme's default port)
+    std::string_view target = "/";  ///< path and query, starting with '/'
+    std::string_view origin;   ///< Origin to send, empty for none (§4.1 item 8: browsers send one)
+    std::span<const std::string_view> subprotocols;  ///< offered, in order of preference
+    std::span<const std::string_view> extensions;    ///< offered, each with its parameters
+    std::span<const http_header> headers;            ///< more fields (Authorization, Cookie, ...)
+};
+
+/// Where a client handshake is.
+enum class client_handshake_state : std::uint8_t {
+    waiting,  ///< the request is queued or written; the response has not been read
+    open,     ///< the server accepted; frames follow
+    failed,   ///< see failure(); close TCP
+};
+
+/// The client side of the opening handshake (§4.1).
+class client_handshake {
+public:
+    /// Queues the request. `nonce` is 16 random bytes (§4.1 item 7: from a
+    /// strong source; a client session draws it from its key source). If the
+    /// options are invalid (invalid_http_input) or memory runs out, the
+    /// handshake starts failed and output() is empty.
+    client_handshake(const request_options& o, const std::array<std::uint8_t, 16>& nonce,
+                     const handshake_options& options = {}) noexcept
+        : options_(options) {
+        (void)detail::base64_encode(bytes_view(nonce), std::span<char>(key_));
+        expected_ = compute_accept(std::string_view(key_.data(), key_.size()));
+        const error e = build(o);
+        if (e != error::none) {
+            failure_ = e;
+            state_ = client_handshake_state::failed;
+            out_.release();
+        }
+    }
+
+    /// Reads response bytes. Returns need_more, open (`consumed` ends at the
+    /// blank line; later bytes are frames), or failed (`err`; `code` is the
+    /// response status, 0 if none was read; close TCP). A response other than
+    /// 101 fails with handshake_not_101 and stays readable in response().
+    [[nodiscard]] event receive(bytes_view in) noexcept {
+        if (state_ != client_handshake_state::waiting) return detail::handshake_event(event_type::need_more, 0);
+        const std::string_view text(reinterpret_cast<const char*>(in.data()), in.size());
+        const detail::block_reader::result r =
+            reader_.read(text, options_.max_header_bytes, [this](std::string_view b) { return parse(b); });
+        using k = detail::parse_outcome::kind;
+        if (r.outcome.what == k::incomplete) return detail::handshake_event(event_type::need_more, r.consumed);
+        if (r.outcome.what == k::failed) return fail(r.outcome.err, 0, r.consumed, r.position);
+        response_.raw = r.block;
+        const error e = validate();
+        if (e == error::handshake_not_101) {
+            std::string_view body = text.substr(r.consumed);
+            if (response_.content_length && body.size() > *response_.content_length)
+                body = body.substr(0, static_cast<std::size_t>(*response_.content_length));
+            response_.body = body;
+        }
+        if (e != error::none) return fail(e, response_.status, r.consumed, 0);
+        state_ = client_handshake_state::open;
+        return detail::handshake_event(event_type::open, r.consumed);
+    }
+
+    [[nodiscard]] bytes_view output() const noexcept {
+        return bytes_view(reinterpret_cast<const std::uint8_t*>(out_.data()) + sent_, out_.size() - sent_);
+    }
+    void consume(std::size_t n) noexcept { sent_ += std::min(n, out_.size() - sent_); }
+
+    /// The response once read (see http_response for lifetime).
+    [[nodiscard]] const http_response& response() const noexcept { return response_; }
+    /// The Sec-WebSocket-Key sent.
+    [[nodiscard]] std::string_view key() const noexcept { return {key_.data(), key_.size()}; }
+    [[nodiscard]] client_handshake_state state() const noexcept { return state_; }
+    [[nodiscard]] error failure() const noexcept { return failure_; }
+
+private:
+    [[nodiscard]] static bool valid_host(std::string_view h) noexcept {
+        if (h.empty()) return false;
+        for (char c : h)
+            if (!(detail::is_tchar(c) || c == ':' || c == '[' || c == ']') || c == '|' || c == '`' || c == '^') return false;
+        return true;
+    }
+    [[nodiscard]] static bool valid_target(std::string_view t) noexcept {
+        if (t.empty() || t.front() != '/') return false;
+        for (char c : t)
+            if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return false;
+        return true;
+    }
+
+    [[nodiscard]] error build(const request_options& o) noexcept {
+        if (!valid_host(o.host) || !valid_target(o.target) || !detail::is_field_value(o.origin) ||
+            !detail::valid_headers(o.headers))
+            return error::invalid_http_input;
+        for (std::string_view p : o.subprotocols)
+            if (!detail::is_token(p)) return error::invalid_http_input;
+        for (std::string_view e : o.extensions)
+            if (!detail::is_extension(e)) return error::invalid_http_input;
+        const bool bracket = o.host.find(':') != std::string_view::npos && o.host.front() != '[';
+        std::array<char, 20> digits{};
+        const std::string_view port = o.port != 0 ? detail::to_decimal(o.port, digits) : std::string_view{};
+        const auto list = [&](auto&& put, std::string_view name, std::span<const std::string_view> items, bool measure,
+                              std::size_t& pos, std::size_t& len) {
+            if (items.empty()) return;
+            put(name);
+            if (!measure) pos = out_.size();
+            std::size_t n = 0;
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                if (i > 0) {
+                    put(", ");
+                    n += 2;
+                }
+                put(items[i]);
+                n += items[i].size();
+            }
+            len = n;
+            put("\r\n");
+        };
+        bool measuring = true;
+        const bool ok = detail::build_message(out_, [&](auto&& put) {
+            put("GET ");
+            put(o.target);
+            put(" HTTP/1.1\r\nHost: ");
+            if (bracket) put("[");
+            put(o.host);
+            if (bracket) put("]");
+            if (!port.empty()) {
+                put(":");
+                put(port);
+            }
+            put("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
+            put(std::string_view(key_.data(), key_.size()));
+            put("\r\nSec-WebSocket-Version: 13\r\n");
+            if (!o.origin.empty()) {
+                put("Origin: ");
+                put(o.origin);
+                put("\r\n");
+            }
+            list(put, "Sec-WebSocket-Protocol: ", o.subprotocols, measuring, protocols_.first, protocols_.second);
+            list(put, "Sec-WebSocket-Extensions: ", o.extensions, measuring, extensions_.first, extensions_.second);
+            for (const http_header& h : o.headers) {
+                put(h.name);
+                put(": ");
+                put(h.value);
+                put("\r\n");
+            }
+            put("\r\n");
+            measuring = false;
+        });
+        return ok ? error::none : error::out_of_memory;
+    }
+
+    [[nodiscard]] std::string_view offered(const std::pair<std::size_t, std::size_t>& at) const noexcept {
+        return at.second == 0 ? std::string_view{} : out_.view().substr(at.first, at.second);
+    }
+
+    [[nodiscard]] event fail(error e, std::uint16_t status, std::size_t consumed, std::size_t position) noexcept {
+        failure_ = e;
+        state_ = client_handshake_state::failed;
+        return detail::handshake_failure(e, status, consumed, position);
+    }
+
+    [[nodiscard]] detail::parse_outcome parse(std::string_view b) noexcept {
+        using k = detail::parse_outcome::kind;
+        response_ = http_response{};
+        accepts_ = protocols_seen_ = 0;
+        bad_extensions_ = false;
+        const char* begin = b.data();
+        const char* end = begin + b.size();
+        const char* p = begin;
+        const detail::parse_outcome more{};
+        const auto bad = [begin](const char* at) {
+            return detail::parse_outcome{k::failed, error::http_bad_status_line, static_cast<std::size_t>(at - begin)};
+        };
+        const int v = detail::read_http_version(p, end, response_.version_major, response_.version_minor);
+        if (v == 0) return more;
+        if (v < 0) return bad(p);
+        if (p == end) return more;
+        if (*p != ' ') return bad(p);
+        ++p;
+        std::uint16_t status = 0;
+        for (int i = 0; i < 3; ++i, ++p) {
+            if (p == end) return more;
+            if (*p < '0' || *p > '9') return bad(p);
+            status = static_cast<std::uint16_t>(status * 10 + (*p - '0'));
+        }
+        response_.status = status;
+        if (p == end) return more;
+        if (*p == ' ') ++p;
+        const char* reason = p;
+        for (;;) {
+            p = detail::find_ctl_or_tab(p, end);
+            if (p == end) return more;
+            if (*p == '\t') {
+                ++p;
+                continue;
+            }
+            if (*p != '\r') return detail::parse_outcome{k::failed, *p == '\n' ? error::http_bad_line_ending : error::http_bad_status_line,
+                                                         static_cast<std::size_t>(p - begin)};
+            if (p + 1 == end) return more;
+            if (p[1] != '\n') return detail::parse_outcome{k::failed, error::http_bad_line_ending, static_cast<std::size_t>(p - begin)};
+            break;
+        }
+        response_.reason = std::string_view(reason, static_cast<std::size_t>(p - reason));
+        p += 2;
+        return detail::parse_fields(begin, p, end, options_.max_headers,
+                                    [this](std::string_view name, std::string_view value) { on_field(name, value); });
+    }
+
+    void on_field(std::string_view name, std::string_view value) noexcept {
+        using detail::iequals;
+        if (iequals(name, "upgrade"))
+            response_.upgrade_websocket = response_.upgrade_websocket || detail::list_has_token(value, "websocket");
+        else if (iequals(name, "connection"))
+            response_.connection_upgrade = response_.connection_upgrade || detail::list_has_token(value, "upgrade");
+        else if (iequals(name, "sec-websocket-accept")) {
+            ++accepts_;
+            response_.accept = value;
+        } else if (iequals(name, "sec-websocket-protocol")) {
+            ++protocols_seen_;
+            response_.subprotocol = value;
+        } else if (iequals(name, "sec-websocket-extensions")) {
+            bad_extensions_ = bad_extensions_ || !detail::is_extension_list(value);
+        } else if (iequals(name, "content-length")) {
+            std::uint64_t n = 0;
+            if (detail::parse_length(value, n)) response_.content_length = n;
+        }
+    }
+
+    // §4.1: the checks a client makes of the server's response, in order.
+    [[nodiscard]] error validate() const noexcept {
+        const http_response& r = response_;
+        if (r.version_major != 1) return error::http_version_not_supported;
+        if (r.status != 101) return error::handshake_not_101;
+        if (r.version_minor == 0) return error::handshake_http_too_old;
+        if (!r.upgrade_websocket) return error::handshake_no_upgrade_websocket;
+        if (!r.connection_upgrade) return error::handshake_no_connection_upgrade;
+        if (accepts_ > 1 || protocols_seen_ > 1) return error::handshake_duplicate_header;
+        if (accepts_ == 0 || r.accept != std::string_view(expected_.data(), expected_.size())) return error::handshake_bad_accept;
+        if (protocols_seen_ == 1) {
+            bool ok = false;
+            detail::list_cursor c(offered(protocols_));
+            std::string_view p;
+            while (c.next(p)) ok = ok || p == r.subprotocol;
+            if (!ok) return error::handshake_unexpected_subprotocol;
+        }
+        if (bad_extensions_) return error::handshake_bad_extensions;
+        for (const extension& x : r.extensions()) {
+            bool ok = false;
+            detail::list_cursor c(offered(extensions_));
+            std::string_view e;
+            while (c.next(e)) ok = ok || detail::iequals(detail::extension_name(e), x.name);
+            if (!ok) return error::handshake_unexpected_extension;
+        }
+        return error::none;
+    }
+
+    handshake_options options_;
+    http_response response_{};
+    detail::block_reader reader_{};
+    detail::byte_buffer out_{};
+    std::size_t sent_ = 0;
+    std::pair<std::size_t, std::size_t> protocols_{0, 0};   // offered list within out_
+    std::pair<std::size_t, std::size_t> extensions_{0, 0};
+    std::array<char, 24> key_{};
+    std::array<char, 28> expected_{};
+    std::uint8_t accepts_ = 0, protocols_seen_ = 0;
+    bool bad_extensions_ = false;
+    client_handshake_state state_ = client_handshake_state::waiting;
+    error failure_ = error::none;
+};
+
+}  // namespace wscodec
