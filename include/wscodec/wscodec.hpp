@@ -8,8 +8,11 @@
 #include <wscodec/connection.hpp>
 #include <wscodec/error.hpp>
 #include <wscodec/events.hpp>
+#include <wscodec/extended_connect.hpp>
 #include <wscodec/frame.hpp>
+#include <wscodec/handshake.hpp>
 #include <wscodec/limits.hpp>
 #include <wscodec/mask.hpp>
 #include <wscodec/random.hpp>
+#include <wscodec/session.hpp>
 #include <wscodec/utf8.hpp>
