@@ -3,6 +3,12 @@
 // key (items processed = keys), and one-shot SHA-1 on the portable path and
 // on the x86 SHA extensions, 64 bytes (a key plus GUID is 60) and 1 MiB
 // (bytes processed). Each run checks its result.
+//
+// handshake/server/chromium: the whole server side of one handshake through
+// the public API — parse and validate a Chrome request of 562 bytes (cookie,
+// two subprotocols, an extension offer), accept with a subprotocol, and
+// produce the 101 response with Sec-WebSocket-Accept (items = handshakes).
+// handshake/client/response: the client side — validate the 101 it gets back.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -11,6 +17,8 @@
 #include <string_view>
 #include <vector>
 #include <wscodec/accept.hpp>
+#include <wscodec/handshake.hpp>
+#include <wscodec/session.hpp>
 
 namespace {
 
@@ -50,8 +58,110 @@ void bm_sha1(benchmark::State& state, std::size_t n, sha1_kernel k) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
 }
 
+/// A Chrome 124 request as sent (562 bytes).
+constexpr std::string_view chromium_request =
+    "GET /chat HTTP/1.1\r\n"
+    "Host: localhost:9001\r\n"
+    "Connection: Upgrade\r\n"
+    "Pragma: no-cache\r\n"
+    "Cache-Control: no-cache\r\n"
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36\r\n"
+    "Upgrade: websocket\r\n"
+    "Origin: http://localhost:9001\r\n"
+    "Sec-WebSocket-Version: 13\r\n"
+    "Accept-Encoding: gzip, deflate, br, zstd\r\n"
+    "Accept-Language: en-US,en;q=0.9\r\n"
+    "Cookie: sid=9f2c4e7a1b8d3f60\r\n"
+    "Sec-WebSocket-Key: MzBYF9uo0Cu7+nOomfthlg==\r\n"
+    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+    "Sec-WebSocket-Protocol: chat, superchat\r\n"
+    "\r\n";
+
+wscodec::bytes_view as_bytes(std::string_view s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+/// The expected 101 for chromium_request accepted with subprotocol "chat".
+std::string expected_101() {
+    const std::array<char, 28> a = wscodec::compute_accept("MzBYF9uo0Cu7+nOomfthlg==");
+    return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+           std::string(a.data(), a.size()) + "\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
+}
+
+/// Server handshake: parse, validate, accept, respond; every response is checked for size and one for content.
+void bm_server_handshake(benchmark::State& state) {
+    const std::string want = expected_101();
+    std::string request(chromium_request);
+    wscodec::accept_options opts;
+    opts.subprotocol = "chat";
+    std::int64_t ok = 0;
+    std::string last;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(request.data());
+        wscodec::server_handshake h;
+        const wscodec::event ev = h.receive(as_bytes(request));
+        const wscodec::error e = h.accept(opts);
+        const wscodec::bytes_view out = h.output();
+        ok += ev.type == wscodec::event_type::request && ev.consumed == request.size() && e == wscodec::error::none &&
+              out.size() == want.size();
+        benchmark::DoNotOptimize(out.data());
+        if (ok == 1) last.assign(reinterpret_cast<const char*>(out.data()), out.size());
+    }
+    if (ok != state.iterations() || (ok > 0 && last != want)) state.SkipWithError("handshake gave a wrong response");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(request.size()));
+    state.SetLabel(wscodec::detail::sha1_kernel_name(wscodec::detail::sha1_hasher().kernel()));
+}
+
+/// The same through server_session (the object the README's echo loop uses).
+void bm_server_session(benchmark::State& state) {
+    const std::string want = expected_101();
+    std::string request(chromium_request);
+    wscodec::accept_options opts;
+    opts.subprotocol = "chat";
+    std::int64_t ok = 0;
+    for (auto _ : state) {
+        wscodec::server_session s;
+        const wscodec::event ev = s.receive(wscodec::mutable_bytes(reinterpret_cast<std::uint8_t*>(request.data()), request.size()));
+        const wscodec::error e = s.accept(opts);
+        const wscodec::output_buffers out = s.output();
+        ok += ev.type == wscodec::event_type::request && e == wscodec::error::none && out.size() == want.size();
+        benchmark::DoNotOptimize(out.parts[0].data());
+    }
+    if (ok != static_cast<std::int64_t>(state.iterations())) state.SkipWithError("session handshake failed");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+/// Client side: validate the server's 101 for a request the client built.
+void bm_client_response(benchmark::State& state) {
+    std::array<std::uint8_t, 16> nonce{};
+    for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<std::uint8_t>(i * 37 + 1);
+    const std::string_view protocols[] = {"chat", "superchat"};
+    wscodec::request_options ro;
+    ro.host = "localhost";
+    ro.port = 9001;
+    ro.target = "/chat";
+    ro.subprotocols = protocols;
+    const wscodec::client_handshake probe(ro, nonce);
+    const std::array<char, 28> a = wscodec::compute_accept(probe.key());
+    std::string response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+                           std::string(a.data(), a.size()) + "\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
+    std::int64_t ok = 0;
+    for (auto _ : state) {
+        wscodec::client_handshake c(ro, nonce);
+        benchmark::DoNotOptimize(response.data());
+        const wscodec::event ev = c.receive(as_bytes(response));
+        ok += ev.type == wscodec::event_type::open && c.response().subprotocol == "chat";
+    }
+    if (ok != static_cast<std::int64_t>(state.iterations())) state.SkipWithError("client rejected the response");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 [[maybe_unused]] const bool registered = [] {
     benchmark::RegisterBenchmark("handshake/accept/24", bm_accept);
+    benchmark::RegisterBenchmark("handshake/server/chromium", bm_server_handshake);
+    benchmark::RegisterBenchmark("handshake/session/chromium", bm_server_session);
+    benchmark::RegisterBenchmark("handshake/client/response", bm_client_response);
     for (sha1_kernel k : {sha1_kernel::portable, sha1_kernel::sha_ni}) {
         if (!wscodec::detail::sha1_kernel_supported(k)) continue;
         for (std::size_t n : {std::size_t{64}, std::size_t{1048576}}) {

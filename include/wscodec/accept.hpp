@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 #include <wscodec/detail/base64.hpp>
 #include <wscodec/detail/sha1.hpp>
 
@@ -26,7 +27,9 @@ inline constexpr std::string_view websocket_guid{detail::websocket_guid_chars, s
 /// The |Sec-WebSocket-Accept| value for `key`, taken as sent (not decoded, surrounding whitespace already removed):
 /// base64(SHA-1(key + websocket_guid)), 28 characters, no terminator (§4.2.2 step 5.4; a client compares it, §4.1).
 [[nodiscard]] constexpr std::array<char, 28> compute_accept(std::string_view key) noexcept {
-    const detail::sha1_digest digest = detail::sha1_hasher().update(key).update(websocket_guid).final();
+    const detail::sha1_digest digest = std::is_constant_evaluated() || key.size() != 24
+                                           ? detail::sha1_hasher().update(key).update(websocket_guid).final()
+                                           : detail::sha1_key_guid(key.data());
     std::array<char, 28> out{};
     (void)detail::base64_encode(bytes_view(digest), std::span<char>(out));
     return out;

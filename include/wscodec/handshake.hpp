@@ -118,6 +118,8 @@ class named_list_cursor {
 public:
     constexpr named_list_cursor() noexcept = default;
     named_list_cursor(std::string_view block, std::string_view name) noexcept : fields_(block), name_(name) {}
+    /// The elements of one field value (the field appeared once).
+    explicit named_list_cursor(std::string_view value) noexcept : list_(value) {}
     bool next(std::string_view& out) noexcept {
         for (;;) {
             if (list_.next(out)) return true;
@@ -178,6 +180,7 @@ class extension_cursor {
 public:
     constexpr extension_cursor() noexcept = default;
     extension_cursor(std::string_view block, std::string_view name) noexcept : list_(block, name) {}
+    explicit extension_cursor(std::string_view value) noexcept : list_(value) {}
     bool next(extension& out) noexcept {
         std::string_view e;
         if (!list_.next(e)) return false;
@@ -219,6 +222,11 @@ struct http_request {
     bool upgrade_websocket = false;  ///< Upgrade lists the token websocket: a WebSocket request
     bool connection_upgrade = false; ///< Connection lists the token Upgrade
     std::string_view raw;            ///< the whole header block, blank line included
+    /// Sec-WebSocket-Protocol and -Extensions: the value, and how many fields carried one.
+    std::string_view protocol_field;
+    std::string_view extension_field;
+    std::uint8_t protocol_fields = 0;
+    std::uint8_t extension_fields = 0;
 
     /// Every header field in order.
     [[nodiscard]] header_range headers() const noexcept { return header_range(detail::field_cursor(raw)); }
@@ -233,9 +241,13 @@ struct http_request {
         return value_range(detail::named_list_cursor(raw, name));
     }
     /// Offered subprotocols, in the client's order of preference (§4.1 item 10).
-    [[nodiscard]] value_range subprotocols() const noexcept { return list("Sec-WebSocket-Protocol"); }
+    [[nodiscard]] value_range subprotocols() const noexcept {
+        if (protocol_fields <= 1) return value_range(detail::named_list_cursor(protocol_field));
+        return list("Sec-WebSocket-Protocol");
+    }
     /// Offered extensions, in order (§9.1).
     [[nodiscard]] extension_range extensions() const noexcept {
+        if (extension_fields <= 1) return extension_range(detail::extension_cursor(extension_field));
         return extension_range(detail::extension_cursor(raw, "Sec-WebSocket-Extensions"));
     }
 };
@@ -580,30 +592,30 @@ private:
     }
 
     void on_field(std::string_view name, std::string_view value) noexcept {
-        using detail::iequals;
+        using detail::name_is;
         switch (name.size()) {
             case 4:
-                if (iequals(name, "host")) {
+                if (name_is(name, "host")) {
                     ++counts_.host;
                     request_.host = value;
                 }
                 break;
             case 6:
-                if (iequals(name, "origin")) {
+                if (name_is(name, "origin")) {
                     ++counts_.origin;
                     request_.origin = value;
                 }
                 break;
             case 7:
-                if (iequals(name, "upgrade"))
+                if (name_is(name, "upgrade"))
                     request_.upgrade_websocket = request_.upgrade_websocket || detail::list_has_token(value, "websocket");
                 break;
             case 10:
-                if (iequals(name, "connection"))
+                if (name_is(name, "connection"))
                     request_.connection_upgrade = request_.connection_upgrade || detail::list_has_token(value, "upgrade");
                 break;
             case 14:
-                if (iequals(name, "content-length")) {
+                if (name_is(name, "content-length")) {
                     std::uint64_t n = 0;
                     if (!detail::parse_length(value, n)) counts_.bad_length = true;
                     else if (request_.content_length && *request_.content_length != n) counts_.conflicting_length = true;
@@ -611,26 +623,32 @@ private:
                 }
                 break;
             case 17:
-                if (iequals(name, "sec-websocket-key")) {
+                if (name_is(name, "sec-websocket-key")) {
                     ++counts_.key;
                     request_.key = value;
-                } else if (iequals(name, "transfer-encoding")) {
+                } else if (name_is(name, "transfer-encoding")) {
                     request_.transfer_encoding = true;
                 }
                 break;
             case 21:
-                if (iequals(name, "sec-websocket-version")) {
+                if (name_is(name, "sec-websocket-version")) {
                     ++counts_.version;
                     request_.websocket_version = value;
                 }
                 break;
             case 22:
-                if (iequals(name, "sec-websocket-protocol"))
+                if (name_is(name, "sec-websocket-protocol")) {
                     counts_.bad_protocols = counts_.bad_protocols || !detail::is_token_list(value);
+                    if (request_.protocol_fields++ == 0) request_.protocol_field = value;
+                    if (request_.protocol_fields == 0) request_.protocol_fields = 255;
+                }
                 break;
             case 24:
-                if (iequals(name, "sec-websocket-extensions"))
+                if (name_is(name, "sec-websocket-extensions")) {
                     counts_.bad_extensions = counts_.bad_extensions || !detail::is_extension_list(value);
+                    if (request_.extension_fields++ == 0) request_.extension_field = value;
+                    if (request_.extension_fields == 0) request_.extension_fields = 255;
+                }
                 break;
             default: break;
         }

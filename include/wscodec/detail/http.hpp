@@ -14,6 +14,10 @@
 #include <wscodec/detail/config.hpp>
 #include <wscodec/error.hpp>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace wscodec::detail {
 
 // ----------------------------------------------------------------- characters
@@ -46,6 +50,24 @@ inline constexpr std::array<bool, 256> tchar_table = [] {
     return true;
 }
 
+/// True if the token `name` equals `lower` ignoring case, where `lower` holds
+/// only lower-case letters and '-'. For a token, `c | 0x20` equals such a
+/// character exactly when c matches it ignoring case, so eight bytes compare
+/// at once.
+[[nodiscard]] inline bool name_is(std::string_view name, std::string_view lower) noexcept {
+    if (name.size() != lower.size()) return false;
+    std::size_t i = 0;
+    for (; i + 8 <= name.size(); i += 8) {
+        std::uint64_t a, b;
+        std::memcpy(&a, name.data() + i, 8);
+        std::memcpy(&b, lower.data() + i, 8);
+        if ((a | 0x2020202020202020u) != b) return false;
+    }
+    for (; i < name.size(); ++i)
+        if (static_cast<char>(name[i] | 0x20) != lower[i]) return false;
+    return true;
+}
+
 [[nodiscard]] constexpr bool is_token(std::string_view s) noexcept {
     if (s.empty()) return false;
     for (char c : s)
@@ -71,6 +93,18 @@ inline constexpr std::array<bool, 256> tchar_table = [] {
 /// `end` if none. Eight bytes at a time: the lowest flagged byte of the
 /// "has less than" bit trick is always a true match.
 [[nodiscard]] inline const char* find_ctl_or_tab(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+    {
+        const __m128i limit = _mm_set1_epi8(0x1F), del = _mm_set1_epi8(0x7F);
+        while (end - p >= 16) {
+            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+            const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, limit), x);  // x <= 0x1F
+            const int m = _mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(x, del)));
+            if (m != 0) return p + std::countr_zero(static_cast<unsigned>(m));
+            p += 16;
+        }
+    }
+#endif
     if constexpr (std::endian::native == std::endian::little) {
         constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
         while (end - p >= 8) {
