@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# fuzz/run_fuzzer.sh FUZZER CORPUS SECONDS — a libFuzzer smoke run: starts from
-# the checked-in corpus, writes new finds to a temporary folder (never into the
-# repository) and fails on any crash, leak, sanitizer report or oracle trap.
+# fuzz/run_fuzzer.sh FUZZER CORPUS SECONDS [DICT] — a libFuzzer smoke run, with
+# the dictionary DICT if one is given: starts from the checked-in corpus,
+# writes new finds to a temporary folder (never into the repository) and fails
+# on any crash, leak, sanitizer report or oracle trap.
 set -euo pipefail
-fuzzer=$1 corpus=$2 seconds=$3
+fuzzer=$1 corpus=$2 seconds=$3 dict=${4:-}
+options=()
+if [ -n "$dict" ]; then options+=("-dict=$dict"); fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/new"
 "$fuzzer" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$work/" "$work/new" "$corpus" 2>"$work/log" || {
+  -print_final_stats=1 ${options[@]+"${options[@]}"} -artifact_prefix="$work/" "$work/new" "$corpus" 2>"$work/log" || {
   status=$?
   tail -n 60 "$work/log"
   for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do

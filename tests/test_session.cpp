@@ -583,6 +583,9 @@ transcript feed(Conn conn, const bytes& stream, const std::vector<std::size_t>& 
                     break;
                 }
                 case event_type::need_more: break;
+                case event_type::request:  // session events: never from a connection
+                case event_type::http_request:
+                case event_type::open: problem(std::string(event_type_name(ev.type)) + " from a connection"); break;
             }
             drain(conn, t.output, dr);
             if (ev.consumed == 0) {
@@ -1285,6 +1288,9 @@ struct endpoint {
                 return;
             }
             case event_type::need_more: return;
+            case event_type::request:  // session events: never from a connection
+            case event_type::http_request:
+            case event_type::open: problem(std::string(event_type_name(ev.type)) + " from a connection"); return;
         }
     }
 };

@@ -51,6 +51,21 @@ private:
     span_list_cursor list_{};
 };
 
+/// A field HTTP/2 and HTTP/3 forbid (RFC 9113 §8.2.2, RFC 9114 §4.2): the
+/// connection-specific ones, and TE with any value but "trailers".
+[[nodiscard]] inline bool is_connection_specific(const http_header& h) noexcept {
+    return iequals(h.name, "connection") || iequals(h.name, "upgrade") || iequals(h.name, "keep-alive") ||
+           iequals(h.name, "proxy-connection") || iequals(h.name, "transfer-encoding") ||
+           (iequals(h.name, "te") && !iequals(h.value, "trailers"));
+}
+
+/// A field a builder may emit: lower-case token name, clean value, not connection-specific.
+[[nodiscard]] inline bool is_h2_field(const http_header& h) noexcept {
+    for (char c : h.name)
+        if (c >= 'A' && c <= 'Z') return false;
+    return is_token(h.name) && is_field_value(h.value) && !is_connection_specific(h);
+}
+
 /// The status code as text, for the :status pseudo-header.
 [[nodiscard]] constexpr std::string_view status_text(std::uint16_t status) noexcept {
     switch (status) {
@@ -125,9 +140,7 @@ struct extended_connect_request {
             continue;
         }
         regular_seen = true;
-        if (h.name == "connection" || h.name == "upgrade" || h.name == "keep-alive" || h.name == "proxy-connection" ||
-            h.name == "transfer-encoding")
-            return error::extended_connect_connection_header;
+        if (detail::is_connection_specific(h)) return error::extended_connect_connection_header;
         if (h.name == "sec-websocket-version") {
             ++versions;
             version = h.value;
@@ -152,7 +165,8 @@ struct extended_connect_request {
 
 /// Writes the header list of the 200 response accepting `request` into `out`:
 /// :status 200, then sec-websocket-protocol and sec-websocket-extensions when
-/// chosen, then `o.headers` (names must be lower case). Returns the number of
+/// chosen, then `o.headers` (lower-case names, none connection-specific). Each
+/// extension in `o.extensions` must have been offered. Returns the number of
 /// fields written, or 0 with `err` set: buffer_too_small,
 /// subprotocol_not_offered, invalid_http_input.
 [[nodiscard]] inline std::size_t extended_connect_response(const extended_connect_request& request,
@@ -167,14 +181,22 @@ struct extended_connect_request {
             return 0;
         }
     }
-    if (!o.extensions.empty() && !detail::is_extension_list(o.extensions)) {
-        err = error::invalid_http_input;
-        return 0;
+    if (!o.extensions.empty()) {
+        bool ok = detail::is_extension_list(o.extensions) && detail::is_field_value(o.extensions);
+        detail::list_cursor c(o.extensions);
+        std::string_view e;
+        while (ok && c.next(e)) {
+            bool offered = false;
+            for (const extension& x : request.extensions()) offered = offered || detail::iequals(x.name, detail::extension_name(e));
+            ok = offered;
+        }
+        if (!ok) {
+            err = error::invalid_http_input;
+            return 0;
+        }
     }
     for (const http_header& h : o.headers) {
-        bool lower = true;
-        for (char c : h.name) lower = lower && !(c >= 'A' && c <= 'Z');
-        if (!lower || !detail::is_token(h.name) || !detail::is_field_value(h.value)) {
+        if (!detail::is_h2_field(h)) {
             err = error::invalid_http_input;
             return 0;
         }
@@ -228,10 +250,7 @@ struct extended_connect_options {
               !o.path.empty() && detail::is_field_value(o.path) && detail::is_field_value(o.origin) &&
               detail::is_token_list(o.subprotocols) && detail::is_field_value(o.subprotocols) &&
               detail::is_extension_list(o.extensions) && detail::is_field_value(o.extensions);
-    for (const http_header& h : o.headers) {
-        for (char c : h.name) ok = ok && !(c >= 'A' && c <= 'Z');
-        ok = ok && detail::is_token(h.name) && detail::is_field_value(h.value);
-    }
+    for (const http_header& h : o.headers) ok = ok && detail::is_h2_field(h);
     if (!ok) {
         err = error::invalid_http_input;
         return 0;

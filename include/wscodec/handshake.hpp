@@ -298,9 +298,12 @@ struct accept_options {
 
 namespace detail {
 
-/// Gathers a header block that may arrive in pieces and runs `parse` on it
-/// once: on the caller's input when the block is whole in one call, else on a
-/// copy once the blank line (or max_header_bytes) is reached.
+/// Gathers a header block that may arrive in pieces and runs `parse(bytes,
+/// from)` on it: on the caller's input when the block is whole in one call;
+/// otherwise on a copy (a buffer of max_header_bytes, reserved once so views
+/// into it stay valid), resuming at the unfinished line each time bytes arrive,
+/// so an error is reported by the call that brings its byte and the work per
+/// call is the new bytes plus at most one line.
 class block_reader {
 public:
     struct result {
@@ -315,36 +318,39 @@ public:
         using k = parse_outcome::kind;
         const std::size_t before = buf_.size();
         if (before == 0) {
-            const parse_outcome o = parse(in.substr(0, std::min(in.size(), max)));
+            parse_outcome o = parse(in.substr(0, std::min(in.size(), max)), 0);
             if (o.what == k::done) return {o, o.at, 0, in.substr(0, o.at)};
             if (o.what == k::failed) return {o, in.size(), o.at, {}};
             if (in.size() >= max) return too_large(in.size(), max);
-            if (!buf_.append(in)) return {{k::failed, error::out_of_memory, 0}, in.size(), 0, {}};
-            scanner_.feed(buf_.data(), buf_.size());
+            if (!buf_.reserve(max) || !buf_.append(in)) return {{k::failed, error::out_of_memory, 0}, in.size(), 0, {}};
+            o = parse(buf_.view(), 0);  // again, so that views point into the buffer
+            resume_ = o.at;
             return {{}, in.size(), 0, {}};
         }
         const std::size_t take = std::min(in.size(), max - before);
         if (!buf_.append(in.substr(0, take))) return {{k::failed, error::out_of_memory, 0}, in.size(), 0, {}};
-        scanner_.feed(buf_.data(), buf_.size());
-        const std::size_t end = scanner_.end();
-        if (end == 0 && buf_.size() < max) return {{}, take, 0, {}};
-        const parse_outcome o = parse(buf_.view().substr(0, end != 0 ? end : max));
+        const parse_outcome o = parse(buf_.view(), resume_);
         if (o.what == k::done) {
             buf_.resize_down(o.at);
             return {o, o.at - before, 0, buf_.view()};
         }
         if (o.what == k::failed) return {o, in.size(), o.at >= before ? o.at - before : 0, {}};
-        return too_large(in.size(), max - before);
+        resume_ = o.at;
+        if (buf_.size() >= max) return too_large(in.size(), max - before);
+        return {{}, take, 0, {}};
     }
 
-    void release() noexcept { buf_.release(); }
+    void release() noexcept {
+        buf_.release();
+        resume_ = 0;
+    }
 
 private:
     [[nodiscard]] static result too_large(std::size_t consumed, std::size_t position) noexcept {
         return {{parse_outcome::kind::failed, error::http_headers_too_large, 0}, consumed, position, {}};
     }
     byte_buffer buf_;
-    block_scanner scanner_;
+    std::size_t resume_ = 0;
 };
 
 /// Builds an HTTP message in two passes: measure, then write into a buffer of
@@ -411,7 +417,7 @@ public:
         if (state_ != server_handshake_state::reading) return detail::handshake_event(event_type::need_more, 0);
         const std::string_view text(reinterpret_cast<const char*>(in.data()), in.size());
         const detail::block_reader::result r =
-            reader_.read(text, options_.max_header_bytes, [this](std::string_view b) { return parse(b); });
+            reader_.read(text, options_.max_header_bytes, [this](std::string_view b, std::size_t from) { return parse(b, from); });
         using k = detail::parse_outcome::kind;
         if (r.outcome.what == k::incomplete) return detail::handshake_event(event_type::need_more, r.consumed);
         if (r.outcome.what == k::failed) return fail(r.outcome.err, r.consumed, r.position);
@@ -557,13 +563,17 @@ private:
         return detail::handshake_failure(e, status, consumed, position);
     }
 
-    // Parses the block (or the prefix that has arrived) into request_.
-    [[nodiscard]] detail::parse_outcome parse(std::string_view b) noexcept {
+    // Parses the block (or the prefix that has arrived) into request_, from
+    // the start, or resuming at field line `from` of a previous call.
+    [[nodiscard]] detail::parse_outcome parse(std::string_view b, std::size_t from) noexcept {
         using k = detail::parse_outcome::kind;
-        request_ = http_request{};
-        counts_ = {};
         const char* begin = b.data();
         const char* end = begin + b.size();
+        const auto on = [this](std::string_view name, std::string_view value) { on_field(name, value); };
+        if (from > 0) return detail::parse_fields(begin, begin + from, end, options_.max_headers, fields_, on);
+        request_ = http_request{};
+        counts_ = {};
+        fields_ = 0;
         const char* p = begin;
         const detail::parse_outcome more{};
         const auto bad = [begin](const char* at) {
@@ -587,8 +597,7 @@ private:
             return detail::parse_outcome{k::failed, *p == '\n' || *p == '\r' ? error::http_bad_line_ending : error::http_bad_request_line,
                                          static_cast<std::size_t>(p - begin)};
         p += 2;
-        return detail::parse_fields(begin, p, end, options_.max_headers,
-                                    [this](std::string_view name, std::string_view value) { on_field(name, value); });
+        return detail::parse_fields(begin, p, end, options_.max_headers, fields_, on);
     }
 
     void on_field(std::string_view name, std::string_view value) noexcept {
@@ -682,6 +691,7 @@ private:
     handshake_options options_;
     http_request request_{};
     field_counts counts_{};
+    std::size_t fields_ = 0;
     detail::block_reader reader_{};
     detail::byte_buffer out_{};
     std::size_t sent_ = 0;
@@ -735,7 +745,7 @@ public:
         if (state_ != client_handshake_state::waiting) return detail::handshake_event(event_type::need_more, 0);
         const std::string_view text(reinterpret_cast<const char*>(in.data()), in.size());
         const detail::block_reader::result r =
-            reader_.read(text, options_.max_header_bytes, [this](std::string_view b) { return parse(b); });
+            reader_.read(text, options_.max_header_bytes, [this](std::string_view b, std::size_t from) { return parse(b, from); });
         using k = detail::parse_outcome::kind;
         if (r.outcome.what == k::incomplete) return detail::handshake_event(event_type::need_more, r.consumed);
         if (r.outcome.what == k::failed) return fail(r.outcome.err, 0, r.consumed, r.position);
@@ -765,10 +775,26 @@ public:
     [[nodiscard]] error failure() const noexcept { return failure_; }
 
 private:
-    [[nodiscard]] static bool valid_host(std::string_view h) noexcept {
+    /// A host for the Host field (RFC 3986 §3.2.2): a name or IPv4 address
+    /// (unreserved, sub-delims, '%'), an IPv6 address in brackets, or a bare
+    /// IPv6 address (hex digits, ':' and '.'), which `bracket` asks to wrap.
+    [[nodiscard]] static bool valid_host(std::string_view h, bool& bracket) noexcept {
+        bracket = false;
+        const auto ipv6 = [](std::string_view a) {
+            if (a.empty() || a.find(':') == std::string_view::npos) return false;
+            for (char c : a)
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.'))
+                    return false;
+            return true;
+        };
         if (h.empty()) return false;
-        for (char c : h)
-            if (!(detail::is_tchar(c) || c == ':' || c == '[' || c == ']') || c == '|' || c == '`' || c == '^') return false;
+        if (h.front() == '[') return h.size() > 2 && h.back() == ']' && ipv6(h.substr(1, h.size() - 2));
+        if (h.find(':') != std::string_view::npos) return bracket = ipv6(h);
+        for (char c : h) {
+            const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            std::string_view("-._~!$&'()*+,;=%").find(c) != std::string_view::npos;
+            if (!ok) return false;
+        }
         return true;
     }
     [[nodiscard]] static bool valid_target(std::string_view t) noexcept {
@@ -779,14 +805,14 @@ private:
     }
 
     [[nodiscard]] error build(const request_options& o) noexcept {
-        if (!valid_host(o.host) || !valid_target(o.target) || !detail::is_field_value(o.origin) ||
+        bool bracket = false;
+        if (!valid_host(o.host, bracket) || !valid_target(o.target) || !detail::is_field_value(o.origin) ||
             !detail::valid_headers(o.headers))
             return error::invalid_http_input;
         for (std::string_view p : o.subprotocols)
             if (!detail::is_token(p)) return error::invalid_http_input;
         for (std::string_view e : o.extensions)
             if (!detail::is_extension(e)) return error::invalid_http_input;
-        const bool bracket = o.host.find(':') != std::string_view::npos && o.host.front() != '[';
         std::array<char, 20> digits{};
         const std::string_view port = o.port != 0 ? detail::to_decimal(o.port, digits) : std::string_view{};
         const auto list = [&](auto&& put, std::string_view name, std::span<const std::string_view> items, bool measure,
@@ -850,13 +876,16 @@ private:
         return detail::handshake_failure(e, status, consumed, position);
     }
 
-    [[nodiscard]] detail::parse_outcome parse(std::string_view b) noexcept {
+    [[nodiscard]] detail::parse_outcome parse(std::string_view b, std::size_t from) noexcept {
         using k = detail::parse_outcome::kind;
+        const char* begin = b.data();
+        const char* end = begin + b.size();
+        const auto on = [this](std::string_view name, std::string_view value) { on_field(name, value); };
+        if (from > 0) return detail::parse_fields(begin, begin + from, end, options_.max_headers, fields_, on);
         response_ = http_response{};
         accepts_ = protocols_seen_ = 0;
         bad_extensions_ = false;
-        const char* begin = b.data();
-        const char* end = begin + b.size();
+        fields_ = 0;
         const char* p = begin;
         const detail::parse_outcome more{};
         const auto bad = [begin](const char* at) {
@@ -877,6 +906,7 @@ private:
         response_.status = status;
         if (p == end) return more;
         if (*p == ' ') ++p;
+        else if (*p != '\r') return bad(p);  // "HTTP/1.1 101" without a reason is tolerated
         const char* reason = p;
         for (;;) {
             p = detail::find_ctl_or_tab(p, end);
@@ -893,8 +923,7 @@ private:
         }
         response_.reason = std::string_view(reason, static_cast<std::size_t>(p - reason));
         p += 2;
-        return detail::parse_fields(begin, p, end, options_.max_headers,
-                                    [this](std::string_view name, std::string_view value) { on_field(name, value); });
+        return detail::parse_fields(begin, p, end, options_.max_headers, fields_, on);
     }
 
     void on_field(std::string_view name, std::string_view value) noexcept {
@@ -954,6 +983,7 @@ private:
     std::pair<std::size_t, std::size_t> extensions_{0, 0};
     std::array<char, 24> key_{};
     std::array<char, 28> expected_{};
+    std::size_t fields_ = 0;
     std::uint8_t accepts_ = 0, protocols_seen_ = 0;
     bool bad_extensions_ = false;
     client_handshake_state state_ = client_handshake_state::waiting;

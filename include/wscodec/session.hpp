@@ -42,7 +42,9 @@ public:
         requires(R == role::server)
         : conn_(o.connection), hs_(o.handshake) {}
 
-    /// Client: queues the request; the key comes from `keys`, which then masks frames.
+    /// Client: queues the request; the key comes from `keys`, which then masks
+    /// frames. Invalid options (handshake().failure(): invalid_http_input)
+    /// leave the session done with nothing to write.
     explicit session(const request_options& request, const session_options& o = {}, KeySource keys = KeySource{}) noexcept
         requires(R == role::client)
         : conn_(o.connection, std::move(keys)), hs_(request, draw_nonce(conn_.key_source()), o.handshake) {
@@ -188,7 +190,7 @@ public:
     }
 
     /// The peer closed TCP. Before the handshake finished: a closed event
-    /// (connection_lost, 1006); after a refusal: closed without error.
+    /// (connection_lost, 1006); after a refusal: closed without error, code 0.
     [[nodiscard]] event on_eof() noexcept {
         if (state_ == session_state::open) return conn_.on_eof();
         const bool lost = state_ == session_state::handshake;
@@ -218,7 +220,7 @@ private:
         event ev;
         ev.type = event_type::closed;
         ev.err = e;
-        ev.code = static_cast<std::uint16_t>(close_code::abnormal);
+        ev.code = e == error::none ? 0 : static_cast<std::uint16_t>(close_code::abnormal);
         ev.action = tcp_action::close_now;
         return ev;
     }

@@ -133,7 +133,9 @@ struct parse_outcome {
     enum class kind : std::uint8_t { done, incomplete, failed };
     kind what = kind::incomplete;
     error err = error::none;
-    std::size_t at = 0;  ///< done: the block's length; failed: offset of the offending byte
+    /// done: the block's length; failed: offset of the offending byte;
+    /// incomplete: where to resume (the start of the line not yet complete)
+    std::size_t at = 0;
 };
 
 /// Reads "HTTP/d.d" at `p`: 1 = ok, 0 = input ended first, -1 = malformed.
@@ -156,19 +158,20 @@ struct parse_outcome {
 }
 
 /// Parses header lines from `p` to the blank line that ends the block; `begin`
-/// is the block's start (offsets are measured from it). Calls
-/// `on(name, value)` for each field, value without surrounding OWS. Reports the
-/// first error in byte order, and `incomplete` only when the bytes so far are
-/// a valid prefix, so the outcome depends on the bytes alone, never on where
-/// the input was cut.
+/// is the block's start (offsets are measured from it); `fields` counts the
+/// field lines so far (kept by the caller across calls). Calls `on(name,
+/// value)` once per complete field line, value without surrounding OWS.
+/// Reports the first error in byte order, and `incomplete` (with the offset of
+/// the unfinished line, where a later call resumes) only when the bytes so far
+/// are a valid prefix, so the outcome depends on the bytes alone, never on
+/// where the input was cut.
 template <class OnField>
 [[nodiscard]] parse_outcome parse_fields(const char* begin, const char* p, const char* end, std::size_t max_fields,
-                                         OnField&& on) noexcept {
+                                         std::size_t& fields, OnField&& on) noexcept {
     using k = parse_outcome::kind;
     const auto fail = [begin](error e, const char* at) { return parse_outcome{k::failed, e, static_cast<std::size_t>(at - begin)}; };
-    const parse_outcome more{k::incomplete, error::none, 0};
-    std::size_t fields = 0;
     for (;;) {
+        const parse_outcome more{k::incomplete, error::none, static_cast<std::size_t>(p - begin)};
         if (p == end) return more;
         const char c = *p;
         if (c == '\r') {
@@ -178,7 +181,7 @@ template <class OnField>
         }
         if (c == '\n') return fail(error::http_bad_line_ending, p);
         if (c == ' ' || c == '\t') return fail(error::http_obs_fold, p);
-        if (++fields > max_fields) return fail(error::http_too_many_headers, p);
+        if (fields + 1 > max_fields) return fail(error::http_too_many_headers, p);
         const char* name = p;
         while (p != end && is_tchar(*p)) ++p;
         if (p == end) return more;
@@ -199,38 +202,11 @@ template <class OnField>
             if (p[1] != '\n') return fail(error::http_bad_line_ending, p);
             break;
         }
+        ++fields;
         on(field_name, trim_ows(std::string_view(value, static_cast<std::size_t>(p - value))));
         p += 2;
     }
 }
-
-/// Finds the end of a header block that arrives in pieces: after feed(), done()
-/// says whether the blank line has been seen, and where. Linear in the bytes
-/// fed. Only looks for line ends (LF, with or without CR); the parser judges
-/// the block once it is complete.
-class block_scanner {
-public:
-    /// Scans `data[0, size)`, of which `data[0, scanned)` was scanned before.
-    void feed(const char* data, std::size_t size) noexcept {
-        for (std::size_t i = scanned_; i < size; ++i) {
-            if (data[i] != '\n') continue;
-            const std::size_t line = i - line_start_;
-            if (line == 0 || (line == 1 && data[line_start_] == '\r')) {
-                end_ = i + 1;
-                scanned_ = size;
-                return;
-            }
-            line_start_ = i + 1;
-        }
-        scanned_ = size;
-    }
-    [[nodiscard]] std::size_t end() const noexcept { return end_; }  ///< 0 until the block is complete
-
-private:
-    std::size_t scanned_ = 0;
-    std::size_t line_start_ = 0;
-    std::size_t end_ = 0;
-};
 
 // -------------------------------------------------------------------- lists
 
