@@ -122,6 +122,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (std::string_view(accept.data(), accept.size()) !=
         encode(bytes_view(sha1(std::string_view(keyed), sha1_kernel::portable))))
         violation("compute_accept", n);
-    if (is_valid_key(text) != (n == 24 && r && r.size == 16)) violation("is_valid_key", n);
+    // A key is 22 alphabet characters and "==" (pad bits not checked: RFC 6455 §4.1's example sets them).
+    const bool key_shape = text.size() == 24 && text.compare(22, 2, "==") == 0 &&
+                           std::all_of(text.begin(), text.begin() + 22, [](char c) { return in_alphabet(c); });
+    if (is_valid_key(text) != key_shape) violation("is_valid_key", n);
+    if (n == 24 && r && r.size == 16 && !is_valid_key(text)) violation("is_valid_key refuses a canonical key", n);
     return 0;
 }
