@@ -35,21 +35,7 @@ private:
     list_cursor list_{};
 };
 
-class span_extension_cursor {
-public:
-    constexpr span_extension_cursor() noexcept = default;
-    span_extension_cursor(std::span<const http_header> headers, std::string_view name) noexcept : list_(headers, name) {}
-    bool next(extension& out) noexcept {
-        std::string_view e;
-        if (!list_.next(e)) return false;
-        out.text = e;
-        out.name = extension_name(e);
-        return true;
-    }
-
-private:
-    span_list_cursor list_{};
-};
+using span_extension_cursor = basic_extension_cursor<span_list_cursor>;
 
 /// A field HTTP/2 and HTTP/3 forbid (RFC 9113 §8.2.2, RFC 9114 §4.2): the
 /// connection-specific ones, and TE with any value but "trailers".

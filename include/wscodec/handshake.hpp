@@ -176,11 +176,13 @@ struct extension {
 };
 
 namespace detail {
-class extension_cursor {
+/// The extensions of the list elements `List` yields.
+template <class List>
+class basic_extension_cursor {
 public:
-    constexpr extension_cursor() noexcept = default;
-    extension_cursor(std::string_view block, std::string_view name) noexcept : list_(block, name) {}
-    explicit extension_cursor(std::string_view value) noexcept : list_(value) {}
+    constexpr basic_extension_cursor() noexcept = default;
+    template <class... Args>
+    explicit basic_extension_cursor(Args... args) noexcept : list_(args...) {}
     bool next(extension& out) noexcept {
         std::string_view e;
         if (!list_.next(e)) return false;
@@ -190,8 +192,9 @@ public:
     }
 
 private:
-    named_list_cursor list_{};
+    List list_{};
 };
+using extension_cursor = basic_extension_cursor<named_list_cursor>;
 }  // namespace detail
 
 using extension_range = cursor_range<detail::extension_cursor, extension>;
@@ -205,28 +208,9 @@ struct handshake_options {
     std::size_t max_headers = 100;
 };
 
-/// A parsed request. Its views point into the caller's input (request that
-/// arrived whole) or into the handshake's buffer; they stay valid until
-/// accept() or respond() is called, or the caller reuses the input buffer.
-struct http_request {
-    std::string_view method;
-    std::string_view target;
-    std::uint8_t version_major = 1;
-    std::uint8_t version_minor = 1;
-    std::string_view host;    ///< Host
-    std::string_view origin;  ///< Origin (§4.1 item 8; browsers always send it), empty if none
-    std::string_view key;     ///< Sec-WebSocket-Key
-    std::string_view websocket_version;  ///< Sec-WebSocket-Version
-    std::optional<std::uint64_t> content_length;
-    bool transfer_encoding = false;  ///< a Transfer-Encoding field is present
-    bool upgrade_websocket = false;  ///< Upgrade lists the token websocket: a WebSocket request
-    bool connection_upgrade = false; ///< Connection lists the token Upgrade
-    std::string_view raw;            ///< the whole header block, blank line included
-    /// Sec-WebSocket-Protocol and -Extensions: the value, and how many fields carried one.
-    std::string_view protocol_field;
-    std::string_view extension_field;
-    std::uint8_t protocol_fields = 0;
-    std::uint8_t extension_fields = 0;
+/// The header fields of a parsed request or response, read from its block.
+struct http_fields {
+    std::string_view raw;  ///< the whole header block, start line and blank line included
 
     /// Every header field in order.
     [[nodiscard]] header_range headers() const noexcept { return header_range(detail::field_cursor(raw)); }
@@ -240,6 +224,30 @@ struct http_request {
     [[nodiscard]] value_range list(std::string_view name) const noexcept {
         return value_range(detail::named_list_cursor(raw, name));
     }
+};
+
+/// A parsed request. Its views point into the caller's input (request that
+/// arrived whole) or into the handshake's buffer; they stay valid until
+/// accept() or respond() is called, or the caller reuses the input buffer.
+struct http_request : http_fields {
+    std::string_view method;
+    std::string_view target;
+    std::uint8_t version_major = 1;
+    std::uint8_t version_minor = 1;
+    std::string_view host;    ///< Host
+    std::string_view origin;  ///< Origin (§4.1 item 8; browsers always send it), empty if none
+    std::string_view key;     ///< Sec-WebSocket-Key
+    std::string_view websocket_version;  ///< Sec-WebSocket-Version
+    std::optional<std::uint64_t> content_length;
+    bool transfer_encoding = false;  ///< a Transfer-Encoding field is present
+    bool upgrade_websocket = false;  ///< Upgrade lists the token websocket: a WebSocket request
+    bool connection_upgrade = false; ///< Connection lists the token Upgrade
+    /// Sec-WebSocket-Protocol and -Extensions: the value, and how many fields carried one.
+    std::string_view protocol_field;
+    std::string_view extension_field;
+    std::uint8_t protocol_fields = 0;
+    std::uint8_t extension_fields = 0;
+
     /// Offered subprotocols, in the client's order of preference (§4.1 item 10).
     [[nodiscard]] value_range subprotocols() const noexcept {
         if (protocol_fields <= 1) return value_range(detail::named_list_cursor(protocol_field));
@@ -255,7 +263,7 @@ struct http_request {
 /// A parsed response. Views point into the caller's input or the handshake's
 /// buffer, valid until the client handshake is destroyed or the caller reuses
 /// the input buffer.
-struct http_response {
+struct http_response : http_fields {
     std::uint8_t version_major = 1;
     std::uint8_t version_minor = 1;
     std::uint16_t status = 0;
@@ -265,20 +273,10 @@ struct http_response {
     std::optional<std::uint64_t> content_length;
     bool upgrade_websocket = false;
     bool connection_upgrade = false;
-    std::string_view raw;  ///< the whole header block
     /// Non-101: the start of the body, as far as it came with the headers
     /// (at most Content-Length bytes). Views the caller's input.
     std::string_view body;
 
-    [[nodiscard]] header_range headers() const noexcept { return header_range(detail::field_cursor(raw)); }
-    [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept {
-        for (const http_header& h : headers())
-            if (detail::iequals(h.name, name)) return h.value;
-        return std::nullopt;
-    }
-    [[nodiscard]] value_range list(std::string_view name) const noexcept {
-        return value_range(detail::named_list_cursor(raw, name));
-    }
     /// The extensions the server accepted, with its parameters.
     [[nodiscard]] extension_range extensions() const noexcept {
         return extension_range(detail::extension_cursor(raw, "Sec-WebSocket-Extensions"));
@@ -597,6 +595,14 @@ private:
             return detail::parse_outcome{k::failed, *p == '\n' || *p == '\r' ? error::http_bad_line_ending : error::http_bad_request_line,
                                          static_cast<std::size_t>(p - begin)};
         p += 2;
+        if (const auto fast = detail::parse_fields_fast(begin, p, end, options_.max_headers, fields_, on)) return *fast;
+        const http_request line = request_;  // start over on the fields, keeping the request line
+        request_ = http_request{};
+        request_.method = line.method;
+        request_.target = line.target;
+        request_.version_major = line.version_major;
+        request_.version_minor = line.version_minor;
+        counts_ = {};
         return detail::parse_fields(begin, p, end, options_.max_headers, fields_, on);
     }
 
@@ -923,6 +929,15 @@ private:
         }
         response_.reason = std::string_view(reason, static_cast<std::size_t>(p - reason));
         p += 2;
+        if (const auto fast = detail::parse_fields_fast(begin, p, end, options_.max_headers, fields_, on)) return *fast;
+        const http_response line = response_;  // start over on the fields, keeping the status line
+        response_ = http_response{};
+        response_.version_major = line.version_major;
+        response_.version_minor = line.version_minor;
+        response_.status = line.status;
+        response_.reason = line.reason;
+        accepts_ = protocols_seen_ = 0;
+        bad_extensions_ = false;
         return detail::parse_fields(begin, p, end, options_.max_headers, fields_, on);
     }
 

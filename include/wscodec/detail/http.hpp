@@ -9,6 +9,7 @@
 #include <bit>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <wscodec/detail/config.hpp>
@@ -16,6 +17,9 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#endif
+#if WSCODEC_X86
+#include <immintrin.h>
 #endif
 
 namespace wscodec::detail {
@@ -208,6 +212,130 @@ template <class OnField>
     }
 }
 
+/// The bulk path for a complete header block of up to 2048 bytes on CPUs with
+/// AVX2: one pass classifies every byte into bit masks (CR, LF, ':', not a
+/// tchar, a forbidden control byte), then each line is checked with a few mask
+/// operations instead of byte loops. It only recognises valid blocks: at the
+/// first sign of anything else it returns nullopt, having called `on` for the
+/// lines before, and the caller starts over on the byte-by-byte parser, which
+/// finds the exact error (and the fuzzers compare the two: whole inputs take
+/// this path, inputs fed in pieces the other).
+struct field_masks {
+    static constexpr std::size_t max_bytes = 2048;
+    static constexpr std::size_t words = max_bytes / 64;
+    std::uint64_t cr[words], lf[words], colon[words], nontchar[words], bad[words];
+};
+
+/// Index of the first set bit of `m` in [from, to), or `to`.
+[[nodiscard]] inline std::size_t next_bit(const std::uint64_t* m, std::size_t from, std::size_t to) noexcept {
+    while (from < to) {
+        const std::size_t w = from >> 6;
+        const std::uint64_t x = m[w] >> (from & 63);
+        if (x != 0) {
+            const std::size_t at = from + static_cast<std::size_t>(std::countr_zero(x));
+            return at < to ? at : to;
+        }
+        from = (w + 1) << 6;
+    }
+    return to;
+}
+
+[[nodiscard]] inline bool any_bit(const std::uint64_t* m, std::size_t from, std::size_t to) noexcept {
+    return next_bit(m, from, to) < to;
+}
+
+#if WSCODEC_X86
+/// The nibble tables of tchar: byte c is a tchar iff lo[c & 15] & hi[c >> 4] != 0
+/// (one bit per high nibble 2-7; non-ASCII and controls have none).
+inline constexpr std::array<std::uint8_t, 32> tchar_nibbles_lo = [] {
+    std::array<std::uint8_t, 32> t{};
+    for (int l = 0; l < 16; ++l)
+        for (int h = 2; h < 8; ++h)
+            if (tchar_table[static_cast<std::size_t>(h * 16 + l)])
+                t[static_cast<std::size_t>(l)] = t[static_cast<std::size_t>(l + 16)] =
+                    static_cast<std::uint8_t>(t[static_cast<std::size_t>(l)] | (1 << (h - 2)));
+    return t;
+}();
+inline constexpr std::array<std::uint8_t, 32> tchar_nibbles_hi = [] {
+    std::array<std::uint8_t, 32> t{};
+    for (int h = 2; h < 8; ++h) t[static_cast<std::size_t>(h)] = t[static_cast<std::size_t>(h + 16)] = static_cast<std::uint8_t>(1 << (h - 2));
+    return t;
+}();
+
+WSCODEC_TARGET_AVX2 inline void classify_fields_avx2(const char* p, std::size_t n, field_masks& m) noexcept {
+    const __m256i lo_tab = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tchar_nibbles_lo.data()));
+    const __m256i hi_tab = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tchar_nibbles_hi.data()));
+    const __m256i nibble = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    const __m256i cr_v = _mm256_set1_epi8('\r'), lf_v = _mm256_set1_epi8('\n'), colon_v = _mm256_set1_epi8(':');
+    const __m256i tab_v = _mm256_set1_epi8('\t'), limit = _mm256_set1_epi8(0x1F), del = _mm256_set1_epi8(0x7F);
+    for (std::size_t w = 0; w * 64 < n; ++w) {
+        const char* q = p + w * 64;
+        alignas(32) char tail[64];
+        if (n - w * 64 < 64) {  // pad with a tchar that is nothing else
+            std::memset(tail, 'a', sizeof tail);
+            std::memcpy(tail, q, n - w * 64);
+            q = tail;
+        }
+        std::uint64_t cr = 0, lf = 0, colon = 0, nontchar = 0, bad = 0;
+        for (int half = 0; half < 2; ++half) {
+            const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * half));
+            const __m256i is_cr = _mm256_cmpeq_epi8(x, cr_v), is_lf = _mm256_cmpeq_epi8(x, lf_v);
+            const __m256i t = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, _mm256_and_si256(x, nibble)),
+                                               _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble)));
+            const __m256i low = _mm256_cmpeq_epi8(_mm256_min_epu8(x, limit), x);
+            const __m256i allowed = _mm256_or_si256(_mm256_cmpeq_epi8(x, tab_v), _mm256_or_si256(is_cr, is_lf));
+            const __m256i b = _mm256_or_si256(_mm256_andnot_si256(allowed, low), _mm256_cmpeq_epi8(x, del));
+            const unsigned shift = 32u * static_cast<unsigned>(half);
+            cr |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(is_cr))} << shift;
+            lf |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(is_lf))} << shift;
+            colon |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, colon_v)))} << shift;
+            nontchar |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(t, zero)))} << shift;
+            bad |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(b))} << shift;
+        }
+        m.cr[w] = cr;
+        m.lf[w] = lf;
+        m.colon[w] = colon;
+        m.nontchar[w] = nontchar;
+        m.bad[w] = bad;
+    }
+}
+#endif
+
+/// parse_fields' bulk path (see field_masks): the outcome for a valid block,
+/// nullopt when the byte-by-byte parser must decide (after `on` ran for some
+/// lines: the caller resets what they set). `fields` is restored on nullopt.
+template <class OnField>
+[[nodiscard]] std::optional<parse_outcome> parse_fields_fast(const char* begin, const char* p, const char* end,
+                                                             std::size_t max_fields, std::size_t& fields,
+                                                             OnField&& on) noexcept {
+#if WSCODEC_X86
+    const std::size_t n = static_cast<std::size_t>(end - p);
+    if (n > field_masks::max_bytes || !__builtin_cpu_supports("avx2")) return std::nullopt;
+    field_masks m;
+    classify_fields_avx2(p, n, m);
+    const std::size_t first = fields;
+    for (std::size_t s = 0;;) {
+        const std::size_t cr = next_bit(m.cr, s, n);
+        bool ok = cr + 1 < n && ((m.lf[(cr + 1) >> 6] >> ((cr + 1) & 63)) & 1) != 0 && !any_bit(m.lf, s, cr);
+        if (ok && cr == s)
+            return parse_outcome{parse_outcome::kind::done, error::none, static_cast<std::size_t>(p - begin) + s + 2};
+        const std::size_t colon = ok ? next_bit(m.colon, s, cr) : cr;
+        ok = ok && colon < cr && colon > s && fields + 1 <= max_fields && !any_bit(m.nontchar, s, colon) &&
+             !any_bit(m.bad, colon + 1, cr);
+        if (!ok) {
+            fields = first;
+            return std::nullopt;
+        }
+        ++fields;
+        on(std::string_view(p + s, colon - s), trim_ows(std::string_view(p + colon + 1, cr - colon - 1)));
+        s = cr + 2;
+    }
+#else
+    (void)begin, (void)p, (void)end, (void)max_fields, (void)fields, (void)on;
+    return std::nullopt;
+#endif
+}
+
 // -------------------------------------------------------------------- lists
 
 /// Splits a comma-separated field value (RFC 9110 §5.6.1) into trimmed
@@ -221,19 +349,23 @@ public:
     constexpr bool next(std::string_view& out) noexcept {
         while (!rest_.empty()) {
             std::size_t i = 0;
-            bool quoted = false;
-            for (; i < rest_.size(); ++i) {
-                const char c = rest_[i];
-                if (quoted) {
-                    if (c == '\\') ++i;
-                    else if (c == '"') quoted = false;
-                } else if (c == '"') {
-                    quoted = true;
-                } else if (c == sep_) {
-                    break;
-                }
+            for (; i < rest_.size() && rest_[i] != sep_ && rest_[i] != '"'; ++i) {
             }
-            if (i > rest_.size()) i = rest_.size();
+            if (i < rest_.size() && rest_[i] == '"') {  // a quoted string: separators inside do not count
+                bool quoted = false;
+                for (i = 0; i < rest_.size(); ++i) {
+                    const char c = rest_[i];
+                    if (quoted) {
+                        if (c == '\\') ++i;
+                        else if (c == '"') quoted = false;
+                    } else if (c == '"') {
+                        quoted = true;
+                    } else if (c == sep_) {
+                        break;
+                    }
+                }
+                if (i > rest_.size()) i = rest_.size();
+            }
             const std::string_view element = trim_ows(rest_.substr(0, i));
             rest_.remove_prefix(i < rest_.size() ? i + 1 : i);
             if (!element.empty()) {
@@ -251,6 +383,7 @@ private:
 
 /// True if the comma list `list` has an element equal to `token`, ignoring case.
 [[nodiscard]] constexpr bool list_has_token(std::string_view list, std::string_view token) noexcept {
+    if (list.size() == token.size()) return iequals(list, token);
     list_cursor c(list);
     std::string_view e;
     while (c.next(e))
@@ -258,13 +391,21 @@ private:
     return false;
 }
 
-/// True if every element of `list` is a token (RFC 6455 §4.1 Sec-WebSocket-Protocol).
+/// True if every element of `list` is a token (RFC 6455 §4.1
+/// Sec-WebSocket-Protocol): tokens separated by commas with optional
+/// whitespace; empty elements are allowed (RFC 9110 §5.6.1.2). One pass.
 [[nodiscard]] constexpr bool is_token_list(std::string_view list) noexcept {
-    list_cursor c(list);
-    std::string_view e;
-    while (c.next(e))
-        if (!is_token(e)) return false;
-    return true;
+    std::size_t i = 0;
+    const std::size_t n = list.size();
+    for (;;) {
+        while (i < n && (list[i] == ' ' || list[i] == '\t' || list[i] == ',')) ++i;
+        if (i == n) return true;
+        if (!is_tchar(list[i])) return false;
+        while (i < n && is_tchar(list[i])) ++i;
+        while (i < n && (list[i] == ' ' || list[i] == '\t')) ++i;
+        if (i == n) return true;
+        if (list[i] != ',') return false;
+    }
 }
 
 /// Reads a quoted-string at `s[i]` == '"'; returns the index after the closing
@@ -321,13 +462,42 @@ private:
     return true;
 }
 
-/// True if every element of `list` is a well-formed extension.
+/// True if every element of `list` is a well-formed extension (§9.1); empty
+/// elements are allowed. One pass.
 [[nodiscard]] constexpr bool is_extension_list(std::string_view list) noexcept {
-    list_cursor c(list);
-    std::string_view e;
-    while (c.next(e))
-        if (!is_extension(e)) return false;
-    return true;
+    std::size_t i = 0;
+    const std::size_t n = list.size();
+    const auto ows = [&] {
+        while (i < n && (list[i] == ' ' || list[i] == '\t')) ++i;
+    };
+    const auto token = [&] {
+        const std::size_t from = i;
+        while (i < n && is_tchar(list[i])) ++i;
+        return i > from;
+    };
+    for (;;) {
+        while (i < n && (list[i] == ' ' || list[i] == '\t' || list[i] == ',')) ++i;
+        if (i == n) return true;
+        if (!token()) return false;  // the extension's name
+        for (;;) {
+            ows();
+            if (i == n) return true;
+            if (list[i] == ',') break;
+            if (list[i] != ';') return false;
+            ++i;
+            ows();
+            if (!token()) return false;  // a parameter's name
+            if (i < n && list[i] == '=') {
+                ++i;
+                if (i < n && list[i] == '"') {
+                    i = skip_quoted_token(list, i);
+                    if (i == 0) return false;
+                } else if (!token()) {
+                    return false;
+                }
+            }
+        }
+    }
 }
 
 /// The extension's name: the token before the first ';'.
