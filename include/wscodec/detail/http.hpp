@@ -226,22 +226,15 @@ struct field_masks {
     std::uint64_t cr[words], lf[words], colon[words], nontchar[words], bad[words];
 };
 
-/// Index of the first set bit of `m` in [from, to), or `to`.
-[[nodiscard]] inline std::size_t next_bit(const std::uint64_t* m, std::size_t from, std::size_t to) noexcept {
-    while (from < to) {
-        const std::size_t w = from >> 6;
-        const std::uint64_t x = m[w] >> (from & 63);
-        if (x != 0) {
-            const std::size_t at = from + static_cast<std::size_t>(std::countr_zero(x));
-            return at < to ? at : to;
-        }
-        from = (w + 1) << 6;
-    }
-    return to;
-}
-
-[[nodiscard]] inline bool any_bit(const std::uint64_t* m, std::size_t from, std::size_t to) noexcept {
-    return next_bit(m, from, to) < to;
+/// True if `m` has a set bit in [from, to), from < to.
+[[nodiscard]] inline bool any_bit_in(const std::uint64_t* m, std::size_t from, std::size_t to) noexcept {
+    const std::size_t wa = from >> 6, wb = (to - 1) >> 6;
+    const std::uint64_t lo = ~std::uint64_t{0} << (from & 63), hi = ~std::uint64_t{0} >> (63 - ((to - 1) & 63));
+    if (wa == wb) return (m[wa] & lo & hi) != 0;
+    if ((m[wa] & lo) != 0) return true;
+    for (std::size_t w = wa + 1; w < wb; ++w)
+        if (m[w] != 0) return true;
+    return (m[wb] & hi) != 0;
 }
 
 #if WSCODEC_X86
@@ -314,22 +307,44 @@ template <class OnField>
     field_masks m;
     classify_fields_avx2(p, n, m);
     const std::size_t first = fields;
-    for (std::size_t s = 0;;) {
-        const std::size_t cr = next_bit(m.cr, s, n);
-        bool ok = cr + 1 < n && ((m.lf[(cr + 1) >> 6] >> ((cr + 1) & 63)) & 1) != 0 && !any_bit(m.lf, s, cr);
-        if (ok && cr == s)
-            return parse_outcome{parse_outcome::kind::done, error::none, static_cast<std::size_t>(p - begin) + s + 2};
-        const std::size_t colon = ok ? next_bit(m.colon, s, cr) : cr;
-        ok = ok && colon < cr && colon > s && fields + 1 <= max_fields && !any_bit(m.nontchar, s, colon) &&
-             !any_bit(m.bad, colon + 1, cr);
-        if (!ok) {
-            fields = first;
-            return std::nullopt;
+    const std::size_t words = (n + 63) / 64;
+    // Cursors that pop the CR and ':' positions in order.
+    std::size_t cw = 0, kw = 0;
+    std::uint64_t cbits = m.cr[0], kbits = m.colon[0];
+    const auto pop = [words, n](std::size_t& w, std::uint64_t& bits, const std::uint64_t* all) {
+        while (bits == 0) {
+            if (++w >= words) return n;
+            bits = all[w];
         }
+        const std::size_t at = (w << 6) + static_cast<std::size_t>(std::countr_zero(bits));
+        bits &= bits - 1;
+        return at;
+    };
+    const auto give_up = [&fields, first] {
+        fields = first;
+        return std::optional<parse_outcome>{};
+    };
+    std::size_t s = 0;
+    for (;;) {
+        const std::size_t cr = pop(cw, cbits, m.cr);
+        if (cr + 1 >= n) return give_up();  // no complete line: the byte-by-byte parser says what is missing
+        if (cr == s) break;                 // the blank line
+        std::size_t colon = pop(kw, kbits, m.colon);
+        while (colon < s) colon = pop(kw, kbits, m.colon);
+        // A name: at least one tchar up to the colon (so no obs-fold, no whitespace before ':').
+        if (colon >= cr || colon == s || fields + 1 > max_fields || any_bit_in(m.nontchar, s, colon)) return give_up();
         ++fields;
         on(std::string_view(p + s, colon - s), trim_ows(std::string_view(p + colon + 1, cr - colon - 1)));
         s = cr + 2;
     }
+    // The whole block at once: no forbidden control byte, and LF exactly after each CR.
+    const std::size_t block = s + 2;
+    for (std::size_t w = 0; w * 64 < block; ++w) {
+        const std::uint64_t in = block - w * 64 >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << (block - w * 64)) - 1;
+        const std::uint64_t lf_wanted = (m.cr[w] << 1) | (w > 0 ? m.cr[w - 1] >> 63 : 0);
+        if (((m.bad[w] | (m.lf[w] ^ lf_wanted)) & in) != 0) return give_up();
+    }
+    return parse_outcome{parse_outcome::kind::done, error::none, static_cast<std::size_t>(p - begin) + block};
 #else
     (void)begin, (void)p, (void)end, (void)max_fields, (void)fields, (void)on;
     return std::nullopt;
