@@ -2,12 +2,19 @@
 # scripts/install-deps.sh — installs what building, testing, fuzzing and
 # benchmarking wscodec needs on Debian 12, and nothing when it is all there.
 set -euo pipefail
+# The interop suite's peers (tests/interop): python3-websockets, Node.js with
+# npm (for the npm packages ws and playwright-core, which scripts/test.sh
+# installs into build/interop) and Debian's chromium.
 packages=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config doctest-dev libbenchmark-dev python3
-  g++-aarch64-linux-gnu qemu-user)
+  g++-aarch64-linux-gnu qemu-user python3-websockets chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# node and npm by command: a Node.js that is already there (such as one whose
+# nodejs package ships npm itself) is kept, never replaced by Debian's.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing: ${missing[*]}"
 sudo=""

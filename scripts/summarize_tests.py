@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""scripts/summarize_tests.py LOG... — counts what ran in meson test logs.
+"""scripts/summarize_tests.py LOG... — counts what ran in meson test logs
+(testlog.json) and interop logs (any other file: the output of
+tests/interop/run_interop.py).
 
 A doctest binary counts as its test cases; any other meson test (fuzz smoke
-run, corpus replay) counts as one. Prints the per-log counts and returns the
-totals on the last line as 'PASSED FAILED' for scripts/test.sh.
+run, corpus replay) counts as one; an interop `PASS name` or `FAIL name: why`
+line counts as one (`SKIP` lines count as neither). Prints the per-log counts
+and returns the totals on the last line as 'PASSED FAILED' for scripts/test.sh.
 """
 import json
 import re
@@ -50,10 +53,29 @@ def count(log_path):
     return passed, failed
 
 
+INTEROP = re.compile(r"^(PASS|FAIL|SKIP) ([^\s:]+)")
+
+
+def count_interop(log_path):
+    counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
+    failures = []
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = INTEROP.match(line)
+            if m:
+                counts[m.group(1)] += 1
+                if m.group(1) == "FAIL":
+                    failures.append(m.group(2))
+    print(f"  {log_path}: interop checks: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
+    for name in failures:
+        print(f"  {log_path}: {name}: FAIL")
+    return counts["PASS"], counts["FAIL"]
+
+
 def main():
     total_p = total_f = 0
     for path in sys.argv[1:]:
-        p, f = count(path)
+        p, f = count(path) if path.endswith(".json") else count_interop(path)
         total_p += p
         total_f += f
     print(f"{total_p} {total_f}")

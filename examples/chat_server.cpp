@@ -1,0 +1,692 @@
+// examples/chat_server.cpp — a chat room for browsers: one port serves the
+// page (plain HTTP, through the session's http_request event) and the
+// WebSocket on /chat. One thread, epoll, one wscodec::server_session per
+// connection.
+//
+//   chat_server [--host 127.0.0.1] [--port 8080] [--ping-interval 20] [--ping-timeout 45]
+//
+// The protocol is plain text. The page connects to /chat?name=NICK; the
+// server makes the nickname safe and unique and answers with a welcome line.
+// Every text message a client sends goes to everyone (the sender included)
+// as "NICK: text"; arrivals and departures as "NICK joined" and "NICK left".
+// Nicknames hold no spaces and no ':', so the page tells the two apart.
+//
+// Sending respects the codec's one-message-at-a-time API: each connection
+// has a queue of shared, immutable strings; the next one is handed to
+// send_text() when can_send() turns true, and it stays alive until written.
+// A client whose queue passes 1 MiB is too slow to keep up and is dropped.
+//
+// Keepalive: a ping every 20 s; a client from which nothing (a pong, or any
+// frame) arrived for 45 s is dropped. Opening handshake 10 s, close
+// handshake 5 s, as in echo_server. SIGINT/SIGTERM: close 1001 to everyone,
+// exit 0.
+#include <deque>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common.hpp"
+
+namespace {
+
+using examples::flush_result;
+using examples::time_point;
+using message_ptr = std::shared_ptr<const std::string>;
+
+constexpr std::size_t read_buffer_size = 64 * 1024;
+constexpr std::uint64_t max_message_size = 64 * 1024;  // what one client may send at once
+constexpr std::size_t max_queued_bytes = 1 << 20;       // per client, before it is dropped as too slow
+constexpr std::size_t max_name_bytes = 24;
+constexpr int max_reads_per_wakeup = 16;
+constexpr auto linger_time = std::chrono::seconds(5);
+constexpr std::uint64_t listener_key = 0;
+constexpr std::uint64_t signal_key = 1;
+
+std::string_view page_html();
+
+struct peer {
+    std::uint64_t id = 0;
+    examples::unique_fd fd;
+    wscodec::server_session ws;
+    std::string name;
+    bool joined = false;  // accepted and announced
+    bool left = false;    // departure announced
+    std::string text;     // the message being received
+    bool binary = false;  // the message being received is binary (refused)
+    std::deque<message_ptr> queue;  // waiting for can_send()
+    std::size_t queued = 0;         // bytes in `queue`
+    message_ptr in_flight;          // handed to send_text(), alive until written
+    bool closing = false;           // close TCP once the output is written
+    bool eof = false;
+    bool doomed = false;  // will be dropped when the current event is done
+    bool dirty = false;   // in the list of peers to flush
+    std::uint32_t interest = 0;
+    examples::protocol_timer timer;
+    time_point linger_due{};
+    time_point last_rx{};
+    time_point next_ping{};
+    examples::deadline_list::slot deadline;
+
+    peer(std::uint64_t key, int socket, const wscodec::session_options& o) : id(key), fd(socket), ws(o) {}
+
+    [[nodiscard]] bool open() const {
+        return joined && !left && !closing && ws.state() == wscodec::session_state::open &&
+               ws.connection().state() == wscodec::connection_state::open;
+    }
+};
+
+/// Decodes %XX and '+' in a query value.
+std::string percent_decode(std::string_view s) {
+    const auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') {
+            out.push_back(' ');
+        } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+/// The value of `key` in a query string ("a=1&name=x"), decoded; empty if absent.
+std::string query_value(std::string_view query, std::string_view key) {
+    while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        const std::size_t eq = pair.find('=');
+        if (pair.substr(0, eq) == key) return eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1));
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    return {};
+}
+
+/// A nickname as the room shows it: whitespace becomes '_', ':' and control
+/// characters go, at most max_name_bytes of valid UTF-8; empty if nothing is left.
+std::string clean_name(std::string_view raw) {
+    std::string n;
+    for (const char ch : raw) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == ' ' || c == '\t') {
+            if (!n.empty() && n.back() != '_') n.push_back('_');
+        } else if (c >= 0x20 && c != 0x7F && c != ':') {
+            n.push_back(ch);
+        }
+    }
+    while (!n.empty() && n.back() == '_') n.pop_back();
+    if (!wscodec::validate_utf8(examples::as_bytes(n)).ok()) return {};
+    if (n.size() > max_name_bytes) {
+        std::size_t cut = max_name_bytes;
+        while (cut > 0 && (static_cast<unsigned char>(n[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+        n.resize(cut);
+    }
+    return n;
+}
+
+class chat_server {
+public:
+    chat_server(examples::unique_fd listener, examples::unique_fd signals, std::chrono::seconds ping_interval,
+                std::chrono::seconds ping_timeout)
+        : listener_(std::move(listener)),
+          signals_(std::move(signals)),
+          ping_interval_(ping_interval),
+          ping_timeout_(ping_timeout) {
+        options_.connection.limits.max_message_size = max_message_size;
+        options_.connection.limits.max_frame_size = max_message_size;
+    }
+
+    int run() {
+        if (!poll_.ok() || !poll_.add(listener_.get(), EPOLLIN, listener_key) ||
+            !poll_.add(signals_.get(), EPOLLIN, signal_key)) {
+            std::perror("epoll");
+            return 1;
+        }
+        std::array<epoll_event, 256> events{};
+        while (!stopping_) {
+            const int n = poll_.wait(events, deadlines_.timeout_ms(examples::steady::now()));
+            if (n < 0) {
+                std::perror("epoll_wait");
+                return 1;
+            }
+            for (int i = 0; i < n; ++i) dispatch(events[static_cast<std::size_t>(i)]);
+            const time_point now = examples::steady::now();
+            for (const std::uint64_t id : deadlines_.take_expired(now)) expire(id, now);
+            settle_all();
+        }
+        shut_down();
+        return 0;
+    }
+
+private:
+    // ------------------------------------------------------------ events
+
+    void dispatch(const epoll_event& e) {
+        const std::uint64_t key = e.data.u64;  // a copy: epoll_event is packed, a reference would be misaligned
+        if (key == listener_key) {
+            acceptor_.accept_all(listener_.get(), [this](int fd) { open(fd); });
+            return;
+        }
+        if (key == signal_key) {
+            signalfd_siginfo si{};
+            while (::read(signals_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) stopping_ = true;
+            return;
+        }
+        peer* p = find(key);
+        if (p == nullptr || p->doomed) return;
+        if ((e.events & EPOLLERR) != 0) {
+            doom(*p);
+            return;
+        }
+        if ((e.events & (EPOLLIN | EPOLLHUP)) != 0) read_from(*p);
+        mark_dirty(*p);  // writable, or input may have queued output
+    }
+
+    void open(int fd) {
+        const std::uint64_t id = next_id_++;
+        auto p = std::make_unique<peer>(id, fd, options_);
+        p->interest = EPOLLIN;
+        if (!poll_.add(fd, p->interest, id)) {
+            std::perror("epoll_ctl");
+            return;
+        }
+        peer& ref = *p;
+        peers_.emplace(id, std::move(p));
+        mark_dirty(ref);  // arms the opening handshake timer
+    }
+
+    /// Reads and handles what the peer sent. Unlike the echo server, nothing
+    /// received is sent back from the read buffer (messages are copied into
+    /// strings), so one buffer serves every connection and reading goes on
+    /// while output waits; the 1 MiB queue limit bounds that.
+    void read_from(peer& p) {
+        for (int reads = 0; reads < max_reads_per_wakeup && !p.closing && !p.eof && !p.doomed; ++reads) {
+            const ssize_t n = ::read(p.fd.get(), rbuf_.get(), read_buffer_size);
+            if (n > 0) {
+                p.last_rx = examples::steady::now();  // any frame counts as a sign of life
+                wscodec::mutable_bytes in(rbuf_.get(), static_cast<std::size_t>(n));
+                for (;;) {
+                    const wscodec::event ev = p.ws.receive(in);
+                    in = in.subspan(ev.consumed);
+                    if (ev.type == wscodec::event_type::need_more) break;
+                    handle(p, ev);
+                }
+            } else if (n == 0) {
+                p.eof = true;
+                handle(p, p.ws.on_eof());
+            } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return;
+            } else if (errno != EINTR) {
+                doom(p);
+                return;
+            }
+        }
+    }
+
+    void handle(peer& p, const wscodec::event& ev) {
+        using wscodec::event_type;
+        switch (ev.type) {
+            case event_type::request: on_upgrade(p); break;
+            case event_type::http_request: on_page_request(p); break;
+            case event_type::data:
+                if (ev.first) {
+                    p.text.clear();
+                    p.binary = ev.message == wscodec::message_type::binary;
+                    if (p.binary) (void)p.ws.close(wscodec::close_code::unsupported_data, "text messages only");
+                }
+                if (p.binary) break;
+                p.text.append(examples::as_text(ev.payload));
+                if (ev.last) on_message(p);
+                break;
+            case event_type::close:
+            case event_type::failed:
+            case event_type::closed: leave(p); break;
+            default: break;  // ping (pong queued), pong
+        }
+        if (ev.action == wscodec::tcp_action::close_now) p.closing = true;
+        mark_dirty(p);
+    }
+
+    /// A WebSocket request: /chat?name=NICK joins the room.
+    void on_upgrade(peer& p) {
+        const wscodec::http_request& req = p.ws.request();
+        const std::string_view target = req.target;
+        const std::string_view path = target.substr(0, target.find('?'));
+        const std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view{};
+        if (path != "/chat") {
+            respond_text(p, 404, "No WebSocket here: the chat is on /chat.\n");
+            return;
+        }
+        // A page from another site may not join (cross-site WebSocket hijacking).
+        const std::string host(req.host);
+        if (!req.origin.empty() && req.origin != "http://" + host && req.origin != "https://" + host) {
+            respond_text(p, 403, "This chat only talks to its own page.\n");
+            return;
+        }
+        std::string name = clean_name(query_value(query, "name"));  // copied: the request's views end at accept()
+        if (p.ws.accept() != wscodec::error::none) {
+            p.closing = true;
+            return;
+        }
+        if (name.empty()) name = "guest-" + std::to_string(p.id - 1);
+        if (names_.contains(name)) {
+            std::string base = name;
+            if (base.size() > max_name_bytes - 4) base = clean_name(std::string_view(base).substr(0, max_name_bytes - 4));
+            for (unsigned i = 2; names_.contains(name); ++i) name = base + "-" + std::to_string(i);
+        }
+        p.name = name;
+        p.joined = true;
+        names_.insert(name);
+        const time_point now = examples::steady::now();
+        p.last_rx = now;
+        p.next_ping = now + ping_interval_;
+
+        std::string welcome = "welcome, " + name + "! online: ";
+        bool first = true;
+        for (const auto& [id, q] : peers_) {
+            if (!q->open()) continue;
+            welcome += (first ? "" : ", ") + q->name;
+            first = false;
+        }
+        enqueue(p, std::make_shared<const std::string>(std::move(welcome)));
+        broadcast(name + " joined");
+        std::fprintf(stderr, "%s joined (%zu online)\n", name.c_str(), names_.size());
+    }
+
+    /// Plain HTTP: the page on /, 404 elsewhere; the connection then closes.
+    void on_page_request(peer& p) {
+        const wscodec::http_request& req = p.ws.request();
+        const std::string_view path = req.target.substr(0, req.target.find('?'));
+        if (req.method != "GET" && req.method != "HEAD") {
+            const wscodec::http_header allow{"Allow", "GET, HEAD"};
+            (void)p.ws.respond(405, std::span(&allow, 1), "Method not allowed.\n");
+            p.closing = true;
+        } else if (path == "/" || path == "/index.html") {
+            const std::array<wscodec::http_header, 2> headers{{{"Content-Type", "text/html; charset=utf-8"},
+                                                              {"Cache-Control", "no-cache"}}};
+            (void)p.ws.respond(200, headers, page_html());
+            p.closing = true;
+        } else {
+            respond_text(p, 404, "Not found. The chat is at /.\n");
+        }
+    }
+
+    void respond_text(peer& p, std::uint16_t status, std::string_view body) {
+        const wscodec::http_header type{"Content-Type", "text/plain; charset=utf-8"};
+        (void)p.ws.respond(status, std::span(&type, 1), body);
+        p.closing = true;
+    }
+
+    void on_message(peer& p) {
+        std::string_view t = p.text;
+        while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+        if (t.find_first_not_of(" \t\r\n") == std::string_view::npos || !p.open()) return;
+        broadcast(p.name + ": " + std::string(t));
+    }
+
+    void leave(peer& p) {
+        if (!p.joined || p.left) return;
+        p.left = true;
+        names_.erase(p.name);
+        broadcast(p.name + " left");
+        std::fprintf(stderr, "%s left (%zu online)\n", p.name.c_str(), names_.size());
+    }
+
+    // ----------------------------------------------------------- sending
+
+    /// Queues one message for every open client: one string, shared.
+    void broadcast(std::string text) {
+        const message_ptr m = std::make_shared<const std::string>(std::move(text));
+        for (auto& [id, q] : peers_)
+            if (q->open() && !q->doomed) enqueue(*q, m);
+    }
+
+    void enqueue(peer& q, const message_ptr& m) {
+        if (q.queued + m->size() > max_queued_bytes) {
+            std::fprintf(stderr, "%s is too slow (over %zu bytes queued): dropped\n", q.name.c_str(), max_queued_bytes);
+            doom(q);
+            return;
+        }
+        q.queue.push_back(m);
+        q.queued += m->size();
+        mark_dirty(q);
+    }
+
+    /// Writes output and feeds the queue to send_text() one message at a
+    /// time. False: the connection is over.
+    bool pump(peer& p) {
+        for (;;) {
+            switch (examples::write_output(p.fd.get(), p.ws)) {
+                case flush_result::failed: return false;
+                case flush_result::blocked: watch(p, reading(p) | EPOLLOUT); return true;
+                case flush_result::drained: break;
+            }
+            if (p.closing) return false;  // all written: close TCP
+            if (p.queue.empty()) break;
+            if (!p.ws.can_send()) {  // closing: nothing more goes out
+                p.queue.clear();
+                p.queued = 0;
+                break;
+            }
+            p.in_flight = std::move(p.queue.front());  // the previous one is written: can_send() said so
+            p.queue.pop_front();
+            p.queued -= p.in_flight->size();
+            (void)p.ws.send_text(*p.in_flight);  // valid UTF-8: the session checked what clients sent
+        }
+        watch(p, reading(p));
+        return true;
+    }
+
+    /// EPOLLIN while input is wanted (level-triggered: never after the end of
+    /// the stream or once the connection is closing, or epoll would spin).
+    static std::uint32_t reading(const peer& p) { return p.eof || p.closing ? 0u : std::uint32_t{EPOLLIN}; }
+
+    void watch(peer& p, std::uint32_t interest) {
+        if (p.interest != interest) {
+            p.interest = interest;
+            (void)poll_.modify(p.fd.get(), interest, p.id);
+        }
+    }
+
+    // ------------------------------------------------------------ timers
+
+    /// The peer's next deadline: the linger after close_now, the session's
+    /// protocol timer, and while in the room the next ping and the liveness limit.
+    void arm(peer& p) {
+        const time_point now = examples::steady::now();
+        std::optional<time_point> due;
+        const auto consider = [&](time_point t) { due = due ? std::min(*due, t) : t; };
+        if (p.closing) {
+            if (p.linger_due == time_point{}) p.linger_due = now + linger_time;
+            consider(p.linger_due);
+        } else {
+            if (p.timer.follow(p.ws.timer(), now)) consider(p.timer.due);
+            if (p.open()) {
+                consider(p.next_ping);
+                consider(p.last_rx + ping_timeout_);
+            }
+        }
+        if (due) deadlines_.set(p.id, p.deadline, *due);
+        else deadlines_.clear(p.id, p.deadline);
+    }
+
+    void expire(std::uint64_t id, time_point now) {
+        peer* p = find(id);
+        if (p == nullptr) return;
+        p->deadline.reset();  // take_expired() removed the entry
+        mark_dirty(*p);       // re-armed in settle_all()
+        if (p->closing) {
+            if (now >= p->linger_due) doom(*p);
+            return;
+        }
+        if (p->timer.hint != wscodec::timer_hint::none && now >= p->timer.due) {
+            p->timer = {};
+            handle(*p, p->ws.on_timeout());
+            return;
+        }
+        if (!p->open()) return;
+        if (now >= p->last_rx + ping_timeout_) {
+            std::fprintf(stderr, "%s did not answer for %llds: dropped\n", p->name.c_str(),
+                         static_cast<long long>(ping_timeout_.count()));
+            doom(*p);
+        } else if (now >= p->next_ping) {
+            (void)p->ws.ping();  // control_queue_full: a control frame still waits; the next round pings
+            p->next_ping = now + ping_interval_;
+        }
+    }
+
+    // ------------------------------------------------------ bookkeeping
+
+    [[nodiscard]] peer* find(std::uint64_t id) {
+        const auto it = peers_.find(id);
+        return it == peers_.end() ? nullptr : it->second.get();
+    }
+
+    void mark_dirty(peer& p) {
+        if (p.dirty) return;
+        p.dirty = true;
+        dirty_.push_back(p.id);
+    }
+
+    void doom(peer& p) {
+        if (p.doomed) return;
+        p.doomed = true;
+        doomed_.push_back(p.id);
+    }
+
+    /// Flushes every peer touched since the last call and drops the doomed
+    /// ones; a departure queues a notice for the others, so this loops.
+    void settle_all() {
+        while (!dirty_.empty() || !doomed_.empty()) {
+            if (!doomed_.empty()) {
+                const std::uint64_t id = doomed_.back();
+                doomed_.pop_back();
+                if (peer* p = find(id)) drop(*p);
+                continue;
+            }
+            const std::uint64_t id = dirty_.back();
+            dirty_.pop_back();
+            peer* p = find(id);
+            if (p == nullptr) continue;
+            p->dirty = false;
+            if (p->doomed) continue;
+            if (pump(*p)) arm(*p);
+            else doom(*p);
+        }
+    }
+
+    void drop(peer& p) {
+        leave(p);
+        deadlines_.clear(p.id, p.deadline);
+        poll_.remove(p.fd.get());
+        peers_.erase(p.id);  // closes the socket
+    }
+
+    void shut_down() {
+        for (auto& [id, p] : peers_) {
+            if (p->ws.state() == wscodec::session_state::open &&
+                p->ws.connection().state() == wscodec::connection_state::open)
+                (void)p->ws.close(wscodec::close_code::going_away, "server shutting down");
+            (void)examples::write_output(p->fd.get(), p->ws);
+        }
+        peers_.clear();
+    }
+
+    examples::unique_fd listener_;
+    examples::unique_fd signals_;
+    std::chrono::seconds ping_interval_;
+    std::chrono::seconds ping_timeout_;
+    wscodec::session_options options_;
+    examples::poller poll_;
+    examples::acceptor acceptor_;
+    examples::deadline_list deadlines_;
+    std::unordered_map<std::uint64_t, std::unique_ptr<peer>> peers_;
+    std::unordered_set<std::string> names_;
+    std::vector<std::uint64_t> dirty_;
+    std::vector<std::uint64_t> doomed_;
+    std::unique_ptr<std::uint8_t[]> rbuf_{new std::uint8_t[read_buffer_size]};
+    std::uint64_t next_id_ = 2;
+    bool stopping_ = false;
+};
+
+// The page: a message list, a status line, an input and a send button; a
+// reconnect button once the connection is gone. No external resources.
+std::string_view page_html() {
+    return R"html(<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>wscodec chat</title>
+<style>
+  :root { color-scheme: light dark; --bg: #f4f5f7; --panel: #fff; --fg: #1c2330; --muted: #6b7482;
+          --line: #d8dce2; --accent: #2f6fde; --mine: #e8f0fe; }
+  @media (prefers-color-scheme: dark) {
+    :root { --bg: #14171c; --panel: #1c2027; --fg: #e3e6ea; --muted: #8f98a4; --line: #2d333c;
+            --accent: #6ea2ff; --mine: #1f2b40; }
+  }
+  * { box-sizing: border-box; }
+  html, body { height: 100%; margin: 0; }
+  body { background: var(--bg); color: var(--fg); font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
+         display: flex; justify-content: center; }
+  main { width: 100%; max-width: 760px; height: 100%; display: flex; flex-direction: column; gap: 10px; padding: 16px; }
+  header { display: flex; align-items: baseline; justify-content: space-between; gap: 12px; }
+  h1 { font-size: 20px; margin: 0; }
+  #status { color: var(--muted); font-size: 13px; }
+  #status.ok::before { content: "\25CF  "; color: #2da44e; }
+  #status.down::before { content: "\25CF  "; color: #cf222e; }
+  #log { flex: 1; overflow-y: auto; margin: 0; padding: 10px 14px; list-style: none; background: var(--panel);
+         border: 1px solid var(--line); border-radius: 10px; }
+  #log li { padding: 3px 6px; border-radius: 6px; white-space: pre-wrap; overflow-wrap: anywhere; }
+  #log li.notice { color: var(--muted); font-style: italic; }
+  #log li.mine { background: var(--mine); }
+  #log b { color: var(--accent); font-weight: 600; }
+  form { display: flex; gap: 8px; }
+  input { flex: 1; min-width: 0; padding: 9px 12px; font: inherit; color: inherit; background: var(--panel);
+          border: 1px solid var(--line); border-radius: 8px; }
+  input:focus { outline: 2px solid var(--accent); outline-offset: -1px; }
+  button { padding: 9px 16px; font: inherit; border: 0; border-radius: 8px; background: var(--accent); color: #fff;
+           cursor: pointer; }
+  button:disabled { opacity: .45; cursor: default; }
+  button.secondary { background: transparent; color: var(--accent); border: 1px solid var(--accent); }
+</style>
+</head>
+<body>
+<main>
+  <header><h1>wscodec chat</h1><span id="status">connecting&hellip;</span></header>
+  <ul id="log" aria-live="polite"></ul>
+  <form id="form" autocomplete="off">
+    <input id="text" placeholder="Say something" maxlength="4000" aria-label="Message">
+    <button id="send" disabled>Send</button>
+    <button id="reconnect" type="button" class="secondary" hidden>Reconnect</button>
+  </form>
+</main>
+<script>
+"use strict";
+const log = document.getElementById("log");
+const statusLine = document.getElementById("status");
+const form = document.getElementById("form");
+const input = document.getElementById("text");
+const sendButton = document.getElementById("send");
+const reconnectButton = document.getElementById("reconnect");
+
+// Nicknames: no spaces, no ':' (the server enforces it too).
+function tidy(name) { return (name || "").trim().replace(/[\s:]+/g, "_").slice(0, 24); }
+// The nickname: ?name=NICK in the page's address, else the last one used, else ask.
+let name = tidy(new URLSearchParams(location.search).get("name") || localStorage.getItem("chat-name"));
+if (!name) {
+  name = tidy(prompt("Pick a nickname", "guest-" + Math.floor(Math.random() * 1000))) ||
+         "guest-" + Math.floor(Math.random() * 1000);
+  localStorage.setItem("chat-name", name);
+}
+let me = name;
+let ws = null;
+
+function setStatus(text, kind) {
+  statusLine.textContent = text;
+  statusLine.className = kind || "";
+}
+
+function add(line) {
+  const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
+  const li = document.createElement("li");
+  const m = /^([^\s:]+): ([\s\S]*)$/.exec(line);
+  if (m) {
+    const who = document.createElement("b");
+    who.textContent = m[1];
+    li.append(who, ": " + m[2]);
+    if (m[1] === me) li.className = "mine";
+  } else {
+    li.className = "notice";
+    li.textContent = line;
+    const w = /^welcome, (\S+)! /.exec(line);
+    if (w) me = w[1];
+  }
+  log.append(li);
+  if (stick) log.scrollTop = log.scrollHeight;
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  ws = new WebSocket(scheme + location.host + "/chat?name=" + encodeURIComponent(name));
+  setStatus("connecting\u2026");
+  reconnectButton.hidden = true;
+  sendButton.disabled = true;
+  ws.onopen = () => { setStatus("connected", "ok"); sendButton.disabled = false; input.focus(); };
+  ws.onmessage = (e) => add(typeof e.data === "string" ? e.data : "(binary message)");
+  ws.onclose = (e) => {
+    let why = "disconnected";
+    if (e.code && e.code !== 1005 && e.code !== 1006) why += " (" + e.code + (e.reason ? ": " + e.reason : "") + ")";
+    setStatus(why, "down");
+    sendButton.disabled = true;
+    reconnectButton.hidden = false;
+  };
+}
+
+form.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const text = input.value;
+  if (!text.trim() || !ws || ws.readyState !== WebSocket.OPEN) return;
+  ws.send(text);
+  input.value = "";
+});
+reconnectButton.addEventListener("click", connect);
+connect();
+</script>
+</body>
+</html>
+)html";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    constexpr const char* usage = "[--host ADDRESS] [--port N] [--ping-interval SECONDS] [--ping-timeout SECONDS]";
+    examples::server_flags flags;
+    flags.port = 8080;
+    unsigned ping_interval = 20;
+    unsigned ping_timeout = 45;
+    examples::arg_reader args(argc, argv);
+    while (const auto a = args.next()) {
+        if (*a == "--help" || *a == "-h") {
+            std::printf("usage: %s %s\n", argv[0], usage);
+            return 0;
+        }
+        if (*a != "--host" && *a != "--port" && *a != "--ping-interval" && *a != "--ping-timeout")
+            examples::usage_error(argv[0], usage, "unknown argument: " + std::string(*a));
+        const auto v = args.value();
+        if (!v) examples::usage_error(argv[0], usage, std::string(*a) + " needs a value");
+        bool ok = true;
+        if (*a == "--host") flags.host = std::string(*v);
+        else if (*a == "--port") ok = examples::parse_number(*v, flags.port);
+        else if (*a == "--ping-interval") ok = examples::parse_number(*v, ping_interval) && ping_interval > 0;
+        else ok = examples::parse_number(*v, ping_timeout) && ping_timeout > 0;
+        if (!ok) examples::usage_error(argv[0], usage, "bad value for " + std::string(*a) + ": " + std::string(*v));
+    }
+    examples::raise_fd_limit();
+    examples::unique_fd signals = examples::make_signal_fd();
+    if (!signals) {
+        std::perror("signalfd");
+        return 1;
+    }
+    std::string err;
+    examples::unique_fd listener = examples::listen_on(flags.host, flags.port, err);
+    if (!listener) {
+        std::fprintf(stderr, "%s\n", err.c_str());
+        return 1;
+    }
+    const std::string where = examples::url_host(flags.host) + ":" + std::to_string(examples::local_port(listener.get()));
+    std::printf("listening on ws://%s\nopen http://%s/ in a browser\n", where.c_str(), where.c_str());
+    std::fflush(stdout);
+    chat_server server(std::move(listener), std::move(signals), std::chrono::seconds(ping_interval),
+                       std::chrono::seconds(ping_timeout));
+    return server.run();
+}

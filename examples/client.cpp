@@ -1,0 +1,473 @@
+// examples/client.cpp — a WebSocket client on a wscodec::client_session.
+//
+//   client [--echo] ws://HOST[:PORT][/PATH]
+//
+// Interactive (the default): every line of stdin is sent as a text message,
+// every message received is printed on stdout, one per line (a binary one as
+// `<binary N bytes>`); at the end of stdin the client sends close 1000 and
+// waits for the server's close. Notes about the connection go to stderr.
+// The close waits until every line is written and nothing has arrived for a
+// quarter of a second: once our close is sent the session drops the server's
+// data frames (as browsers do), so replies still on their way would be lost.
+//
+// --echo: sends every message received back, with the same type and bytes,
+// until the server closes. Received pieces are unmasked in place in the read
+// buffer and sent back from there with send_part_in_place(), which masks them
+// in place again: the output is a header and a span of that buffer (writev),
+// no copy. The buffer is read into again only once those bytes are written.
+//
+// Exit status: 0 once the close handshake completed (the server's close frame
+// arrived, whatever its code), 1 otherwise (handshake refused, protocol
+// error, connection lost, timeout), 2 for a bad command line.
+#include <poll.h>
+
+#include <cctype>
+#include <deque>
+#include <memory>
+
+#include "common.hpp"
+
+namespace {
+
+using examples::flush_result;
+using examples::time_point;
+
+constexpr std::size_t read_buffer_size = 64 * 1024;
+constexpr std::size_t max_queued_lines = 1024;  // stop reading stdin while this many wait
+constexpr auto connect_timeout = std::chrono::seconds(10);
+constexpr auto quiet_before_close = std::chrono::milliseconds(250);
+
+struct ws_url {
+    std::string host;  // without brackets
+    std::string port = "80";
+    std::uint16_t port_number = 80;
+    std::string target = "/";
+};
+
+/// ws://host[:port][/path][?query]; nullopt if it is not one.
+std::optional<ws_url> parse_url(std::string_view s) {
+    constexpr std::string_view scheme = "ws://";
+    if (s.size() < scheme.size()) return std::nullopt;
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != scheme[i]) return std::nullopt;
+    s.remove_prefix(scheme.size());
+    ws_url u;
+    const std::size_t path_at = s.find_first_of("/?#");
+    std::string_view authority = s.substr(0, path_at);
+    if (path_at != std::string_view::npos) {
+        std::string_view rest = s.substr(path_at);
+        rest = rest.substr(0, rest.find('#'));  // a fragment never goes on the wire
+        u.target = rest.starts_with('/') ? std::string(rest) : "/" + std::string(rest);
+    }
+    if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no userinfo
+    std::string_view port;
+    if (authority.starts_with('[')) {
+        const std::size_t close = authority.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        u.host = std::string(authority.substr(1, close - 1));
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (!after.starts_with(':')) return std::nullopt;
+            port = after.substr(1);
+        }
+    } else {
+        const std::size_t colon = authority.rfind(':');
+        u.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+    }
+    if (u.host.empty()) return std::nullopt;
+    if (!port.empty()) {
+        if (!examples::parse_number(port, u.port_number) || u.port_number == 0) return std::nullopt;
+        u.port = std::string(port);
+    }
+    return u;
+}
+
+/// Connects to one of the addresses of `u` (IPv4 or IPv6, in getaddrinfo's
+/// order), each within connect_timeout; a non-blocking socket, or -1.
+examples::unique_fd connect_to(const ws_url& u) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    addrinfo* list = nullptr;
+    if (const int rc = ::getaddrinfo(u.host.c_str(), u.port.c_str(), &hints, &list); rc != 0) {
+        std::fprintf(stderr, "cannot resolve %s: %s\n", u.host.c_str(), ::gai_strerror(rc));
+        return examples::unique_fd{};
+    }
+    examples::unique_fd result;
+    for (addrinfo* ai = list; ai != nullptr && !result; ai = ai->ai_next) {
+        examples::unique_fd s(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
+        if (!s) continue;
+        int err = 0;
+        if (::connect(s.get(), ai->ai_addr, ai->ai_addrlen) != 0) {
+            err = errno;
+            if (err == EINPROGRESS) {
+                pollfd p{s.get(), POLLOUT, 0};
+                int rc;
+                do rc = ::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(connect_timeout).count()));
+                while (rc < 0 && errno == EINTR);
+                socklen_t len = sizeof err;
+                if (rc == 0) err = ETIMEDOUT;
+                else if (rc < 0 || ::getsockopt(s.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+            }
+        }
+        std::array<char, NI_MAXHOST> name{};
+        (void)::getnameinfo(ai->ai_addr, ai->ai_addrlen, name.data(), name.size(), nullptr, 0, NI_NUMERICHOST);
+        if (err != 0) {
+            std::fprintf(stderr, "connect to %s port %s: %s\n", name.data(), u.port.c_str(), std::strerror(err));
+            continue;
+        }
+        examples::set_nodelay(s.get());
+        result = std::move(s);
+    }
+    ::freeaddrinfo(list);
+    return result;
+}
+
+class client {
+public:
+    client(examples::unique_fd fd, const ws_url& u, bool echo)
+        : fd_(std::move(fd)), echo_(echo), ws_(request_for(u)) {}
+
+    int run() {
+        if (ws_.state() == wscodec::session_state::done) {
+            std::fprintf(stderr, "cannot build the request: %s\n",
+                         std::string(wscodec::error_message(ws_.handshake().failure())).c_str());
+            return 1;
+        }
+        while (!finished_) {
+            if (!step()) break;
+            std::array<pollfd, 2> p{};
+            nfds_t n = 0;
+            short sock_events = 0;
+            if (blocked_) sock_events = POLLOUT;
+            else if (!pending_ && !eof_) sock_events = POLLIN;
+            p[n++] = {fd_.get(), sock_events, 0};
+            const bool want_stdin = !echo_ && !stdin_eof_ && lines_.size() < max_queued_lines;
+            if (want_stdin) p[n++] = {STDIN_FILENO, POLLIN, 0};
+            const time_point now = examples::steady::now();
+            int timeout = -1;
+            const auto wake_at = [&](time_point due) {
+                const auto ms = std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(due - now).count());
+                const int t = static_cast<int>(std::min<std::int64_t>(ms, 60'000));
+                timeout = timeout < 0 ? t : std::min(timeout, t);
+            };
+            if (timer_.follow(ws_.timer(), now)) wake_at(timer_.due);
+            if (close_waits()) wake_at(last_rx_ + quiet_before_close);
+            const int rc = ::poll(p.data(), n, timeout);
+            if (rc < 0) {
+                if (errno == EINTR) continue;
+                std::perror("poll");
+                return 1;
+            }
+            if (timer_.hint != wscodec::timer_hint::none && examples::steady::now() >= timer_.due) {
+                timer_ = {};
+                handle(ws_.on_timeout());  // closed, close_now
+                continue;
+            }
+            if (p[0].revents != 0) {
+                blocked_ = false;  // writable, or an error that the next write or read reports
+                if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && !pending_ && !eof_) read_socket();
+            }
+            if (want_stdin && p[1].revents != 0) read_stdin();
+        }
+        if (got_close_ && !failed_) return 0;
+        return 1;
+    }
+
+private:
+    static wscodec::request_options request_for(const ws_url& u) {
+        wscodec::request_options r;
+        r.host = u.host;
+        r.port = u.port_number == 80 ? 0 : u.port_number;
+        r.target = u.target;
+        return r;
+    }
+
+    /// Writes output and works through received events and stdin lines until
+    /// it must wait. False: the connection is over.
+    bool step() {
+        for (;;) {
+            if (blocked_) return true;
+            switch (flush()) {
+                case flush_result::failed:
+                    if (!closing_) lost("write", errno);
+                    return false;
+                case flush_result::blocked:
+                    blocked_ = true;
+                    return true;
+                case flush_result::drained: break;
+            }
+            if (closing_) {  // close_now, and everything is written
+                finished_ = true;
+                return false;
+            }
+            if (pending_) {
+                const wscodec::event ev = ws_.receive(wscodec::mutable_bytes(buf_.get() + begin_, end_ - begin_));
+                begin_ += ev.consumed;
+                if (ev.type == wscodec::event_type::need_more) {
+                    pending_ = false;
+                    begin_ = end_ = 0;
+                } else {
+                    handle(ev);
+                }
+                continue;
+            }
+            if (!echo_ && send_next_line()) continue;
+            return true;
+        }
+    }
+
+    /// Output: zero-copy spans through writev; after a plain send() the
+    /// payload must be masked while copied, through copy_output() into stage_.
+    flush_result flush() {
+        for (;;) {
+            if (stage_at_ < stage_len_) {
+                const ssize_t w = ::write(fd_.get(), stage_.data() + stage_at_, stage_len_ - stage_at_);
+                if (w > 0) {
+                    stage_at_ += static_cast<std::size_t>(w);
+                    continue;
+                }
+                if (w < 0 && errno == EINTR) continue;
+                if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return flush_result::blocked;
+                return flush_result::failed;
+            }
+            const wscodec::output_buffers out = ws_.output();
+            if (out.empty()) {
+                if (!out.needs_copy) return flush_result::drained;
+                stage_at_ = 0;
+                stage_len_ = ws_.copy_output(stage_);
+                continue;
+            }
+            std::array<iovec, 2> iov{};
+            for (std::size_t i = 0; i < out.count; ++i)
+                iov[i] = {const_cast<std::uint8_t*>(out.parts[i].data()), out.parts[i].size()};
+            const ssize_t w = ::writev(fd_.get(), iov.data(), static_cast<int>(out.count));
+            if (w > 0) {
+                ws_.consume(static_cast<std::size_t>(w));
+                continue;
+            }
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return flush_result::blocked;
+            return flush_result::failed;
+        }
+    }
+
+    void read_socket() {
+        for (;;) {
+            const ssize_t n = ::read(fd_.get(), buf_.get(), read_buffer_size);
+            if (n > 0) {
+                begin_ = 0;
+                end_ = static_cast<std::size_t>(n);
+                pending_ = true;
+                last_rx_ = examples::steady::now();
+            } else if (n == 0) {
+                eof_ = true;
+                handle(ws_.on_eof());
+            } else if (errno == EINTR) {
+                continue;
+            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                const int e = errno;
+                eof_ = true;
+                const wscodec::event ev = ws_.on_eof();  // the connection is gone either way
+                if (!got_close_) lost("read", e);
+                closing_ = true;
+                (void)ev;
+            }
+            return;
+        }
+    }
+
+    void read_stdin() {
+        std::array<char, 16384> chunk{};
+        const ssize_t n = ::read(STDIN_FILENO, chunk.data(), chunk.size());
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) return;
+            std::perror("stdin");
+        }
+        if (n <= 0) {
+            stdin_eof_ = true;
+            if (!partial_.empty()) lines_.push_back(std::exchange(partial_, {}));
+            return;
+        }
+        std::string_view data(chunk.data(), static_cast<std::size_t>(n));
+        for (std::size_t nl; (nl = data.find('\n')) != std::string_view::npos; data.remove_prefix(nl + 1)) {
+            partial_.append(data.substr(0, nl));
+            if (partial_.ends_with('\r')) partial_.pop_back();
+            lines_.push_back(std::exchange(partial_, {}));
+        }
+        partial_.append(data);
+    }
+
+    /// Interactive: queues the next stdin line as a text message, or the
+    /// close once stdin ended and every line went. True if output was queued.
+    bool send_next_line() {
+        if (ws_.state() != wscodec::session_state::open || !ws_.can_send()) return false;
+        if (!lines_.empty()) {
+            // The string outlives its frame: it is replaced only once can_send()
+            // says the message was written. send_in_place() masks it there.
+            in_flight_ = std::move(lines_.front());
+            lines_.pop_front();
+            const wscodec::error e = ws_.send_in_place(
+                wscodec::message_type::text,
+                wscodec::mutable_bytes(reinterpret_cast<std::uint8_t*>(in_flight_.data()), in_flight_.size()));
+            if (e != wscodec::error::none)
+                std::fprintf(stderr, "line not sent: %s\n", std::string(wscodec::error_message(e)).c_str());
+            return e == wscodec::error::none;
+        }
+        if (stdin_eof_ && !close_sent_ && !close_waits()) {
+            close_sent_ = true;
+            return ws_.close(wscodec::close_code::normal) == wscodec::error::none;
+        }
+        return false;
+    }
+
+    /// Interactive: stdin ended and every line went, but data arrived
+    /// recently (or a message is half received): the close waits.
+    [[nodiscard]] bool close_waits() const {
+        if (echo_ || !stdin_eof_ || close_sent_ || !lines_.empty()) return false;
+        if (ws_.state() != wscodec::session_state::open) return false;
+        return in_message_ || examples::steady::now() < last_rx_ + quiet_before_close;
+    }
+
+    void handle(const wscodec::event& ev) {
+        using wscodec::event_type;
+        switch (ev.type) {
+            case event_type::open:
+                if (!echo_) std::fprintf(stderr, "connected\n");
+                break;
+            case event_type::data:
+                if (echo_) echo(ev);
+                else print(ev);
+                break;
+            case event_type::close:
+                got_close_ = true;
+                if (!echo_)
+                    std::fprintf(stderr, "server closed: %u%s%s\n", static_cast<unsigned>(ev.code),
+                                 ev.payload.empty() ? "" : " ", std::string(examples::as_text(ev.payload)).c_str());
+                break;
+            case event_type::failed:
+                failed_ = true;
+                report_failure(ev);
+                break;
+            case event_type::closed:
+                if (ev.err != wscodec::error::none && !failed_ && !got_close_)
+                    std::fprintf(stderr, "connection ended: %s\n", std::string(wscodec::error_message(ev.err)).c_str());
+                break;
+            default:  // ping (pong queued), pong
+                break;
+        }
+        if (ev.action == wscodec::tcp_action::close_now) closing_ = true;
+        // wait_for_peer: the server closes TCP; timer() runs tcp_close meanwhile.
+    }
+
+    void echo(const wscodec::event& ev) {
+        wscodec::error e = wscodec::error::none;
+        if (ev.first) e = ws_.begin_message(ev.message);
+        if (e == wscodec::error::none) e = ws_.send_part_in_place(ev.payload, ev.last);
+        if (e != wscodec::error::none && e != wscodec::error::not_open) {
+            std::fprintf(stderr, "cannot echo: %s\n", std::string(wscodec::error_message(e)).c_str());
+            failed_ = true;
+            (void)ws_.close(wscodec::close_code::internal_error);
+        }
+    }
+
+    void print(const wscodec::event& ev) {
+        if (ev.first) {
+            text_.clear();
+            binary_size_ = 0;
+        }
+        if (ev.message == wscodec::message_type::text) text_.append(examples::as_text(ev.payload));
+        else binary_size_ += ev.payload.size();
+        in_message_ = !ev.last;
+        if (!ev.last) return;
+        if (ev.message == wscodec::message_type::text) {
+            text_.push_back('\n');
+            std::fwrite(text_.data(), 1, text_.size(), stdout);
+        } else {
+            std::printf("<binary %llu bytes>\n", static_cast<unsigned long long>(binary_size_));
+        }
+        std::fflush(stdout);
+    }
+
+    void report_failure(const wscodec::event& ev) {
+        if (ev.err == wscodec::error::handshake_not_101) {
+            const wscodec::http_response& r = ws_.response();
+            std::fprintf(stderr, "handshake refused: HTTP/%u.%u %u %.*s\n", static_cast<unsigned>(r.version_major),
+                         static_cast<unsigned>(r.version_minor), static_cast<unsigned>(r.status),
+                         static_cast<int>(r.reason.size()), r.reason.data());
+            // The start of the body: what came with the headers, at most 512 bytes.
+            std::string_view body = r.body.substr(0, 512);
+            const bool more = body.size() < r.body.size() || (r.content_length && *r.content_length > body.size());
+            while (!more && !body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
+            if (!body.empty())
+                std::fprintf(stderr, "%.*s%s\n", static_cast<int>(body.size()), body.data(), more ? "..." : "");
+            return;
+        }
+        std::fprintf(stderr, "%s: %s\n", std::string(wscodec::error_name(ev.err)).c_str(),
+                     std::string(wscodec::error_message(ev.err)).c_str());
+    }
+
+    void lost(const char* what, int err) {
+        std::fprintf(stderr, "connection lost (%s: %s)\n", what, std::strerror(err));
+        closing_ = true;
+        finished_ = true;
+    }
+
+    examples::unique_fd fd_;
+    bool echo_;
+    wscodec::client_session ws_;
+    std::unique_ptr<std::uint8_t[]> buf_{new std::uint8_t[read_buffer_size]};
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+    bool pending_ = false;  // receive() has more to report
+    bool eof_ = false;
+    bool blocked_ = false;  // the socket is full: wait for POLLOUT
+    bool closing_ = false;  // close_now: write what is queued, then stop
+    bool finished_ = false;
+    bool got_close_ = false;
+    bool failed_ = false;
+    examples::protocol_timer timer_;
+    std::array<std::uint8_t, 16384> stage_{};  // copy_output() destination
+    std::size_t stage_at_ = 0;
+    std::size_t stage_len_ = 0;
+    // Interactive mode.
+    std::deque<std::string> lines_;
+    std::string partial_;
+    std::string in_flight_;
+    bool stdin_eof_ = false;
+    bool close_sent_ = false;
+    std::string text_;
+    std::uint64_t binary_size_ = 0;
+    bool in_message_ = false;
+    time_point last_rx_{};
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    constexpr const char* usage = "[--echo] ws://HOST[:PORT][/PATH]";
+    bool echo = false;
+    std::optional<std::string_view> url_text;
+    examples::arg_reader args(argc, argv);
+    while (const auto a = args.next()) {
+        if (*a == "--echo") echo = true;
+        else if (*a == "--help" || *a == "-h") {
+            std::printf("usage: %s %s\n", argv[0], usage);
+            return 0;
+        } else if (a->starts_with("-") || url_text) {
+            examples::usage_error(argv[0], usage, "unexpected argument: " + std::string(*a));
+        } else {
+            url_text = *a;
+        }
+    }
+    if (!url_text) examples::usage_error(argv[0], usage, "no URL");
+    const std::optional<ws_url> url = parse_url(*url_text);
+    if (!url) examples::usage_error(argv[0], usage, "not a ws:// URL: " + std::string(*url_text));
+    (void)::signal(SIGPIPE, SIG_IGN);
+    examples::unique_fd fd = connect_to(*url);
+    if (!fd) return 1;
+    client c(std::move(fd), *url, echo);
+    return c.run();
+}

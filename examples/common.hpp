@@ -1,0 +1,410 @@
+// examples/common.hpp — the plumbing the example programs share: flag
+// parsing, listening sockets, an epoll loop with a signalfd and an accept loop
+// that survives running out of descriptors, a deadline list, and the writev
+// loop that drains a session's output. Linux only. Not part of the library:
+// wscodec itself never touches a socket or a clock.
+#pragma once
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+#include <wscodec/wscodec.hpp>
+
+namespace examples {
+
+using steady = std::chrono::steady_clock;
+using time_point = steady::time_point;
+using namespace std::chrono_literals;
+
+// ------------------------------------------------------------------ flags
+
+/// Parses a whole decimal number into `out`; false if `text` is not one or is out of range.
+template <class T>
+[[nodiscard]] bool parse_number(std::string_view text, T& out) {
+    if (text.empty()) return false;
+    T v{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size()) return false;
+    out = v;
+    return true;
+}
+
+/// Walks argv: `--name value` and `--name=value` both work.
+class arg_reader {
+public:
+    arg_reader(int argc, char** argv) : argc_(argc), argv_(argv) {}
+
+    /// The next argument, or nullopt at the end.
+    [[nodiscard]] std::optional<std::string_view> next() {
+        value_.reset();
+        if (i_ >= argc_) return std::nullopt;
+        std::string_view a = argv_[i_++];
+        if (a.starts_with("--")) {
+            if (const auto eq = a.find('='); eq != std::string_view::npos) {
+                value_ = a.substr(eq + 1);
+                a = a.substr(0, eq);
+            }
+        }
+        return a;
+    }
+
+    /// The value of the flag just read (after '=' or the next argument).
+    [[nodiscard]] std::optional<std::string_view> value() {
+        if (value_) return std::exchange(value_, std::nullopt);
+        if (i_ >= argc_) return std::nullopt;
+        return std::string_view(argv_[i_++]);
+    }
+
+private:
+    int argc_;
+    char** argv_;
+    int i_ = 1;
+    std::optional<std::string_view> value_;
+};
+
+/// What every server example takes on its command line.
+struct server_flags {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    std::uint64_t max_message_size = std::uint64_t{16} << 20;
+};
+
+[[noreturn]] inline void usage_error(const char* program, const char* usage, std::string_view why) {
+    std::fprintf(stderr, "%s: %.*s\nusage: %s %s\n", program, static_cast<int>(why.size()), why.data(), program, usage);
+    std::exit(2);
+}
+
+/// Parses --host, --port and (if `with_size`) --max-message-size; exits with
+/// status 2 and a usage line on anything else.
+inline server_flags parse_server_flags(int argc, char** argv, std::uint16_t default_port, bool with_size) {
+    const char* usage = with_size ? "[--host ADDRESS] [--port N] [--max-message-size BYTES]" : "[--host ADDRESS] [--port N]";
+    server_flags f;
+    f.port = default_port;
+    arg_reader args(argc, argv);
+    while (const auto a = args.next()) {
+        if (*a == "--help" || *a == "-h") {
+            std::printf("usage: %s %s\n", argv[0], usage);
+            std::exit(0);
+        }
+        const bool known = *a == "--host" || *a == "--port" || (with_size && *a == "--max-message-size");
+        if (!known) usage_error(argv[0], usage, "unknown argument: " + std::string(*a));
+        const auto v = args.value();
+        if (!v) usage_error(argv[0], usage, std::string(*a) + " needs a value");
+        if (*a == "--host") {
+            f.host = std::string(*v);
+        } else if (*a == "--port") {
+            if (!parse_number(*v, f.port)) usage_error(argv[0], usage, "bad port: " + std::string(*v));
+        } else if (!parse_number(*v, f.max_message_size) || f.max_message_size == 0) {
+            usage_error(argv[0], usage, "bad size: " + std::string(*v));
+        }
+    }
+    return f;
+}
+
+/// `host` as it goes in a URL: an IPv6 address in brackets.
+[[nodiscard]] inline std::string url_host(std::string_view host) {
+    if (host.find(':') != std::string_view::npos) return "[" + std::string(host) + "]";
+    return std::string(host);
+}
+
+// ---------------------------------------------------------------- sockets
+
+/// Owns a file descriptor.
+class unique_fd {
+public:
+    unique_fd() = default;
+    explicit unique_fd(int fd) noexcept : fd_(fd) {}
+    unique_fd(unique_fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    unique_fd& operator=(unique_fd&& o) noexcept {
+        if (this != &o) reset(std::exchange(o.fd_, -1));
+        return *this;
+    }
+    unique_fd(const unique_fd&) = delete;
+    unique_fd& operator=(const unique_fd&) = delete;
+    ~unique_fd() { reset(); }
+
+    [[nodiscard]] int get() const noexcept { return fd_; }
+    [[nodiscard]] explicit operator bool() const noexcept { return fd_ >= 0; }
+    void reset(int fd = -1) noexcept {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = fd;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+inline void set_nodelay(int fd) noexcept {
+    const int one = 1;
+    (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/// A non-blocking listening socket on host:port (port 0: the kernel picks
+/// one); an invalid fd and `err` on failure.
+[[nodiscard]] inline unique_fd listen_on(const std::string& host, std::uint16_t port, std::string& err) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* list = nullptr;
+    const std::string service = std::to_string(port);
+    if (const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &list); rc != 0) {
+        err = "cannot resolve " + host + ": " + ::gai_strerror(rc);
+        return unique_fd{};
+    }
+    unique_fd fd;
+    for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+        unique_fd s(::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
+        if (!s) {
+            err = std::string("socket: ") + std::strerror(errno);
+            continue;
+        }
+        const int one = 1;
+        (void)::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (::bind(s.get(), ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(s.get(), SOMAXCONN) != 0) {
+            err = "cannot listen on " + url_host(host) + ":" + service + ": " + std::strerror(errno);
+            continue;
+        }
+        fd = std::move(s);
+        break;
+    }
+    ::freeaddrinfo(list);
+    return fd;
+}
+
+/// The port a socket is bound to.
+[[nodiscard]] inline std::uint16_t local_port(int fd) noexcept {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+    if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port);
+    return ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+}
+
+/// Raises the soft limit on open files to the hard limit: the servers have
+/// no connection cap of their own.
+inline void raise_fd_limit() noexcept {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        (void)::setrlimit(RLIMIT_NOFILE, &r);
+    }
+}
+
+/// Blocks SIGINT and SIGTERM and returns a signalfd that reports them;
+/// ignores SIGPIPE (a peer that vanished shows up as EPIPE from write).
+[[nodiscard]] inline unique_fd make_signal_fd() {
+    (void)::signal(SIGPIPE, SIG_IGN);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return unique_fd{};
+    return unique_fd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+}
+
+/// Accepts every pending connection on a non-blocking listener. When the
+/// process runs out of descriptors the connection at the head of the backlog
+/// is accepted on a spare descriptor and closed at once; otherwise the
+/// listener would stay readable and the loop would spin.
+class acceptor {
+public:
+    acceptor() : spare_(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+
+    /// Calls on_new(fd) for each accepted socket (non-blocking, TCP_NODELAY).
+    template <class OnNew>
+    void accept_all(int listener, OnNew&& on_new) {
+        for (;;) {
+            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+            if (fd >= 0) {
+                set_nodelay(fd);
+                on_new(fd);
+                continue;
+            }
+            switch (errno) {
+                case EINTR:
+                case ECONNABORTED:
+                case EPROTO:
+                    continue;
+                case EMFILE:
+                case ENFILE:
+                    if (!spare_) return;  // nothing to shed with; the listener stays readable
+                    spare_.reset();
+                    if (const int shed = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC); shed >= 0) ::close(shed);
+                    spare_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+                    std::fprintf(stderr, "out of file descriptors: refused a connection\n");
+                    continue;
+                case EAGAIN:
+                default:
+                    return;
+            }
+        }
+    }
+
+private:
+    unique_fd spare_;
+};
+
+// --------------------------------------------------------------- epoll
+
+/// A thin epoll wrapper: interest is keyed by a 64-bit id the caller picks.
+class poller {
+public:
+    poller() : fd_(::epoll_create1(EPOLL_CLOEXEC)) {}
+    [[nodiscard]] bool ok() const noexcept { return static_cast<bool>(fd_); }
+
+    bool add(int fd, std::uint32_t events, std::uint64_t key) noexcept { return ctl(EPOLL_CTL_ADD, fd, events, key); }
+    bool modify(int fd, std::uint32_t events, std::uint64_t key) noexcept { return ctl(EPOLL_CTL_MOD, fd, events, key); }
+    void remove(int fd) noexcept { (void)::epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr); }
+
+    /// Waits up to `timeout_ms` (-1: forever); the number of events, 0 on EINTR.
+    int wait(std::span<epoll_event> out, int timeout_ms) noexcept {
+        const int n = ::epoll_wait(fd_.get(), out.data(), static_cast<int>(out.size()), timeout_ms);
+        if (n < 0 && errno == EINTR) return 0;
+        return n;
+    }
+
+private:
+    bool ctl(int op, int fd, std::uint32_t events, std::uint64_t key) noexcept {
+        epoll_event ev{};
+        ev.events = events;
+        ev.data.u64 = key;
+        return ::epoll_ctl(fd_.get(), op, fd, &ev) == 0;
+    }
+
+    unique_fd fd_;
+};
+
+// --------------------------------------------------------------- timers
+
+/// Per-connection deadlines, earliest first. A connection keeps the one
+/// deadline it has armed (`slot`); set() moves it, clear() drops it.
+class deadline_list {
+public:
+    using slot = std::optional<time_point>;
+
+    void set(std::uint64_t id, slot& s, time_point when) {
+        if (s == when) return;
+        clear(id, s);
+        entries_.emplace(when, id);
+        s = when;
+    }
+    void clear(std::uint64_t id, slot& s) {
+        if (s) entries_.erase({*s, id});
+        s.reset();
+    }
+    /// Milliseconds until the earliest deadline (rounded up), -1 if none.
+    [[nodiscard]] int timeout_ms(time_point now) const {
+        if (entries_.empty()) return -1;
+        const auto left = entries_.begin()->first - now;
+        if (left <= steady::duration::zero()) return 0;
+        const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
+        return static_cast<int>(std::min<decltype(ms)>(ms, 60'000));
+    }
+    /// The ids whose deadline passed, removed from the list (each caller
+    /// resets its slot before re-arming).
+    [[nodiscard]] std::vector<std::uint64_t> take_expired(time_point now) {
+        std::vector<std::uint64_t> ids;
+        while (!entries_.empty() && entries_.begin()->first <= now) {
+            ids.push_back(entries_.begin()->second);
+            entries_.erase(entries_.begin());
+        }
+        return ids;
+    }
+
+private:
+    std::set<std::pair<time_point, std::uint64_t>> entries_;
+};
+
+/// How long each protocol timer runs: 10 s for the opening handshake, 5 s for
+/// the close handshake and for a client waiting for the server's TCP close.
+[[nodiscard]] constexpr steady::duration timer_length(wscodec::timer_hint h) noexcept {
+    switch (h) {
+        case wscodec::timer_hint::handshake: return 10s;
+        case wscodec::timer_hint::close_handshake: return 5s;
+        case wscodec::timer_hint::tcp_close: return 5s;
+        case wscodec::timer_hint::none: break;
+    }
+    return 0s;
+}
+
+/// The timer a session asks for, and when it expires. Re-armed only when
+/// the hint changes, so a timer keeps its deadline across calls.
+struct protocol_timer {
+    wscodec::timer_hint hint = wscodec::timer_hint::none;
+    time_point due{};
+
+    /// Follows `now_hint`; true if a timer runs.
+    bool follow(wscodec::timer_hint now_hint, time_point now) noexcept {
+        if (now_hint != hint) {
+            hint = now_hint;
+            due = now + timer_length(now_hint);
+        }
+        return hint != wscodec::timer_hint::none;
+    }
+};
+
+// --------------------------------------------------------------- output
+
+enum class flush_result : std::uint8_t {
+    drained,  ///< nothing left to write
+    blocked,  ///< the socket is full (EAGAIN): wait for EPOLLOUT
+    failed,   ///< the peer is gone (EPIPE, ECONNRESET, ...)
+};
+
+/// Writes a server session's output with writev until it is drained or the
+/// socket is full. The payload spans view the application's buffers
+/// (zero-copy); they are acknowledged with consume() as the kernel takes them.
+template <class Session>
+[[nodiscard]] flush_result write_output(int fd, Session& ws) noexcept {
+    for (;;) {
+        const wscodec::output_buffers out = ws.output();
+        if (out.empty()) return flush_result::drained;  // a server never needs copy_output()
+        std::array<iovec, 2> iov{};
+        for (std::size_t i = 0; i < out.count; ++i)
+            iov[i] = {const_cast<std::uint8_t*>(out.parts[i].data()), out.parts[i].size()};
+        const ssize_t w = ::writev(fd, iov.data(), static_cast<int>(out.count));
+        if (w > 0) {
+            ws.consume(static_cast<std::size_t>(w));
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return flush_result::blocked;
+        return flush_result::failed;
+    }
+}
+
+/// A span of a string's bytes, as the codec takes them.
+[[nodiscard]] inline wscodec::bytes_view as_bytes(std::string_view s) noexcept {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+[[nodiscard]] inline std::string_view as_text(wscodec::bytes_view b) noexcept {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+}  // namespace examples

@@ -1,0 +1,547 @@
+#!/usr/bin/env python3
+"""tests/interop/python_peer.py — python3-websockets (Debian's 10.x, asyncio API)
+as a real peer of the wscodec examples. Loopback only.
+
+  python_peer.py client URL                   against echo_server: the echo matrix, pings, three
+                                              connections at once, invalid UTF-8 (1007), close 1000,
+                                              and close 4000 + reason on a second connection
+  python_peer.py limit URL LIMIT              against echo_server --max-message-size LIMIT:
+                                              LIMIT bytes echo, LIMIT+1 bytes closes with 1009
+  python_peer.py hold URL                     connects, prints `# connected`, and expects a close
+                                              frame (1001 or 1000) when the driver stops the server
+  python_peer.py server CLIENT_BIN            runs a websockets server on 127.0.0.1:0 and starts
+                                              `CLIENT_BIN --echo ws://127.0.0.1:PORT/...` against it:
+                                              the matrix, pipelined messages, a ping, close 1000 /
+                                              4000 + reason, an abort (exit 1), invalid UTF-8 (1007,
+                                              exit 1); then `CLIENT_BIN URL` with lines on stdin
+
+Prints one line per check: `PASS name` or `FAIL name: why` (names start with
+--prefix, default python-client / python-limit / python-server). Exits 1 on
+any FAIL. Needs only the Debian package python3-websockets (run it with the
+interpreter that has it: /usr/bin/python3 on Debian).
+"""
+import argparse
+import asyncio
+import os
+import random
+import sys
+import time
+
+try:
+    import websockets
+    import websockets.exceptions
+except ImportError as e:  # the driver checks this first; keep a clear message anyway
+    print(f"FAIL python-peer: python3-websockets is not importable: {e}")
+    sys.exit(1)
+
+SIZES = [0, 125, 126, 65535, 65536, 1 << 20, 16 << 20]
+FAILED = False
+
+
+def size_name(n):
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return f"{n >> 20}MiB"
+    return str(n)
+
+
+def report(name, ok, why=""):
+    global FAILED
+    if ok:
+        print(f"PASS {name}", flush=True)
+    else:
+        FAILED = True
+        print(f"FAIL {name}: {why}", flush=True)
+
+
+def make_binary(n, seed):
+    return random.Random(seed).randbytes(n)
+
+
+def make_text(n, seed):
+    """A str whose UTF-8 encoding is exactly n bytes, with 1- to 4-byte characters."""
+    rng = random.Random(seed)
+    pieces = ["a", "Z", " ", "é", "ß", "€", "中", "😀", "𝄞"]
+    out = []
+    left = n
+    while left > 0:
+        if left >= 4:
+            ch = rng.choice(pieces)
+        else:
+            ch = chr(0x61 + rng.randrange(26))
+        out.append(ch)
+        left -= len(ch.encode())
+    s = "".join(out)
+    assert len(s.encode()) == n
+    return s
+
+
+def describe(got, want):
+    """Why an echo differs from what was sent."""
+    if type(got) is not type(want):
+        return f"type: sent {type(want).__name__} got {type(got).__name__} ({len(got)} units)"
+    g = got.encode() if isinstance(got, str) else got
+    w = want.encode() if isinstance(want, str) else want
+    if len(g) != len(w):
+        return f"length: sent {len(w)} bytes got {len(g)}"
+    for i in range(len(w)):
+        if g[i] != w[i]:
+            return f"byte {i} differs: sent {w[i]:#04x} got {g[i]:#04x}"
+    return "differs"
+
+
+def timeout_for(n):
+    return 10 + n / (1 << 20) * 3  # generous: 16 MiB through a pure-Python peer
+
+
+def matrix():
+    """(name, message or list of fragments) in the order sent."""
+    items = []
+    for n in SIZES:
+        items.append((f"text-{size_name(n)}", make_text(n, n)))
+    for n in SIZES:
+        items.append((f"binary-{size_name(n)}", make_binary(n, n + 1)))
+    items.append(("fragmented-text", ["Hel", "lo, ", "wörld ", "", "€😀", "!"]))
+    items.append(("fragmented-binary", [make_binary(1000, 7), b"", make_binary(70000, 8), make_binary(3, 9)]))
+    items.append(("fragmented-binary-3MiB", [make_binary(1 << 20, 10 + i) for i in range(3)]))
+    return items
+
+
+def joined(msg):
+    if isinstance(msg, list):
+        return "".join(msg) if isinstance(msg[0], str) else b"".join(msg)
+    return msg
+
+
+def closed_why(e):
+    return f"connection closed: {type(e).__name__}: {e}"
+
+
+async def echo_one(ws, msg):
+    """Sends msg (a list is sent as fragments) and returns (ok, why) for the echo."""
+    want = joined(msg)
+    n = len(want.encode()) if isinstance(want, str) else len(want)
+    await asyncio.wait_for(ws.send(msg), timeout_for(n))
+    got = await asyncio.wait_for(ws.recv(), timeout_for(n))
+    if got == want and type(got) is type(want):
+        return True, ""
+    return False, describe(got, want)
+
+
+async def ping_one(ws, data):
+    waiter = await ws.ping(data)
+    await asyncio.wait_for(waiter, 10)  # websockets matches the pong's payload to the ping's
+
+
+def pipelined_messages():
+    """200 messages, text and binary, 0 bytes to 2 MiB (about 10 MiB in all)."""
+    msgs = []
+    for i in range(200):
+        n = (0, 1, 125, 126, 1000, 65536, 300000, 2 << 20)[i % 8] if i % 20 == 0 else i * 37 % 5000
+        msgs.append(make_text(n, i) if i % 2 else make_binary(n, i))
+    return msgs
+
+
+async def pipelined(ws, msgs):
+    """Sends every message, then reads the echoes; (ok, why)."""
+    async def reader():
+        for i, want in enumerate(msgs):
+            got = await ws.recv()
+            if got != want or type(got) is not type(want):
+                return False, f"message {i}: {describe(got, want)}"
+        return True, ""
+
+    read = asyncio.ensure_future(asyncio.wait_for(reader(), 60))
+    for m in msgs:
+        await ws.send(m)
+    return await read
+
+
+# ----------------------------------------------------------------- client role
+
+
+async def connect(url):
+    return await websockets.connect(url, max_size=None, compression=None, close_timeout=5,
+                                    ping_interval=None, open_timeout=10, max_queue=None)
+
+
+async def run_client(url, prefix):
+    ws = None
+    for name, msg in matrix():
+        full = f"{prefix}/{name}"
+        try:
+            if ws is None or ws.closed:
+                ws = await connect(url)
+            ok, why = await echo_one(ws, msg)
+            report(full, ok, why)
+        except asyncio.TimeoutError:
+            report(full, False, "timed out waiting for the echo")
+            ws = await drop(ws)
+        except websockets.exceptions.ConnectionClosed as e:
+            report(full, False, closed_why(e))
+            ws = None
+        except Exception as e:  # a failed handshake, a refused connection
+            report(full, False, f"{type(e).__name__}: {e}")
+            ws = await drop(ws)
+
+    for name, data in (("ping", b"ping from python"), ("ping-empty", b""), ("ping-125", bytes(range(125)))):
+        full = f"{prefix}/{name}"
+        try:
+            if ws is None or ws.closed:
+                ws = await connect(url)
+            await ping_one(ws, data)
+            report(full, True)
+        except asyncio.TimeoutError:
+            report(full, False, "no pong within 10 s")
+        except websockets.exceptions.ConnectionClosed as e:
+            report(full, False, closed_why(e))
+            ws = None
+        except Exception as e:  # a failed handshake, a refused connection
+            report(full, False, f"{type(e).__name__}: {e}")
+            ws = await drop(ws)
+
+    # Pipelined: messages sent back to back before any echo is read, echoed in order.
+    name = f"{prefix}/pipelined-200-mixed"
+    try:
+        if ws is None or ws.closed:
+            ws = await connect(url)
+        ok, why = await pipelined(ws, pipelined_messages())
+        report(name, ok, why)
+    except asyncio.TimeoutError:
+        report(name, False, "timed out waiting for the echoes")
+        ws = await drop(ws)
+    except Exception as e:
+        report(name, False, closed_why(e) if isinstance(e, websockets.exceptions.ConnectionClosed) else f"{type(e).__name__}: {e}")
+        ws = await drop(ws)
+
+    # Three connections at once, each message on its own connection.
+    name = f"{prefix}/three-concurrent-connections"
+    socks = []
+    try:
+        socks = [await connect(url) for _ in range(3)]
+        for i, s in reversed(list(enumerate(socks))):
+            await s.send(f"connection {i}")
+        got = [await asyncio.wait_for(s.recv(), 10) for s in socks]
+        want = [f"connection {i}" for i in range(3)]
+        report(name, got == want, f"sent {want}, got {got}")
+    except asyncio.TimeoutError:
+        report(name, False, "an echo did not come within 10 s (are connections served one at a time?)")
+    except Exception as e:
+        report(name, False, closed_why(e) if isinstance(e, websockets.exceptions.ConnectionClosed) else f"{type(e).__name__}: {e}")
+    for s in socks:
+        try:
+            await asyncio.wait_for(s.close(), 5)
+        except Exception:
+            await drop(s)
+
+    # A text frame that is not UTF-8 (written with the protocol's own frame
+    # writer, as the public send() only takes valid str): §8.1, close 1007.
+    name = f"{prefix}/invalid-utf8-closes-1007"
+    bad = None
+    try:
+        bad = await connect(url)
+        await bad.write_frame(True, 0x1, b"valid, then \xff")
+        try:
+            got = await asyncio.wait_for(bad.recv(), 10)
+            report(name, False, f"the server echoed {got!r} instead of closing")
+        except websockets.exceptions.ConnectionClosed:
+            rcvd = bad.close_rcvd
+            if rcvd is None:
+                report(name, False, "the server dropped TCP without a close frame")
+            else:
+                report(name, rcvd.code == 1007, f"closed with {rcvd.code} {rcvd.reason!r}, expected 1007")
+    except Exception as e:
+        report(name, False, f"{type(e).__name__}: {e}")
+    await drop(bad)
+
+    # Close 1000 on this connection, then 4000 with a reason on a fresh one.
+    await close_check(ws, url, prefix + "/close-1000", 1000, "")
+    await close_check(None, url, prefix + "/close-4000-reason", 4000, "bye from python ✓")
+    await drop(ws)
+
+
+async def drop(ws):
+    if ws is not None:
+        ws.transport.abort()
+    return None
+
+
+async def close_check(ws, url, name, code, reason):
+    try:
+        if ws is None or ws.closed:
+            ws = await connect(url)
+            ok, why = await echo_one(ws, "before close")
+            if not ok:
+                report(name, False, f"echo before close: {why}")
+                return
+        start = time.monotonic()
+        await asyncio.wait_for(ws.close(code, reason), 15)
+        took = time.monotonic() - start
+        rcvd = ws.close_rcvd
+        if rcvd is None:
+            report(name, False, "no close frame received from the server (1006)")
+        elif rcvd.code != code:
+            report(name, False, f"sent close {code} {reason!r}, server answered {rcvd.code} {rcvd.reason!r}")
+        elif rcvd.reason not in ("", reason):
+            report(name, False, f"server answered code {rcvd.code} with an unrelated reason {rcvd.reason!r}")
+        elif took > 4:
+            report(name, False, f"server echoed {rcvd.code} but did not close TCP for {took:.1f} s")
+        else:
+            report(name, True)
+    except asyncio.TimeoutError:
+        report(name, False, "close handshake timed out")
+    except Exception as e:
+        report(name, False, closed_why(e) if isinstance(e, websockets.exceptions.ConnectionClosed) else f"{type(e).__name__}: {e}")
+
+
+# ----------------------------------------------------------------- limit check
+
+
+async def run_limit(url, prefix, limit):
+    name = f"{prefix}/at-limit-{limit}"
+    try:
+        ws = await connect(url)
+        ok, why = await echo_one(ws, make_binary(limit, 3))
+        report(name, ok, why)
+        await ws.close()
+    except Exception as e:
+        report(name, False, f"{type(e).__name__}: {e}")
+
+    name = f"{prefix}/over-limit-{limit + 1}-closes-1009"
+    try:
+        ws = await connect(url)
+        await ws.send(make_binary(limit + 1, 4))
+        try:
+            got = await asyncio.wait_for(ws.recv(), 10)
+            report(name, False, f"the server echoed {len(got)} units instead of closing")
+        except websockets.exceptions.ConnectionClosed:
+            rcvd = ws.close_rcvd
+            if rcvd is None:
+                report(name, False, "the server dropped TCP without a close frame")
+            elif rcvd.code != 1009:
+                report(name, False, f"closed with {rcvd.code} {rcvd.reason!r}, expected 1009")
+            else:
+                report(name, True)
+        await drop(ws)
+    except Exception as e:
+        report(name, False, f"{type(e).__name__}: {e}")
+
+
+# ----------------------------------------------------------------- hold
+
+
+async def run_hold(url, prefix):
+    """Connects, echoes once, prints `# connected` and waits for the server to
+    close the connection (the driver sends it SIGTERM): a close frame must come."""
+    name = f"{prefix}/closed-by-server-on-shutdown"
+    try:
+        ws = await connect(url)
+        ok, why = await echo_one(ws, "hold")
+        if not ok:
+            report(name, False, f"echo: {why}")
+            return
+        print("# connected", flush=True)
+        try:
+            got = await asyncio.wait_for(ws.recv(), 30)
+            report(name, False, f"unexpected message {got!r}")
+        except websockets.exceptions.ConnectionClosed:
+            rcvd = ws.close_rcvd
+            if rcvd is None:
+                report(name, False, "the server dropped TCP without a close frame")
+            else:
+                report(name, rcvd.code in (1000, 1001), f"closed with {rcvd.code} {rcvd.reason!r}, expected 1001 (or 1000)")
+        await drop(ws)
+    except asyncio.TimeoutError:
+        report(name, False, "the server did not close the connection within 30 s")
+    except Exception as e:
+        report(name, False, f"{type(e).__name__}: {e}")
+
+
+# ----------------------------------------------------------------- server role
+
+
+class Scenario:
+    """What the server does with one `client --echo` connection."""
+
+    def __init__(self, prefix, close_code, close_reason, full_matrix, abort=False, kind="echo"):
+        self.prefix = prefix
+        self.close_code = close_code
+        self.close_reason = close_reason
+        self.full_matrix = full_matrix
+        self.abort = abort
+        self.kind = kind  # echo, invalid-utf8 (client --echo) or interactive (client without --echo)
+        self.connected = asyncio.Event()
+
+
+async def server_session(ws, sc):
+    sc.connected.set()
+    p = sc.prefix
+    if sc.kind == "invalid-utf8":
+        # A text frame that is not UTF-8: the client must fail the connection with 1007.
+        name = f"{p}/invalid-utf8-closes-1007"
+        await ws.write_frame(True, 0x1, b"valid, then \xff")
+        try:
+            got = await asyncio.wait_for(ws.recv(), 10)
+            report(name, False, f"the client echoed {got!r} instead of closing")
+        except websockets.exceptions.ConnectionClosed:
+            rcvd = ws.close_rcvd
+            report(name, rcvd is not None and rcvd.code == 1007,
+                   f"closed with {rcvd.code} {rcvd.reason!r}, expected 1007" if rcvd else "the client dropped TCP without a close frame")
+        except asyncio.TimeoutError:
+            report(name, False, "the client neither echoed nor closed within 10 s")
+        return
+    if sc.kind == "interactive":
+        # Each stdin line arrives as a text message; we answer each; at the end
+        # of stdin the client closes with 1000.
+        name = f"{p}/interactive-lines-as-text"
+        got = []
+        try:
+            async for m in ws:
+                got.append(m)
+                await ws.send(f"got: {m}")
+        except websockets.exceptions.ConnectionClosed:
+            pass
+        want = [ln for ln in INTERACTIVE_LINES]
+        report(name, got == want, f"stdin lines {want!r}, received {got!r}")
+        rcvd = ws.close_rcvd
+        report(f"{p}/interactive-closes-1000-at-eof", rcvd is not None and rcvd.code == 1000,
+               f"closed with {rcvd.code} {rcvd.reason!r}" if rcvd else "no close frame from the client")
+        return
+    if sc.abort:
+        ok, why = await echo_one(ws, "then the TCP connection drops")
+        report(f"{p}/echo-before-abort", ok, why)
+        ws.transport.abort()
+        return
+    items = matrix() if sc.full_matrix else [("text-small", "hello from the python server")]
+    for name, msg in items:
+        try:
+            ok, why = await echo_one(ws, msg)
+            report(f"{p}/{name}", ok, why)
+        except asyncio.TimeoutError:
+            report(f"{p}/{name}", False, "timed out waiting for the echo")
+            ws.transport.abort()
+            return
+        except websockets.exceptions.ConnectionClosed as e:
+            report(f"{p}/{name}", False, closed_why(e))
+            return
+    if sc.full_matrix:
+        try:
+            ok, why = await pipelined(ws, pipelined_messages())
+            report(f"{p}/pipelined-200-mixed", ok, why)
+        except asyncio.TimeoutError:
+            report(f"{p}/pipelined-200-mixed", False, "timed out waiting for the echoes")
+            ws.transport.abort()
+            return
+        except websockets.exceptions.ConnectionClosed as e:
+            report(f"{p}/pipelined-200-mixed", False, closed_why(e))
+            return
+        try:
+            await ping_one(ws, b"ping from the python server")
+            report(f"{p}/ping", True)
+        except asyncio.TimeoutError:
+            report(f"{p}/ping", False, "no pong within 10 s")
+        except websockets.exceptions.ConnectionClosed as e:
+            report(f"{p}/ping", False, closed_why(e))
+            return
+    name = f"{p}/close-{sc.close_code}" + ("-reason" if sc.close_reason else "")
+    try:
+        await asyncio.wait_for(ws.close(sc.close_code, sc.close_reason), 15)
+        rcvd = ws.close_rcvd
+        if rcvd is None:
+            report(name, False, "the client sent no close frame (1006)")
+        elif rcvd.code != sc.close_code:
+            report(name, False, f"sent close {sc.close_code} {sc.close_reason!r}, client answered {rcvd.code} {rcvd.reason!r}")
+        elif rcvd.reason not in ("", sc.close_reason):
+            report(name, False, f"client answered code {rcvd.code} with an unrelated reason {rcvd.reason!r}")
+        else:
+            report(name, True)
+    except asyncio.TimeoutError:
+        report(name, False, "close handshake timed out")
+
+
+INTERACTIVE_LINES = ["hello", "wörld ✓", "third line"]
+
+
+async def run_server_scenario(client_bin, sc, expect_exit, exit_name, timeout):
+    async def handler(ws, path=None):
+        try:
+            await server_session(ws, sc)
+        except Exception as e:
+            report(f"{sc.prefix}/session", False, f"{type(e).__name__}: {e}")
+
+    async with websockets.serve(handler, "127.0.0.1", 0, max_size=None, compression=None,
+                                ping_interval=None, close_timeout=5, max_queue=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        url = f"ws://127.0.0.1:{port}/interop?from=python"
+        interactive = sc.kind == "interactive"
+        argv = [client_bin, url] if interactive else [client_bin, "--echo", url]
+        proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.PIPE if interactive else asyncio.subprocess.DEVNULL,
+                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        stdin = "".join(ln + "\n" for ln in INTERACTIVE_LINES).encode() if interactive else None
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
+            if interactive:
+                printed = out.decode(errors="replace").splitlines()
+                want = [f"got: {ln}" for ln in INTERACTIVE_LINES]
+                report(f"{sc.prefix}/interactive-prints-messages", printed == want,
+                       f"expected stdout lines {want!r}, got {printed!r}; stderr: {tail(err)}")
+            out = (out or b"") + (err or b"")
+        except asyncio.TimeoutError:
+            proc.kill()
+            out, err = await proc.communicate()
+            report(exit_name, False, f"client did not exit within {timeout} s; output: {tail(out + err)}")
+            return
+        if not sc.connected.is_set():
+            report(exit_name, False, f"client never connected (exit {proc.returncode}); output: {tail(out)}")
+        elif proc.returncode == expect_exit:
+            report(exit_name, True)
+        else:
+            report(exit_name, False, f"client exited {proc.returncode}, expected {expect_exit}; output: {tail(out)}")
+
+
+def tail(out, n=400):
+    s = (out or b"").decode(errors="replace").strip().replace("\n", " | ")
+    return s[-n:] if s else "(none)"
+
+
+async def run_server(client_bin, prefix):
+    await run_server_scenario(client_bin, Scenario(prefix, 1000, "", True), 0, f"{prefix}/client-exit-0-after-1000", 300)
+    await run_server_scenario(client_bin, Scenario(prefix, 4000, "bye from the python server ✓", False), 0,
+                              f"{prefix}/client-exit-0-after-4000", 60)
+    await run_server_scenario(client_bin, Scenario(prefix, 1000, "", False, abort=True), 1,
+                              f"{prefix}/client-exit-1-after-abort", 60)
+    await run_server_scenario(client_bin, Scenario(prefix, 1000, "", False, kind="invalid-utf8"), 1,
+                              f"{prefix}/client-exit-1-after-invalid-utf8", 60)
+    await run_server_scenario(client_bin, Scenario(prefix, 1000, "", False, kind="interactive"), 0,
+                              f"{prefix}/interactive-client-exit-0", 60)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--prefix")
+    sub = ap.add_subparsers(dest="mode", required=True)
+    c = sub.add_parser("client")
+    c.add_argument("url")
+    li = sub.add_parser("limit")
+    li.add_argument("url")
+    li.add_argument("limit", type=int)
+    h = sub.add_parser("hold")
+    h.add_argument("url")
+    s = sub.add_parser("server")
+    s.add_argument("client_bin")
+    a = ap.parse_args()
+    try:
+        if a.mode == "client":
+            asyncio.run(run_client(a.url, a.prefix or "python-client"))
+        elif a.mode == "hold":
+            asyncio.run(run_hold(a.url, a.prefix or "python-hold"))
+        elif a.mode == "limit":
+            asyncio.run(run_limit(a.url, a.prefix or "python-limit", a.limit))
+        else:
+            asyncio.run(run_server(os.path.abspath(a.client_bin), a.prefix or "python-server"))
+    except Exception as e:
+        report(f"python-peer/{a.mode}", False, f"unexpected {type(e).__name__}: {e}")
+    sys.exit(1 if FAILED else 0)
+
+
+if __name__ == "__main__":
+    main()
