@@ -27,5 +27,5 @@ else
   rm -rf build/demo
   meson setup build/demo "${options[@]}" >/dev/null
 fi
-ninja -C build/demo >/dev/null
+ninja -C build/demo >build/demo.build.log 2>&1 || { cat build/demo.build.log; echo "demo: build failed"; exit 1; }
 exec build/demo/examples/chat_server "$@"

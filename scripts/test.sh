@@ -49,8 +49,8 @@ stage() {
   echo "=== $name: done in $((SECONDS - start)) s"
 }
 
-stage gcc g++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none
-stage clang clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none
+stage gcc g++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none -Dexamples=true
+stage clang clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none -Dexamples=true
 stage san clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=libfuzzer -Dfuzz_seconds="$fuzz_seconds" \
   -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized
 stage arm64 aarch64-linux-gnu-g++ --cross-file scripts/arm64-cross.ini -Dtests=true -Dfuzz=true -Dfuzzing_engine=none
