@@ -34,6 +34,7 @@ TARGETS = [
     ("receive/binary/16384", "memcpy", 1.5),
     ("receive/binary/1048576", "memcpy", 1.5),
     ("receive/text_cjk/16384", "memcpy", 0.3),
+    ("handshake/server/chromium", "ns_item", 250.0),
 ]
 
 
