@@ -20,6 +20,8 @@
 #include <wscodec/handshake.hpp>
 #include <wscodec/session.hpp>
 
+#include "../tests/http_samples.hpp"
+
 namespace {
 
 using wscodec::detail::sha1_kernel;
@@ -58,24 +60,14 @@ void bm_sha1(benchmark::State& state, std::size_t n, sha1_kernel k) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
 }
 
-/// A Chrome 124 request as sent (562 bytes).
-constexpr std::string_view chromium_request =
-    "GET /chat HTTP/1.1\r\n"
-    "Host: localhost:9001\r\n"
-    "Connection: Upgrade\r\n"
-    "Pragma: no-cache\r\n"
-    "Cache-Control: no-cache\r\n"
-    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36\r\n"
-    "Upgrade: websocket\r\n"
-    "Origin: http://localhost:9001\r\n"
-    "Sec-WebSocket-Version: 13\r\n"
-    "Accept-Encoding: gzip, deflate, br, zstd\r\n"
-    "Accept-Language: en-US,en;q=0.9\r\n"
-    "Cookie: sid=9f2c4e7a1b8d3f60\r\n"
-    "Sec-WebSocket-Key: MzBYF9uo0Cu7+nOomfthlg==\r\n"
-    "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
-    "Sec-WebSocket-Protocol: chat, superchat\r\n"
-    "\r\n";
+/// The Chrome request with a cookie and two subprotocols (562 bytes), from the tests' samples.
+const samples::sample& chromium_sample = [] () -> const samples::sample& {
+    for (const samples::sample& r : samples::requests)
+        if (std::string_view(r.name) == "chromium_500") return r;
+    return samples::requests[0];
+}();
+const std::string_view chromium_request = chromium_sample.bytes;
+const std::string_view chromium_key = chromium_sample.key;
 
 wscodec::bytes_view as_bytes(std::string_view s) {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -83,7 +75,7 @@ wscodec::bytes_view as_bytes(std::string_view s) {
 
 /// The expected 101 for chromium_request accepted with subprotocol "chat".
 std::string expected_101() {
-    const std::array<char, 28> a = wscodec::compute_accept("MzBYF9uo0Cu7+nOomfthlg==");
+    const std::array<char, 28> a = wscodec::compute_accept(chromium_key);
     return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
            std::string(a.data(), a.size()) + "\r\nSec-WebSocket-Protocol: chat\r\n\r\n";
 }

@@ -39,8 +39,6 @@ constexpr std::size_t max_queued_bytes = 1 << 20;       // per client, before it
 constexpr std::size_t max_name_bytes = 24;
 constexpr int max_reads_per_wakeup = 16;
 constexpr auto linger_time = std::chrono::seconds(5);
-constexpr std::uint64_t listener_key = 0;
-constexpr std::uint64_t signal_key = 1;
 
 std::string_view page_html();
 
@@ -145,42 +143,19 @@ public:
     }
 
     int run() {
-        if (!poll_.ok() || !poll_.add(listener_.get(), EPOLLIN, listener_key) ||
-            !poll_.add(signals_.get(), EPOLLIN, signal_key)) {
-            std::perror("epoll");
-            return 1;
-        }
-        std::array<epoll_event, 256> events{};
-        while (!stopping_) {
-            const int n = poll_.wait(events, deadlines_.timeout_ms(examples::steady::now()));
-            if (n < 0) {
-                std::perror("epoll_wait");
-                return 1;
-            }
-            for (int i = 0; i < n; ++i) dispatch(events[static_cast<std::size_t>(i)]);
-            const time_point now = examples::steady::now();
-            for (const std::uint64_t id : deadlines_.take_expired(now)) expire(id, now);
-            settle_all();
-        }
+        const int status = examples::serve(*this, poll_, listener_.get(), signals_.get(), deadlines_);
         shut_down();
-        return 0;
+        return status;
     }
 
 private:
+    template <class Server>
+    friend int examples::serve(Server&, examples::poller&, int, int, examples::deadline_list&);
+
     // ------------------------------------------------------------ events
 
-    void dispatch(const epoll_event& e) {
-        const std::uint64_t key = e.data.u64;  // a copy: epoll_event is packed, a reference would be misaligned
-        if (key == listener_key) {
-            acceptor_.accept_all(listener_.get(), [this](int fd) { open(fd); });
-            return;
-        }
-        if (key == signal_key) {
-            signalfd_siginfo si{};
-            while (::read(signals_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) stopping_ = true;
-            return;
-        }
-        peer* p = find(key);
+    void ready(const epoll_event& e) {
+        peer* p = find(e.data.u64);  // find() takes a copy: epoll_event is packed
         if (p == nullptr || p->doomed) return;
         if ((e.events & EPOLLERR) != 0) {
             doom(*p);
@@ -422,7 +397,7 @@ private:
         peer* p = find(id);
         if (p == nullptr) return;
         p->deadline.reset();  // take_expired() removed the entry
-        mark_dirty(*p);       // re-armed in settle_all()
+        mark_dirty(*p);       // re-armed in after_batch()
         if (p->closing) {
             if (now >= p->linger_due) doom(*p);
             return;
@@ -464,7 +439,7 @@ private:
 
     /// Flushes every peer touched since the last call and drops the doomed
     /// ones; a departure queues a notice for the others, so this loops.
-    void settle_all() {
+    void after_batch() {
         while (!dirty_.empty() || !doomed_.empty()) {
             if (!doomed_.empty()) {
                 const std::uint64_t id = doomed_.back();
@@ -491,12 +466,7 @@ private:
     }
 
     void shut_down() {
-        for (auto& [id, p] : peers_) {
-            if (p->ws.state() == wscodec::session_state::open &&
-                p->ws.connection().state() == wscodec::connection_state::open)
-                (void)p->ws.close(wscodec::close_code::going_away, "server shutting down");
-            (void)examples::write_output(p->fd.get(), p->ws);
-        }
+        for (auto& [id, p] : peers_) examples::say_goodbye(p->fd.get(), p->ws);
         peers_.clear();
     }
 
@@ -506,15 +476,13 @@ private:
     std::chrono::seconds ping_timeout_;
     wscodec::session_options options_;
     examples::poller poll_;
-    examples::acceptor acceptor_;
     examples::deadline_list deadlines_;
     std::unordered_map<std::uint64_t, std::unique_ptr<peer>> peers_;
     std::unordered_set<std::string> names_;
     std::vector<std::uint64_t> dirty_;
     std::vector<std::uint64_t> doomed_;
     std::unique_ptr<std::uint8_t[]> rbuf_{new std::uint8_t[read_buffer_size]};
-    std::uint64_t next_id_ = 2;
-    bool stopping_ = false;
+    std::uint64_t next_id_ = examples::first_connection_key;
 };
 
 // The page: a message list, a status line, an input and a send button; a

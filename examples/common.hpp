@@ -404,6 +404,57 @@ template <class Session>
     }
 }
 
+// ----------------------------------------------------------- the loop
+
+/// epoll keys: the listener, the signal fd, then one per connection.
+constexpr std::uint64_t listener_key = 0;
+constexpr std::uint64_t signal_key = 1;
+constexpr std::uint64_t first_connection_key = 2;
+
+/// The loop both servers run until SIGINT or SIGTERM: accepts every pending
+/// connection (server.open(fd)), hands each connection's readiness to
+/// server.ready(event), expires deadlines (server.expire(id, now)) and then
+/// calls server.after_batch(). Returns the exit status.
+template <class Server>
+[[nodiscard]] int serve(Server& server, poller& poll, int listener, int signals, deadline_list& deadlines) {
+    if (!poll.ok() || !poll.add(listener, EPOLLIN, listener_key) || !poll.add(signals, EPOLLIN, signal_key)) {
+        std::perror("epoll");
+        return 1;
+    }
+    acceptor accept;
+    std::array<epoll_event, 256> events{};
+    for (bool stopping = false; !stopping;) {
+        const int n = poll.wait(events, deadlines.timeout_ms(steady::now()));
+        if (n < 0) {
+            std::perror("epoll_wait");
+            return 1;
+        }
+        for (int i = 0; i < n; ++i) {
+            const epoll_event& e = events[static_cast<std::size_t>(i)];
+            const std::uint64_t key = e.data.u64;  // a copy: epoll_event is packed, a reference would be misaligned
+            if (key == listener_key) {
+                accept.accept_all(listener, [&server](int fd) { server.open(fd); });
+            } else if (key == signal_key) {
+                signalfd_siginfo si{};
+                while (::read(signals, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) stopping = true;
+            } else {
+                server.ready(e);
+            }
+        }
+        const time_point now = steady::now();
+        for (const std::uint64_t id : deadlines.take_expired(now)) server.expire(id, now);
+        server.after_batch();
+    }
+    return 0;
+}
+
+/// On shutdown: close 1001 where the WebSocket is open, and write what fits.
+inline void say_goodbye(int fd, wscodec::server_session& ws) noexcept {
+    if (ws.state() == wscodec::session_state::open && ws.connection().state() == wscodec::connection_state::open)
+        (void)ws.close(wscodec::close_code::going_away, "server shutting down");
+    (void)write_output(fd, ws);
+}
+
 /// A span of a string's bytes, as the codec takes them.
 [[nodiscard]] inline wscodec::bytes_view as_bytes(std::string_view s) noexcept {
     return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};

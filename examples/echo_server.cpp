@@ -27,8 +27,6 @@ using examples::time_point;
 constexpr std::size_t read_buffer_size = 64 * 1024;
 constexpr int max_reads_per_wakeup = 16;  // then let other connections run
 constexpr auto linger_time = std::chrono::seconds(5);  // to write the last bytes before closing
-constexpr std::uint64_t listener_key = 0;
-constexpr std::uint64_t signal_key = 1;
 
 struct connection {
     std::uint64_t id = 0;
@@ -53,38 +51,19 @@ public:
         : listener_(std::move(listener)), signals_(std::move(signals)), options_(options) {}
 
     int run() {
-        if (!poll_.ok() || !poll_.add(listener_.get(), EPOLLIN, listener_key) ||
-            !poll_.add(signals_.get(), EPOLLIN, signal_key)) {
-            std::perror("epoll");
-            return 1;
-        }
-        std::array<epoll_event, 256> events{};
-        while (!stopping_) {
-            const int n = poll_.wait(events, deadlines_.timeout_ms(examples::steady::now()));
-            if (n < 0) {
-                std::perror("epoll_wait");
-                return 1;
-            }
-            for (int i = 0; i < n; ++i) dispatch(events[static_cast<std::size_t>(i)]);
-            const time_point now = examples::steady::now();
-            for (const std::uint64_t id : deadlines_.take_expired(now)) expire(id, now);
-        }
+        const int status = examples::serve(*this, poll_, listener_.get(), signals_.get(), deadlines_);
         shut_down();
-        return 0;
+        return status;
     }
 
 private:
-    void dispatch(const epoll_event& e) {
+    template <class Server>
+    friend int examples::serve(Server&, examples::poller&, int, int, examples::deadline_list&);
+
+    // ------------------------------------------------- called by serve()
+
+    void ready(const epoll_event& e) {
         const std::uint64_t key = e.data.u64;  // a copy: epoll_event is packed, a reference would be misaligned
-        if (key == listener_key) {
-            acceptor_.accept_all(listener_.get(), [this](int fd) { open(fd); });
-            return;
-        }
-        if (key == signal_key) {
-            signalfd_siginfo si{};
-            while (::read(signals_.get(), &si, sizeof si) == static_cast<ssize_t>(sizeof si)) stopping_ = true;
-            return;
-        }
         const auto it = conns_.find(key);
         if (it == conns_.end()) return;  // dropped earlier in this batch
         connection& c = *it->second;
@@ -97,6 +76,8 @@ private:
         settle(c, drive(c));
     }
 
+    void after_batch() {}
+
     void open(int fd) {
         const std::uint64_t id = next_id_++;
         auto c = std::make_unique<connection>(id, fd, options_);
@@ -108,6 +89,24 @@ private:
         connection& ref = *c;
         conns_.emplace(id, std::move(c));
         settle(ref, true);  // arms the opening handshake timer
+    }
+
+    void expire(std::uint64_t id, time_point now) {
+        const auto it = conns_.find(id);
+        if (it == conns_.end()) return;
+        connection& c = *it->second;
+        c.deadline.reset();  // take_expired() removed the entry
+        if (c.closing) {
+            drop(c);
+            return;
+        }
+        if (c.timer.hint == wscodec::timer_hint::none || now < c.timer.due) {
+            settle(c, true);
+            return;
+        }
+        c.timer = {};
+        handle(c, c.ws.on_timeout());  // closed, close_now: handshake_timeout or close_timeout
+        settle(c, drive(c));
     }
 
     /// Flushes output, processes buffered input and reads, until the socket
@@ -212,24 +211,6 @@ private:
         }
     }
 
-    void expire(std::uint64_t id, time_point now) {
-        const auto it = conns_.find(id);
-        if (it == conns_.end()) return;
-        connection& c = *it->second;
-        c.deadline.reset();  // take_expired() removed the entry
-        if (c.closing) {
-            drop(c);
-            return;
-        }
-        if (c.timer.hint == wscodec::timer_hint::none || now < c.timer.due) {
-            settle(c, true);
-            return;
-        }
-        c.timer = {};
-        handle(c, c.ws.on_timeout());  // closed, close_now: handshake_timeout or close_timeout
-        settle(c, drive(c));
-    }
-
     void drop(connection& c) {
         deadlines_.clear(c.id, c.deadline);
         poll_.remove(c.fd.get());
@@ -239,12 +220,7 @@ private:
     /// SIGINT/SIGTERM: say goodbye (close 1001) where a connection is open,
     /// write what fits, and close everything.
     void shut_down() {
-        for (auto& [id, c] : conns_) {
-            if (c->ws.state() == wscodec::session_state::open &&
-                c->ws.connection().state() == wscodec::connection_state::open)
-                (void)c->ws.close(wscodec::close_code::going_away, "server shutting down");
-            (void)examples::write_output(c->fd.get(), c->ws);
-        }
+        for (auto& [id, c] : conns_) examples::say_goodbye(c->fd.get(), c->ws);
         conns_.clear();
     }
 
@@ -252,11 +228,9 @@ private:
     examples::unique_fd signals_;
     wscodec::session_options options_;
     examples::poller poll_;
-    examples::acceptor acceptor_;
     examples::deadline_list deadlines_;
     std::unordered_map<std::uint64_t, std::unique_ptr<connection>> conns_;
-    std::uint64_t next_id_ = 2;
-    bool stopping_ = false;
+    std::uint64_t next_id_ = examples::first_connection_key;
 };
 
 }  // namespace

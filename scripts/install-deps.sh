@@ -5,16 +5,20 @@ set -euo pipefail
 # The interop suite's peers (tests/interop): python3-websockets, Node.js with
 # npm (for the npm packages ws and playwright-core, which scripts/test.sh
 # installs into build/interop) and Debian's chromium.
+# With package names as arguments, installs just those (scripts/demo.sh).
 packages=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config doctest-dev libbenchmark-dev python3
   g++-aarch64-linux-gnu qemu-user python3-websockets chromium)
+[ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# node and npm by command: a Node.js that is already there (such as one whose
-# nodejs package ships npm itself) is kept, never replaced by Debian's.
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ $# -eq 0 ]; then
+  # node and npm by command: a Node.js that is already there (such as one whose
+  # nodejs package ships npm itself) is kept, never replaced by Debian's.
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing: ${missing[*]}"
 sudo=""

@@ -129,4 +129,28 @@ inline std::vector<std::vector<std::size_t>> splits(std::size_t n) {
     return out;
 }
 
+/// xorshift64*: the same sequence on every platform and standard library
+/// (std::uniform_int_distribution is not), for seeded random tests.
+class rng {
+public:
+    explicit rng(std::uint64_t seed) : s_(seed * 0x2545F4914F6CDD1Dull + 0x9E3779B97F4A7C15ull) {
+        if (s_ == 0) s_ = 1;
+    }
+    std::uint64_t next() {
+        s_ ^= s_ >> 12;
+        s_ ^= s_ << 25;
+        s_ ^= s_ >> 27;
+        return s_ * 0x2545F4914F6CDD1Dull;
+    }
+    /// Uniform in [0, n); 0 when n is 0.
+    std::size_t below(std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>((next() >> 11) % n); }
+    /// Uniform in [lo, hi].
+    std::size_t between(std::size_t lo, std::size_t hi) { return lo + below(hi - lo + 1); }
+    bool chance(unsigned percent) { return below(100) < percent; }
+    std::uint8_t byte() { return static_cast<std::uint8_t>(next() >> 56); }
+
+private:
+    std::uint64_t s_;
+};
+
 }  // namespace test

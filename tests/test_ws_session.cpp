@@ -49,26 +49,7 @@ constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
 // ------------------------------------------------------------- small helpers
 
-/// xorshift64*: the same sequence everywhere.
-class rng {
-public:
-    explicit rng(std::uint64_t seed) : s_(seed * 0x2545F4914F6CDD1Dull + 0x9E3779B97F4A7C15ull) {
-        if (s_ == 0) s_ = 1;
-    }
-    std::uint64_t next() {
-        s_ ^= s_ >> 12;
-        s_ ^= s_ << 25;
-        s_ ^= s_ >> 27;
-        return s_ * 0x2545F4914F6CDD1Dull;
-    }
-    std::size_t below(std::size_t n) { return n == 0 ? 0 : static_cast<std::size_t>((next() >> 11) % n); }
-    std::size_t between(std::size_t lo, std::size_t hi) { return lo + below(hi - lo + 1); }
-    bool chance(unsigned percent) { return below(100) < percent; }
-    std::uint8_t byte() { return static_cast<std::uint8_t>(next() >> 56); }
-
-private:
-    std::uint64_t s_;
-};
+using test::rng;
 
 std::string str(bytes_view b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 std::string str(const bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }

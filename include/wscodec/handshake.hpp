@@ -564,15 +564,25 @@ private:
     // Parses the block (or the prefix that has arrived) into request_, from
     // the start, or resuming at field line `from` of a previous call.
     [[nodiscard]] detail::parse_outcome parse(std::string_view b, std::size_t from) noexcept {
-        using k = detail::parse_outcome::kind;
-        const char* begin = b.data();
-        const char* end = begin + b.size();
-        const auto on = [this](std::string_view name, std::string_view value) { on_field(name, value); };
-        if (from > 0) return detail::parse_fields(begin, begin + from, end, options_.max_headers, fields_, on);
-        request_ = http_request{};
+        return detail::parse_head(
+            b, from, options_.max_headers, fields_, [this, b](const char*& p) { return read_request_line(b.data(), p, b.data() + b.size()); },
+            [this] { reset_fields(); }, [this](std::string_view name, std::string_view value) { on_field(name, value); });
+    }
+
+    // Everything the fields set, cleared; the request line kept.
+    void reset_fields() noexcept {
+        http_request fresh;
+        fresh.method = request_.method;
+        fresh.target = request_.target;
+        fresh.version_major = request_.version_major;
+        fresh.version_minor = request_.version_minor;
+        request_ = fresh;
         counts_ = {};
-        fields_ = 0;
-        const char* p = begin;
+    }
+
+    // "METHOD target HTTP/x.y" CRLF at `p` (the block starts at `begin`).
+    [[nodiscard]] detail::parse_outcome read_request_line(const char* begin, const char*& p, const char* end) noexcept {
+        using k = detail::parse_outcome::kind;
         const detail::parse_outcome more{};
         const auto bad = [begin](const char* at) {
             return detail::parse_outcome{k::failed, error::http_bad_request_line, static_cast<std::size_t>(at - begin)};
@@ -595,15 +605,7 @@ private:
             return detail::parse_outcome{k::failed, *p == '\n' || *p == '\r' ? error::http_bad_line_ending : error::http_bad_request_line,
                                          static_cast<std::size_t>(p - begin)};
         p += 2;
-        if (const auto fast = detail::parse_fields_fast(begin, p, end, options_.max_headers, fields_, on)) return *fast;
-        const http_request line = request_;  // start over on the fields, keeping the request line
-        request_ = http_request{};
-        request_.method = line.method;
-        request_.target = line.target;
-        request_.version_major = line.version_major;
-        request_.version_minor = line.version_minor;
-        counts_ = {};
-        return detail::parse_fields(begin, p, end, options_.max_headers, fields_, on);
+        return detail::parse_outcome{k::done, error::none, static_cast<std::size_t>(p - begin)};
     }
 
     void on_field(std::string_view name, std::string_view value) noexcept {
@@ -654,15 +656,15 @@ private:
             case 22:
                 if (name_is(name, "sec-websocket-protocol")) {
                     counts_.bad_protocols = counts_.bad_protocols || !detail::is_token_list(value);
-                    if (request_.protocol_fields++ == 0) request_.protocol_field = value;
-                    if (request_.protocol_fields == 0) request_.protocol_fields = 255;
+                    if (request_.protocol_fields == 0) request_.protocol_field = value;
+                    if (request_.protocol_fields < 255) ++request_.protocol_fields;
                 }
                 break;
             case 24:
                 if (name_is(name, "sec-websocket-extensions")) {
                     counts_.bad_extensions = counts_.bad_extensions || !detail::is_extension_list(value);
-                    if (request_.extension_fields++ == 0) request_.extension_field = value;
-                    if (request_.extension_fields == 0) request_.extension_fields = 255;
+                    if (request_.extension_fields == 0) request_.extension_field = value;
+                    if (request_.extension_fields < 255) ++request_.extension_fields;
                 }
                 break;
             default: break;
@@ -821,24 +823,20 @@ private:
             if (!detail::is_extension(e)) return error::invalid_http_input;
         std::array<char, 20> digits{};
         const std::string_view port = o.port != 0 ? detail::to_decimal(o.port, digits) : std::string_view{};
-        const auto list = [&](auto&& put, std::string_view name, std::span<const std::string_view> items, bool measure,
-                              std::size_t& pos, std::size_t& len) {
+        // Writes "name: a, b\r\n" and notes where the list lies in out_ (the
+        // measuring pass notes 0 and is overwritten by the writing pass).
+        const auto list = [this](auto&& put, std::string_view name, std::span<const std::string_view> items,
+                                 std::pair<std::size_t, std::size_t>& at) {
             if (items.empty()) return;
             put(name);
-            if (!measure) pos = out_.size();
-            std::size_t n = 0;
+            at.first = out_.size();
             for (std::size_t i = 0; i < items.size(); ++i) {
-                if (i > 0) {
-                    put(", ");
-                    n += 2;
-                }
+                if (i > 0) put(", ");
                 put(items[i]);
-                n += items[i].size();
             }
-            len = n;
+            at.second = out_.size() - at.first;
             put("\r\n");
         };
-        bool measuring = true;
         const bool ok = detail::build_message(out_, [&](auto&& put) {
             put("GET ");
             put(o.target);
@@ -858,8 +856,8 @@ private:
                 put(o.origin);
                 put("\r\n");
             }
-            list(put, "Sec-WebSocket-Protocol: ", o.subprotocols, measuring, protocols_.first, protocols_.second);
-            list(put, "Sec-WebSocket-Extensions: ", o.extensions, measuring, extensions_.first, extensions_.second);
+            list(put, "Sec-WebSocket-Protocol: ", o.subprotocols, protocols_);
+            list(put, "Sec-WebSocket-Extensions: ", o.extensions, extensions_);
             for (const http_header& h : o.headers) {
                 put(h.name);
                 put(": ");
@@ -867,7 +865,6 @@ private:
                 put("\r\n");
             }
             put("\r\n");
-            measuring = false;
         });
         return ok ? error::none : error::out_of_memory;
     }
@@ -883,16 +880,26 @@ private:
     }
 
     [[nodiscard]] detail::parse_outcome parse(std::string_view b, std::size_t from) noexcept {
-        using k = detail::parse_outcome::kind;
-        const char* begin = b.data();
-        const char* end = begin + b.size();
-        const auto on = [this](std::string_view name, std::string_view value) { on_field(name, value); };
-        if (from > 0) return detail::parse_fields(begin, begin + from, end, options_.max_headers, fields_, on);
-        response_ = http_response{};
+        return detail::parse_head(
+            b, from, options_.max_headers, fields_, [this, b](const char*& p) { return read_status_line(b.data(), p, b.data() + b.size()); },
+            [this] { reset_fields(); }, [this](std::string_view name, std::string_view value) { on_field(name, value); });
+    }
+
+    // Everything the fields set, cleared; the status line kept.
+    void reset_fields() noexcept {
+        http_response fresh;
+        fresh.version_major = response_.version_major;
+        fresh.version_minor = response_.version_minor;
+        fresh.status = response_.status;
+        fresh.reason = response_.reason;
+        response_ = fresh;
         accepts_ = protocols_seen_ = 0;
         bad_extensions_ = false;
-        fields_ = 0;
-        const char* p = begin;
+    }
+
+    // "HTTP/x.y NNN reason" CRLF at `p` (the block starts at `begin`).
+    [[nodiscard]] detail::parse_outcome read_status_line(const char* begin, const char*& p, const char* end) noexcept {
+        using k = detail::parse_outcome::kind;
         const detail::parse_outcome more{};
         const auto bad = [begin](const char* at) {
             return detail::parse_outcome{k::failed, error::http_bad_status_line, static_cast<std::size_t>(at - begin)};
@@ -929,16 +936,7 @@ private:
         }
         response_.reason = std::string_view(reason, static_cast<std::size_t>(p - reason));
         p += 2;
-        if (const auto fast = detail::parse_fields_fast(begin, p, end, options_.max_headers, fields_, on)) return *fast;
-        const http_response line = response_;  // start over on the fields, keeping the status line
-        response_ = http_response{};
-        response_.version_major = line.version_major;
-        response_.version_minor = line.version_minor;
-        response_.status = line.status;
-        response_.reason = line.reason;
-        accepts_ = protocols_seen_ = 0;
-        bad_extensions_ = false;
-        return detail::parse_fields(begin, p, end, options_.max_headers, fields_, on);
+        return detail::parse_outcome{k::done, error::none, static_cast<std::size_t>(p - begin)};
     }
 
     void on_field(std::string_view name, std::string_view value) noexcept {

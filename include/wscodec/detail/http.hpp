@@ -351,6 +351,29 @@ template <class OnField>
 #endif
 }
 
+/// Parses a header block, or the prefix of one that has arrived: from the
+/// start (`start_line(p)` reads the start line and its CRLF, moving `p` on,
+/// and returns done to go on), then the fields, on the bulk path where it
+/// can and otherwise byte by byte; or, with `from` > 0, resumes the fields at
+/// that offset. `reset_fields()` clears what `on` set and keeps the start
+/// line's results; it runs before a parse from the start and before the byte-
+/// by-byte parser takes over from the bulk path.
+template <class StartLine, class ResetFields, class OnField>
+[[nodiscard]] parse_outcome parse_head(std::string_view b, std::size_t from, std::size_t max_fields, std::size_t& fields,
+                                       StartLine&& start_line, ResetFields&& reset_fields, OnField&& on) noexcept {
+    const char* begin = b.data();
+    const char* end = begin + b.size();
+    if (from > 0) return parse_fields(begin, begin + from, end, max_fields, fields, on);
+    reset_fields();
+    fields = 0;
+    const char* p = begin;
+    const parse_outcome line = start_line(p);
+    if (line.what != parse_outcome::kind::done) return line;
+    if (const auto fast = parse_fields_fast(begin, p, end, max_fields, fields, on)) return *fast;
+    reset_fields();
+    return parse_fields(begin, p, end, max_fields, fields, on);
+}
+
 // -------------------------------------------------------------------- lists
 
 /// Splits a comma-separated field value (RFC 9110 §5.6.1) into trimmed
@@ -440,43 +463,6 @@ private:
     return 0;
 }
 
-/// One extension of a Sec-WebSocket-Extensions list (§9.1):
-/// token *( OWS ";" OWS token [ "=" ( token / quoted-string ) ] ). True if valid.
-[[nodiscard]] constexpr bool is_extension(std::string_view e) noexcept {
-    std::size_t i = 0;
-    const auto token_end = [&e](std::size_t j) {
-        while (j < e.size() && is_tchar(e[j])) ++j;
-        return j;
-    };
-    const auto skip_ows = [&e](std::size_t j) {
-        while (j < e.size() && (e[j] == ' ' || e[j] == '\t')) ++j;
-        return j;
-    };
-    std::size_t j = token_end(i);
-    if (j == i) return false;
-    i = skip_ows(j);
-    while (i < e.size()) {
-        if (e[i] != ';') return false;
-        i = skip_ows(i + 1);
-        j = token_end(i);
-        if (j == i) return false;
-        i = j;
-        if (i < e.size() && e[i] == '=') {
-            ++i;
-            if (i < e.size() && e[i] == '"') {
-                j = skip_quoted_token(e, i);
-                if (j == 0) return false;
-            } else {
-                j = token_end(i);
-                if (j == i) return false;
-            }
-            i = j;
-        }
-        i = skip_ows(i);
-    }
-    return true;
-}
-
 /// True if every element of `list` is a well-formed extension (§9.1); empty
 /// elements are allowed. One pass.
 [[nodiscard]] constexpr bool is_extension_list(std::string_view list) noexcept {
@@ -513,6 +499,14 @@ private:
             }
         }
     }
+}
+
+/// One extension of a Sec-WebSocket-Extensions list (§9.1):
+/// token *( OWS ";" OWS token [ "=" ( token / quoted-string ) ] ) OWS. A ','
+/// can only separate elements (quoted values are tokens), so this is a list
+/// of one element that starts with its name.
+[[nodiscard]] constexpr bool is_extension(std::string_view e) noexcept {
+    return !e.empty() && is_tchar(e.front()) && e.find(',') == std::string_view::npos && is_extension_list(e);
 }
 
 /// The extension's name: the token before the first ';'.

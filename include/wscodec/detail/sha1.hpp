@@ -11,7 +11,6 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -270,36 +269,6 @@ private:
 /// The SHA-1 digest of the bytes of `text`, computed on kernel `k`.
 [[nodiscard]] constexpr sha1_digest sha1(std::string_view text, sha1_kernel k = sha1_kernel::best) noexcept {
     return sha1_hasher(k).update(text).final();
-}
-
-/// SHA-1 of a 24-byte key followed by the 36-byte WebSocket GUID (RFC 6455
-/// §4.2.2), the one message the handshake hashes: 60 bytes, so the first block
-/// is key, GUID and the 0x80 pad byte, and the second is the constant length
-/// block. Skips the streaming hasher's buffering.
-[[nodiscard]] inline sha1_digest sha1_key_guid(const char* key, sha1_kernel k = sha1_kernel::best) noexcept {
-    static constexpr char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-    std::array<std::uint8_t, 128> blocks{};
-    std::memcpy(blocks.data(), key, 24);
-    std::memcpy(blocks.data() + 24, guid, 36);
-    blocks[60] = 0x80;
-    blocks[126] = 0x01;  // 480 bits, big-endian
-    blocks[127] = 0xE0;
-    std::array<std::uint32_t, 5> h = sha1_initial_hash;
-#if WSCODEC_X86
-    if (resolve_sha1_kernel(k) == sha1_kernel::sha_ni) sha_ni::compress(h.data(), blocks.data(), 2);
-    else sha1_compress_portable(h, blocks.data(), 2);
-#else
-    (void)k;
-    sha1_compress_portable(h, blocks.data(), 2);
-#endif
-    sha1_digest out{};
-    for (std::size_t i = 0; i < 5; ++i) {
-        out[4 * i] = static_cast<std::uint8_t>(h[i] >> 24);
-        out[4 * i + 1] = static_cast<std::uint8_t>(h[i] >> 16);
-        out[4 * i + 2] = static_cast<std::uint8_t>(h[i] >> 8);
-        out[4 * i + 3] = static_cast<std::uint8_t>(h[i]);
-    }
-    return out;
 }
 
 }  // namespace wscodec::detail
