@@ -22,26 +22,72 @@ namespace detail {
 inline constexpr char websocket_guid_chars[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 inline constexpr std::size_t websocket_guid_size = sizeof websocket_guid_chars - 1;
 
+/// The first block of SHA-1(key + GUID) with the key's 24 bytes left zero:
+/// the GUID from byte 24 and the 0x80 pad byte at byte 60 (the 60-byte
+/// message leaves no room for the length, which goes in a second block).
+inline constexpr std::array<std::uint8_t, 64> key_guid_first_block = [] {
+    std::array<std::uint8_t, 64> b{};
+    for (std::size_t i = 0; i < 36; ++i) b[24 + i] = static_cast<std::uint8_t>(websocket_guid_chars[i]);
+    b[60] = 0x80;
+    return b;
+}();
+
+/// The second block: zeros, then the length, 480 bits, big-endian.
+inline constexpr std::array<std::uint8_t, 64> key_guid_second_block = [] {
+    std::array<std::uint8_t, 64> b{};
+    b[62] = 0x01;
+    b[63] = 0xE0;
+    return b;
+}();
+
+/// The first block's words (the key's zero) and the second block's whole
+/// message schedule, in the lane order of the SHA extensions.
+inline constexpr std::array<std::uint32_t, 80> key_guid_first_lanes = sha1_schedule_lanes(key_guid_first_block);
+inline constexpr std::array<std::uint32_t, 80> key_guid_second_schedule = sha1_schedule_lanes(key_guid_second_block);
+
+#if WSCODEC_X86
+/// sha1_key_guid on the SHA extensions: the key's bytes go from the caller's
+/// memory into registers, the GUID's words are constants, and the second
+/// block's schedule was computed at compile time.
+WSCODEC_TARGET_SHA_NI inline void sha1_key_guid_sha_ni(const char* key, std::uint32_t* h) noexcept {
+    const __m128i reverse = _mm_set_epi64x(0x0001020304050607LL, 0x08090A0B0C0D0E0FLL);
+    const auto guid = [](std::size_t group) {  // W[4g..4g+3] with the key's words zero
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(key_guid_first_lanes.data() + 4 * group));
+    };
+    const __m128i w0 = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(key)), reverse);
+    // Bytes 16-23 are the key's last eight: W[4] and W[5] in the top lanes; W[6], W[7] are the GUID's.
+    const __m128i w1 = _mm_or_si128(_mm_shuffle_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(key + 16)), reverse), guid(1));
+    sha_ni::compress_then_fixed(h, w0, w1, guid(2), guid(3), key_guid_second_schedule.data());
+}
+#endif
+
 /// SHA-1 of a 24-byte key followed by the 36-byte WebSocket GUID (RFC 6455
 /// §4.2.2), the one message the handshake hashes: 60 bytes, so the first block
 /// is key, GUID and the 0x80 pad byte, and the second is the constant length
 /// block. Skips the streaming hasher's buffering.
-[[nodiscard]] inline sha1_digest sha1_key_guid(const char* key, sha1_kernel k = sha1_kernel::best) noexcept {
+[[nodiscard]] inline std::array<std::uint32_t, 5> sha1_key_guid_words(const char* key,
+                                                                    sha1_kernel k = sha1_kernel::best) noexcept {
     static_assert(websocket_guid_size == 36);
-    std::array<std::uint8_t, 128> blocks{};
-    std::memcpy(blocks.data(), key, 24);
-    std::memcpy(blocks.data() + 24, websocket_guid_chars, 36);
-    blocks[60] = 0x80;
-    blocks[126] = 0x01;  // 480 bits, big-endian
-    blocks[127] = 0xE0;
     std::array<std::uint32_t, 5> h = sha1_initial_hash;
 #if WSCODEC_X86
-    if (resolve_sha1_kernel(k) == sha1_kernel::sha_ni) sha_ni::compress(h.data(), blocks.data(), 2);
-    else sha1_compress_portable(h, blocks.data(), 2);
+    if (resolve_sha1_kernel(k) == sha1_kernel::sha_ni) {
+        sha1_key_guid_sha_ni(key, h.data());
+        return h;
+    }
 #else
     (void)k;
-    sha1_compress_portable(h, blocks.data(), 2);
 #endif
+    std::array<std::uint8_t, 128> blocks{};
+    std::memcpy(blocks.data(), key_guid_first_block.data(), 64);
+    std::memcpy(blocks.data(), key, 24);
+    std::memcpy(blocks.data() + 64, key_guid_second_block.data(), 64);
+    sha1_compress_portable(h, blocks.data(), 2);
+    return h;
+}
+
+/// sha1_key_guid_words as the digest's bytes.
+[[nodiscard]] inline sha1_digest sha1_key_guid(const char* key, sha1_kernel k = sha1_kernel::best) noexcept {
+    const std::array<std::uint32_t, 5> h = sha1_key_guid_words(key, k);
     sha1_digest out{};
     for (std::size_t i = 0; i < 5; ++i) {
         out[4 * i] = static_cast<std::uint8_t>(h[i] >> 24);
@@ -49,6 +95,24 @@ inline constexpr std::size_t websocket_guid_size = sizeof websocket_guid_chars -
         out[4 * i + 2] = static_cast<std::uint8_t>(h[i] >> 8);
         out[4 * i + 3] = static_cast<std::uint8_t>(h[i]);
     }
+    return out;
+}
+
+/// The base64 of a digest given as its five words: 27 characters and one '='.
+/// The 160 bits are read 48 at a time (eight characters), then 16 (three).
+[[nodiscard]] inline std::array<char, 28> base64_digest_words(const std::array<std::uint32_t, 5>& h) noexcept {
+    std::array<char, 28> out{};
+    const auto eight = [&out](std::size_t at, std::uint64_t bits48) {
+        for (std::size_t j = 0; j < 8; ++j) out[at + j] = base64_alphabet_chars[(bits48 >> (42 - 6 * j)) & 63];
+    };
+    eight(0, std::uint64_t{h[0]} << 16 | h[1] >> 16);
+    eight(8, std::uint64_t{h[1] & 0xFFFFu} << 32 | h[2]);
+    eight(16, std::uint64_t{h[3]} << 16 | h[4] >> 16);
+    const std::uint32_t last = h[4] & 0xFFFFu;  // 16 bits: two characters, then four bits and two zero bits
+    out[24] = base64_alphabet_chars[last >> 10];
+    out[25] = base64_alphabet_chars[(last >> 4) & 63];
+    out[26] = base64_alphabet_chars[(last << 2) & 63];
+    out[27] = '=';
     return out;
 }
 }  // namespace detail
@@ -59,9 +123,8 @@ inline constexpr std::string_view websocket_guid{detail::websocket_guid_chars, d
 /// The |Sec-WebSocket-Accept| value for `key`, taken as sent (not decoded, surrounding whitespace already removed):
 /// base64(SHA-1(key + websocket_guid)), 28 characters, no terminator (§4.2.2 step 5.4; a client compares it, §4.1).
 [[nodiscard]] constexpr std::array<char, 28> compute_accept(std::string_view key) noexcept {
-    const detail::sha1_digest digest = std::is_constant_evaluated() || key.size() != 24
-                                           ? detail::sha1_hasher().update(key).update(websocket_guid).final()
-                                           : detail::sha1_key_guid(key.data());
+    if (!std::is_constant_evaluated() && key.size() == 24) return detail::base64_digest_words(detail::sha1_key_guid_words(key.data()));
+    const detail::sha1_digest digest = detail::sha1_hasher().update(key).update(websocket_guid).final();
     std::array<char, 28> out{};
     (void)detail::base64_encode(bytes_view(digest), std::span<char>(out));
     return out;

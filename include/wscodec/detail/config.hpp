@@ -34,6 +34,7 @@ using mutable_bytes = std::span<std::uint8_t>;
 #define WSCODEC_X86 1
 #define WSCODEC_TARGET_SSE41 __attribute__((target("sse4.1")))
 #define WSCODEC_TARGET_AVX2 __attribute__((target("avx2")))
+#define WSCODEC_TARGET_AVX512BW __attribute__((target("avx512f,avx512bw,avx2")))
 #else
 #define WSCODEC_X86 0
 #endif

@@ -212,64 +212,65 @@ template <class OnField>
     }
 }
 
-/// The bulk path for a complete header block of up to 2048 bytes on CPUs with
-/// AVX2: one pass classifies every byte into bit masks (CR, LF, ':', not a
-/// tchar, a forbidden control byte), then each line is checked with a few mask
-/// operations instead of byte loops. It only recognises valid blocks: at the
+/// The bulk path for the first 2048 bytes of a header block on CPUs with
+/// AVX2 or AVX-512: one pass classifies every byte into bit masks (CR, LF,
+/// not a tchar, a forbidden control byte), then each line costs a few mask
+/// reads: the first non-tchar after the line's start must be its colon, the
+/// first CR after the value ends it. It only recognises valid blocks: at the
 /// first sign of anything else it returns nullopt, having called `on` for the
 /// lines before, and the caller starts over on the byte-by-byte parser, which
 /// finds the exact error (and the fuzzers compare the two: whole inputs take
 /// this path, inputs fed in pieces the other).
 struct field_masks {
     static constexpr std::size_t max_bytes = 2048;
-    static constexpr std::size_t words = max_bytes / 64;
-    std::uint64_t cr[words], lf[words], colon[words], nontchar[words], bad[words];
+    static constexpr std::size_t words = max_bytes / 64 + 1;  // and a zero word after the last classified one
+    std::uint64_t cr[words], lf[words], nontchar[words], bad[words];
 };
 
-/// True if `m` has a set bit in [from, to), from < to.
-[[nodiscard]] inline bool any_bit_in(const std::uint64_t* m, std::size_t from, std::size_t to) noexcept {
-    const std::size_t wa = from >> 6, wb = (to - 1) >> 6;
-    const std::uint64_t lo = ~std::uint64_t{0} << (from & 63), hi = ~std::uint64_t{0} >> (63 - ((to - 1) & 63));
-    if (wa == wb) return (m[wa] & lo & hi) != 0;
-    if ((m[wa] & lo) != 0) return true;
-    for (std::size_t w = wa + 1; w < wb; ++w)
-        if (m[w] != 0) return true;
-    return (m[wb] & hi) != 0;
+/// Bits pos..pos+63 of a mask (bit 0 = byte pos); the word after pos's must exist.
+[[nodiscard]] WSCODEC_ALWAYS_INLINE std::uint64_t bits_at(const std::uint64_t* m, std::size_t pos) noexcept {
+    const std::size_t w = pos >> 6;
+    const unsigned b = static_cast<unsigned>(pos & 63);
+    return (m[w] >> b) | ((m[w + 1] << 1) << (63 - b));
 }
 
 #if WSCODEC_X86
 /// The nibble tables of tchar: byte c is a tchar iff lo[c & 15] & hi[c >> 4] != 0
-/// (one bit per high nibble 2-7; non-ASCII and controls have none).
-inline constexpr std::array<std::uint8_t, 32> tchar_nibbles_lo = [] {
-    std::array<std::uint8_t, 32> t{};
-    for (int l = 0; l < 16; ++l)
+/// (one bit per high nibble 2-7; non-ASCII and controls have none), four
+/// copies, one per 128-bit lane of a 512-bit register.
+inline constexpr std::array<std::uint8_t, 64> tchar_nibbles_lo = [] {
+    std::array<std::uint8_t, 64> t{};
+    for (std::size_t l = 0; l < 16; ++l)
         for (int h = 2; h < 8; ++h)
-            if (tchar_table[static_cast<std::size_t>(h * 16 + l)])
-                t[static_cast<std::size_t>(l)] = t[static_cast<std::size_t>(l + 16)] =
-                    static_cast<std::uint8_t>(t[static_cast<std::size_t>(l)] | (1 << (h - 2)));
+            if (tchar_table[static_cast<std::size_t>(h) * 16 + l])
+                for (std::size_t copy = 0; copy < 64; copy += 16) t[copy + l] = static_cast<std::uint8_t>(t[copy + l] | (1 << (h - 2)));
     return t;
 }();
-inline constexpr std::array<std::uint8_t, 32> tchar_nibbles_hi = [] {
-    std::array<std::uint8_t, 32> t{};
-    for (int h = 2; h < 8; ++h) t[static_cast<std::size_t>(h)] = t[static_cast<std::size_t>(h + 16)] = static_cast<std::uint8_t>(1 << (h - 2));
+inline constexpr std::array<std::uint8_t, 64> tchar_nibbles_hi = [] {
+    std::array<std::uint8_t, 64> t{};
+    for (std::size_t h = 2; h < 8; ++h)
+        for (std::size_t copy = 0; copy < 64; copy += 16) t[copy + h] = static_cast<std::uint8_t>(1 << (h - 2));
     return t;
 }();
 
+/// Fills the masks for p[0..n), n <= max_bytes, 32 bytes a step. Bytes past n
+/// count as NUL (a control byte, not a tchar).
 WSCODEC_TARGET_AVX2 inline void classify_fields_avx2(const char* p, std::size_t n, field_masks& m) noexcept {
     const __m256i lo_tab = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tchar_nibbles_lo.data()));
     const __m256i hi_tab = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tchar_nibbles_hi.data()));
     const __m256i nibble = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
-    const __m256i cr_v = _mm256_set1_epi8('\r'), lf_v = _mm256_set1_epi8('\n'), colon_v = _mm256_set1_epi8(':');
+    const __m256i cr_v = _mm256_set1_epi8('\r'), lf_v = _mm256_set1_epi8('\n');
     const __m256i tab_v = _mm256_set1_epi8('\t'), limit = _mm256_set1_epi8(0x1F), del = _mm256_set1_epi8(0x7F);
-    for (std::size_t w = 0; w * 64 < n; ++w) {
+    std::size_t w = 0;
+    for (; w * 64 < n; ++w) {
         const char* q = p + w * 64;
         alignas(32) char tail[64];
-        if (n - w * 64 < 64) {  // pad with a tchar that is nothing else
-            std::memset(tail, 'a', sizeof tail);
+        if (n - w * 64 < 64) {
+            std::memset(tail, 0, sizeof tail);
             std::memcpy(tail, q, n - w * 64);
             q = tail;
         }
-        std::uint64_t cr = 0, lf = 0, colon = 0, nontchar = 0, bad = 0;
+        std::uint64_t cr = 0, lf = 0, nontchar = 0, bad = 0;
         for (int half = 0; half < 2; ++half) {
             const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * half));
             const __m256i is_cr = _mm256_cmpeq_epi8(x, cr_v), is_lf = _mm256_cmpeq_epi8(x, lf_v);
@@ -281,60 +282,101 @@ WSCODEC_TARGET_AVX2 inline void classify_fields_avx2(const char* p, std::size_t 
             const unsigned shift = 32u * static_cast<unsigned>(half);
             cr |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(is_cr))} << shift;
             lf |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(is_lf))} << shift;
-            colon |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, colon_v)))} << shift;
             nontchar |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(t, zero)))} << shift;
             bad |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(b))} << shift;
         }
         m.cr[w] = cr;
         m.lf[w] = lf;
-        m.colon[w] = colon;
         m.nontchar[w] = nontchar;
         m.bad[w] = bad;
     }
+    m.cr[w] = m.lf[w] = m.bad[w] = 0;
+    m.nontchar[w] = ~std::uint64_t{0};
 }
+
+/// classify_fields_avx2's contract, 64 bytes a step into mask registers; the
+/// last step loads only the bytes that exist.
+WSCODEC_TARGET_AVX512BW inline void classify_fields_avx512(const char* p, std::size_t n, field_masks& m) noexcept {
+    const __m512i lo_tab = _mm512_loadu_si512(tchar_nibbles_lo.data());
+    const __m512i hi_tab = _mm512_loadu_si512(tchar_nibbles_hi.data());
+    const __m512i nibble = _mm512_set1_epi8(0x0F);
+    const __m512i cr_v = _mm512_set1_epi8('\r'), lf_v = _mm512_set1_epi8('\n'), tab_v = _mm512_set1_epi8('\t');
+    const __m512i limit = _mm512_set1_epi8(0x1F), del = _mm512_set1_epi8(0x7F);
+    std::size_t w = 0;
+    for (; w * 64 < n; ++w) {
+        const std::size_t left = n - w * 64;
+        const __mmask64 in = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
+        const __m512i x = _mm512_maskz_loadu_epi8(in, p + w * 64);
+        const __mmask64 cr = _mm512_cmpeq_epi8_mask(x, cr_v), lf = _mm512_cmpeq_epi8_mask(x, lf_v);
+        const __m512i lo = _mm512_shuffle_epi8(lo_tab, _mm512_and_si512(x, nibble));
+        const __m512i hi = _mm512_shuffle_epi8(hi_tab, _mm512_and_si512(_mm512_srli_epi16(x, 4), nibble));
+        const __mmask64 allowed = cr | lf | _mm512_cmpeq_epi8_mask(x, tab_v);
+        m.cr[w] = cr;
+        m.lf[w] = lf;
+        m.nontchar[w] = _mm512_testn_epi8_mask(lo, hi);
+        m.bad[w] = (_mm512_cmple_epu8_mask(x, limit) & ~allowed) | _mm512_cmpeq_epi8_mask(x, del);
+    }
+    m.cr[w] = m.lf[w] = m.bad[w] = 0;
+    m.nontchar[w] = ~std::uint64_t{0};
+}
+
+/// Which classifier parse_fields_fast uses: 2 = AVX-512BW, 1 = AVX2, 0 = none (byte by byte).
+[[nodiscard]] inline int field_classifier() noexcept {
+    if (__builtin_cpu_supports("avx512bw")) return 2;
+    if (__builtin_cpu_supports("avx2")) return 1;
+    return 0;
+}
+#else
+[[nodiscard]] inline int field_classifier() noexcept { return 0; }
 #endif
 
-/// parse_fields' bulk path (see field_masks): the outcome for a valid block,
-/// nullopt when the byte-by-byte parser must decide (after `on` ran for some
-/// lines: the caller resets what they set). `fields` is restored on nullopt.
+/// parse_fields' bulk path (see field_masks) with classifier `which` (see
+/// field_classifier()): the outcome for a valid block, nullopt when the
+/// byte-by-byte parser must decide (after `on` ran for some lines: the caller
+/// resets what they set). `fields` is restored on nullopt.
 template <class OnField>
 [[nodiscard]] std::optional<parse_outcome> parse_fields_fast(const char* begin, const char* p, const char* end,
-                                                             std::size_t max_fields, std::size_t& fields,
-                                                             OnField&& on) noexcept {
+                                                             std::size_t max_fields, std::size_t& fields, OnField&& on,
+                                                             int which = field_classifier()) noexcept {
 #if WSCODEC_X86
-    const std::size_t n = static_cast<std::size_t>(end - p);
-    if (n > field_masks::max_bytes || !__builtin_cpu_supports("avx2")) return std::nullopt;
+    const std::size_t n = std::min(static_cast<std::size_t>(end - p), field_masks::max_bytes);
     field_masks m;
-    classify_fields_avx2(p, n, m);
+    if (which == 2) classify_fields_avx512(p, n, m);
+    else if (which == 1) classify_fields_avx2(p, n, m);
+    else return std::nullopt;
     const std::size_t first = fields;
-    const std::size_t words = (n + 63) / 64;
-    // Cursors that pop the CR and ':' positions in order.
-    std::size_t cw = 0, kw = 0;
-    std::uint64_t cbits = m.cr[0], kbits = m.colon[0];
-    const auto pop = [words, n](std::size_t& w, std::uint64_t& bits, const std::uint64_t* all) {
-        while (bits == 0) {
-            if (++w >= words) return n;
-            bits = all[w];
-        }
-        const std::size_t at = (w << 6) + static_cast<std::size_t>(std::countr_zero(bits));
-        bits &= bits - 1;
-        return at;
-    };
     const auto give_up = [&fields, first] {
         fields = first;
         return std::optional<parse_outcome>{};
     };
+    // The CRs are popped in order from their mask, a chain of one instruction
+    // a line, so that the work on each line's name and value does not wait
+    // for the line before.
+    const std::size_t words = (n + 63) / 64;
+    std::size_t cw = 0;
+    std::uint64_t cbits = m.cr[0];
     std::size_t s = 0;
     for (;;) {
-        const std::size_t cr = pop(cw, cbits, m.cr);
-        if (cr + 1 >= n) return give_up();  // no complete line: the byte-by-byte parser says what is missing
-        if (cr == s) break;                 // the blank line
-        std::size_t colon = pop(kw, kbits, m.colon);
-        while (colon < s) colon = pop(kw, kbits, m.colon);
-        // A name: at least one tchar up to the colon (so no obs-fold, no whitespace before ':').
-        if (colon >= cr || colon == s || fields + 1 > max_fields || any_bit_in(m.nontchar, s, colon)) return give_up();
+        while (cbits == 0) {
+            if (++cw >= words) return give_up();
+            cbits = m.cr[cw];
+        }
+        const std::size_t cr = (cw << 6) + static_cast<std::size_t>(std::countr_zero(cbits));
+        cbits &= cbits - 1;
+        if (cr + 1 >= n) return give_up();
+        if (cr == s) break;  // the blank line (its LF is checked with the block's)
+        // The name: tchars up to the first non-tchar, which must be ':' (so no
+        // obs-fold, no whitespace before ':').
+        const std::size_t colon = s + static_cast<std::size_t>(std::countr_zero(bits_at(m.nontchar, s)));
+        if (colon == s || colon >= cr || p[colon] != ':' || fields + 1 > max_fields) return give_up();
+        // OWS around the value: one space is the rule, so it costs no branch.
+        std::size_t v = colon + 1 + static_cast<std::size_t>(p[colon + 1] == ' ' && colon + 1 < cr), e = cr;
+        if (WSCODEC_UNLIKELY(p[v] == ' ' || p[v] == '\t' || p[e - 1] == ' ' || p[e - 1] == '\t')) {
+            while (v < e && (p[v] == ' ' || p[v] == '\t')) ++v;
+            while (e > v && (p[e - 1] == ' ' || p[e - 1] == '\t')) --e;
+        }
         ++fields;
-        on(std::string_view(p + s, colon - s), trim_ows(std::string_view(p + colon + 1, cr - colon - 1)));
+        on(std::string_view(p + s, colon - s), std::string_view(p + v, e - v));
         s = cr + 2;
     }
     // The whole block at once: no forbidden control byte, and LF exactly after each CR.
@@ -346,7 +388,7 @@ template <class OnField>
     }
     return parse_outcome{parse_outcome::kind::done, error::none, static_cast<std::size_t>(p - begin) + block};
 #else
-    (void)begin, (void)p, (void)end, (void)max_fields, (void)fields, (void)on;
+    (void)begin, (void)p, (void)end, (void)max_fields, (void)fields, (void)on, (void)which;
     return std::nullopt;
 #endif
 }

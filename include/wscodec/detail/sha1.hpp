@@ -107,6 +107,20 @@ constexpr void sha1_compress_portable(std::array<std::uint32_t, 5>& h, const std
     }
 }
 
+/// The message schedule W[0..79] of `block` (FIPS 180-4 §6.1.2 step 1), four
+/// words a group in the lane order of the SHA extensions' registers: W[4g+3],
+/// W[4g+2], W[4g+1], W[4g]. For blocks known at compile time.
+[[nodiscard]] constexpr std::array<std::uint32_t, 80> sha1_schedule_lanes(const std::array<std::uint8_t, 64>& block) noexcept {
+    std::array<std::uint32_t, 80> w{};
+    for (std::size_t t = 0; t < 16; ++t)
+        w[t] = std::uint32_t{block[4 * t]} << 24 | std::uint32_t{block[4 * t + 1]} << 16 |
+               std::uint32_t{block[4 * t + 2]} << 8 | block[4 * t + 3];
+    for (std::size_t t = 16; t < 80; ++t) w[t] = std::rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+    std::array<std::uint32_t, 80> lanes{};
+    for (std::size_t t = 0; t < 80; ++t) lanes[t / 4 * 4 + 3 - t % 4] = w[t];
+    return lanes;
+}
+
 }  // namespace wscodec::detail
 
 #if WSCODEC_X86
@@ -159,9 +173,46 @@ WSCODEC_TARGET_SHA_NI inline void compress(std::uint32_t* h, const std::uint8_t*
     h[4] = static_cast<std::uint32_t>(_mm_extract_epi32(e, 3));
 }
 
-}  // namespace wscodec::detail::sha_ni
+/// Groups I..19 of four rounds on a schedule computed in advance: `w` holds
+/// W[0..79], four words a group in the order compress() loads them (W[4g] in
+/// the top lane, see schedule_lanes).
+template <int I>
+WSCODEC_ALWAYS_INLINE WSCODEC_TARGET_SHA_NI void rounds_on(__m128i& abcd, __m128i& prev, const std::uint32_t* w) noexcept {
+    if constexpr (I < 20) {
+        const __m128i e_plus_w = _mm_sha1nexte_epu32(prev, _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 4 * I)));
+        prev = abcd;
+        abcd = _mm_sha1rnds4_epu32(abcd, e_plus_w, I / 5);
+        rounds_on<I + 1>(abcd, prev, w);
+    }
+}
 
-#undef WSCODEC_TARGET_SHA_NI
+/// The digest of a two-block message from H(0): the first block given as its
+/// words W[0..15] in four groups (as compress() loads them), the second by
+/// its whole schedule (see rounds_on). For a message whose second block is
+/// fixed, such as the handshake's key and GUID, whose second block is only
+/// the length: no bytes are stored and loaded back in between, and the
+/// second block's schedule costs nothing.
+WSCODEC_TARGET_SHA_NI inline void compress_then_fixed(std::uint32_t* h, __m128i w0, __m128i w1, __m128i w2, __m128i w3,
+                                                      const std::uint32_t* fixed) noexcept {
+    const __m128i abcd_0 = _mm_set_epi32(0x67452301, static_cast<int>(0xEFCDAB89u), static_cast<int>(0x98BADCFEu), 0x10325476);
+    const __m128i e_0 = _mm_set_epi32(static_cast<int>(0xC3D2E1F0u), 0, 0, 0);
+    __m128i w[4] = {w0, w1, w2, w3};
+    __m128i prev = abcd_0;
+    __m128i abcd = _mm_sha1rnds4_epu32(abcd_0, _mm_add_epi32(e_0, w[0]), 0);
+    rounds<1>(abcd, prev, w);
+    __m128i e = _mm_sha1nexte_epu32(prev, e_0);
+    abcd = _mm_add_epi32(abcd, abcd_0);
+    const __m128i abcd_1 = abcd, e_1 = e;
+    prev = abcd;
+    abcd = _mm_sha1rnds4_epu32(abcd, _mm_add_epi32(e, _mm_loadu_si128(reinterpret_cast<const __m128i*>(fixed))), 0);
+    rounds_on<1>(abcd, prev, fixed);
+    e = _mm_sha1nexte_epu32(prev, e_1);
+    abcd = _mm_add_epi32(abcd, abcd_1);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(h), _mm_shuffle_epi32(abcd, 0x1B));
+    h[4] = static_cast<std::uint32_t>(_mm_extract_epi32(e, 3));
+}
+
+}  // namespace wscodec::detail::sha_ni
 
 #endif  // WSCODEC_X86
 
