@@ -437,11 +437,7 @@ public:
     /// extension not offered, a bad extra header), out_of_memory.
     [[nodiscard]] error accept(const accept_options& o = {}) noexcept {
         if (state_ != server_handshake_state::upgrade_request) return error::handshake_not_ready;
-        if (!o.subprotocol.empty()) {
-            bool offered = false;
-            for (std::string_view p : request_.subprotocols()) offered = offered || p == o.subprotocol;
-            if (!offered) return error::subprotocol_not_offered;
-        }
+        if (!o.subprotocol.empty() && !offered_subprotocol(o.subprotocol)) return error::subprotocol_not_offered;
         if (!o.extensions.empty()) {
             if (!detail::is_extension_list(o.extensions) || o.extensions.find_first_of("\r\n") != std::string_view::npos)
                 return error::invalid_http_input;
@@ -454,25 +450,32 @@ public:
             }
         }
         if (!detail::valid_headers(o.headers)) return error::invalid_http_input;
-        const std::array<char, 28> accept = compute_accept(request_.key);
-        const bool ok = detail::build_message(out_, [&](auto&& put) {
-            put("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ");
-            put(std::string_view(accept.data(), accept.size()));
-            put("\r\n");
-            if (!o.subprotocol.empty()) {
-                put("Sec-WebSocket-Protocol: ");
-                put(o.subprotocol);
-                put("\r\n");
-            }
-            if (!o.extensions.empty()) {
-                put("Sec-WebSocket-Extensions: ");
-                put(o.extensions);
-                put("\r\n");
-            }
-            put_headers(put, o.headers);
-            put("\r\n");
-        });
-        if (!ok) return error::out_of_memory;
+        const std::array<char, 28>& accept = accept_;
+        constexpr std::string_view head =
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
+        constexpr std::string_view protocol = "Sec-WebSocket-Protocol: ", extensions = "Sec-WebSocket-Extensions: ";
+        std::size_t n = head.size() + accept.size() + 4;
+        if (!o.subprotocol.empty()) n += protocol.size() + o.subprotocol.size() + 2;
+        if (!o.extensions.empty()) n += extensions.size() + o.extensions.size() + 2;
+        for (const http_header& h : o.headers) n += h.name.size() + h.value.size() + 4;
+        out_.release();
+        if (!out_.reserve(n)) return error::out_of_memory;
+        out_.put(head);
+        out_.put(std::string_view(accept.data(), accept.size()));
+        out_.put("\r\n");
+        if (!o.subprotocol.empty()) {
+            out_.put(protocol);
+            out_.put(o.subprotocol);
+            out_.put("\r\n");
+        }
+        if (!o.extensions.empty()) {
+            out_.put(extensions);
+            out_.put(o.extensions);
+            out_.put("\r\n");
+        }
+        const auto put = [this](std::string_view t) { out_.put(t); };
+        put_headers(put, o.headers);
+        out_.put("\r\n");
         finish(server_handshake_state::accepted);
         return error::none;
     }
@@ -534,10 +537,31 @@ private:
         });
     }
 
+    // The request's views may point into the reader's buffer, which goes:
+    // they are not to be read after accept() or respond().
     void finish(server_handshake_state s) noexcept {
         state_ = s;
-        request_ = http_request{};
         reader_.release();
+    }
+
+    // True if `p` is one of the offered subprotocols (exactly, §4.2.2 step 5.4's
+    // "one of the values"). One field: a search of its value for `p` between
+    // separators (the value is a valid token list, and `p` a token, so a match
+    // there is an element); several fields: element by element.
+    [[nodiscard]] bool offered_subprotocol(std::string_view p) const noexcept {
+        if (!detail::is_token(p)) return false;
+        if (request_.protocol_fields > 1) {
+            for (std::string_view q : request_.subprotocols())
+                if (q == p) return true;
+            return false;
+        }
+        const std::string_view list = request_.protocol_field;
+        const auto separator = [](char c) { return c == ',' || c == ' ' || c == '\t'; };
+        for (std::size_t i = list.find(p); i != std::string_view::npos; i = list.find(p, i + 1)) {
+            const std::size_t e = i + p.size();
+            if ((i == 0 || separator(list[i - 1])) && (e == list.size() || separator(list[e]))) return true;
+        }
+        return false;
     }
 
     [[nodiscard]] event fail(error e, std::size_t consumed, std::size_t position) noexcept {
@@ -566,7 +590,7 @@ private:
     [[nodiscard]] detail::parse_outcome parse(std::string_view b, std::size_t from) noexcept {
         return detail::parse_head(
             b, from, options_.max_headers, fields_, [this, b](const char*& p) { return read_request_line(b.data(), p, b.data() + b.size()); },
-            [this] { reset_fields(); }, [this](std::string_view name, std::string_view value) { on_field(name, value); });
+            [this] { reset_fields(); }, [this](std::string_view name, const auto& value) WSCODEC_INLINE_LAMBDA { on_field(name, value); });
     }
 
     // Everything the fields set, cleared; the request line kept.
@@ -608,40 +632,47 @@ private:
         return detail::parse_outcome{k::done, error::none, static_cast<std::size_t>(p - begin)};
     }
 
-    void on_field(std::string_view name, std::string_view value) noexcept {
+    // `v` is a detail::cut_value or lazy_value: v.value() is the field's value.
+    template <class Value>
+    WSCODEC_ALWAYS_INLINE void on_field(std::string_view name, const Value& v) noexcept {
         using detail::name_is;
         switch (name.size()) {
             case 4:
                 if (name_is(name, "host")) {
                     ++counts_.host;
-                    request_.host = value;
+                    request_.host = v.value();
                 }
                 break;
             case 6:
                 if (name_is(name, "origin")) {
                     ++counts_.origin;
-                    request_.origin = value;
+                    request_.origin = v.value();
                 }
                 break;
             case 7:
                 if (name_is(name, "upgrade"))
-                    request_.upgrade_websocket = request_.upgrade_websocket || detail::list_has_token(value, "websocket");
+                    request_.upgrade_websocket = request_.upgrade_websocket || detail::list_has_token(v.value(), "websocket");
                 break;
             case 10:
                 if (name_is(name, "connection"))
-                    request_.connection_upgrade = request_.connection_upgrade || detail::list_has_token(value, "upgrade");
+                    request_.connection_upgrade = request_.connection_upgrade || detail::list_has_token(v.value(), "upgrade");
                 break;
             case 14:
                 if (name_is(name, "content-length")) {
                     std::uint64_t n = 0;
-                    if (!detail::parse_length(value, n)) counts_.bad_length = true;
+                    if (!detail::parse_length(v.value(), n)) counts_.bad_length = true;
                     else if (request_.content_length && *request_.content_length != n) counts_.conflicting_length = true;
                     request_.content_length = n;
                 }
                 break;
             case 17:
                 if (name_is(name, "sec-websocket-key")) {
-                    ++counts_.key;
+                    const std::string_view value = v.value();
+                    // The accept value is computed here, not in accept(): the
+                    // SHA-1 rounds are a chain of dependent instructions that
+                    // the out-of-order core overlaps with the rest of the
+                    // parse. Only the first key counts (a second one fails).
+                    if (++counts_.key == 1 && value.size() == 24) accept_ = compute_accept(value);
                     request_.key = value;
                 } else if (name_is(name, "transfer-encoding")) {
                     request_.transfer_encoding = true;
@@ -650,19 +681,21 @@ private:
             case 21:
                 if (name_is(name, "sec-websocket-version")) {
                     ++counts_.version;
-                    request_.websocket_version = value;
+                    request_.websocket_version = v.value();
                 }
                 break;
             case 22:
                 if (name_is(name, "sec-websocket-protocol")) {
-                    counts_.bad_protocols = counts_.bad_protocols || !detail::is_token_list(value);
+                    const std::string_view value = v.value();
+                    counts_.bad_protocols = counts_.bad_protocols || !detail::is_token_list(value, v.bits());
                     if (request_.protocol_fields == 0) request_.protocol_field = value;
                     if (request_.protocol_fields < 255) ++request_.protocol_fields;
                 }
                 break;
             case 24:
                 if (name_is(name, "sec-websocket-extensions")) {
-                    counts_.bad_extensions = counts_.bad_extensions || !detail::is_extension_list(value);
+                    const std::string_view value = v.value();
+                    counts_.bad_extensions = counts_.bad_extensions || !detail::is_extension_list(value, v.bits());
                     if (request_.extension_fields == 0) request_.extension_field = value;
                     if (request_.extension_fields < 255) ++request_.extension_fields;
                 }
@@ -699,6 +732,7 @@ private:
     handshake_options options_;
     http_request request_{};
     field_counts counts_{};
+    std::array<char, 28> accept_{};  // Sec-WebSocket-Accept for the first 24-byte key
     std::size_t fields_ = 0;
     detail::block_reader reader_{};
     detail::byte_buffer out_{};
@@ -882,7 +916,7 @@ private:
     [[nodiscard]] detail::parse_outcome parse(std::string_view b, std::size_t from) noexcept {
         return detail::parse_head(
             b, from, options_.max_headers, fields_, [this, b](const char*& p) { return read_status_line(b.data(), p, b.data() + b.size()); },
-            [this] { reset_fields(); }, [this](std::string_view name, std::string_view value) { on_field(name, value); });
+            [this] { reset_fields(); }, [this](std::string_view name, const auto& value) WSCODEC_INLINE_LAMBDA { on_field(name, value); });
     }
 
     // Everything the fields set, cleared; the status line kept.
@@ -939,8 +973,10 @@ private:
         return detail::parse_outcome{k::done, error::none, static_cast<std::size_t>(p - begin)};
     }
 
-    void on_field(std::string_view name, std::string_view value) noexcept {
+    template <class Value>
+    void on_field(std::string_view name, const Value& v) noexcept {
         using detail::iequals;
+        const std::string_view value = v.value();
         if (iequals(name, "upgrade"))
             response_.upgrade_websocket = response_.upgrade_websocket || detail::list_has_token(value, "websocket");
         else if (iequals(name, "connection"))
@@ -952,7 +988,7 @@ private:
             ++protocols_seen_;
             response_.subprotocol = value;
         } else if (iequals(name, "sec-websocket-extensions")) {
-            bad_extensions_ = bad_extensions_ || !detail::is_extension_list(value);
+            bad_extensions_ = bad_extensions_ || !detail::is_extension_list(value, v.bits());
         } else if (iequals(name, "content-length")) {
             std::uint64_t n = 0;
             if (detail::parse_length(value, n)) response_.content_length = n;

@@ -17,11 +17,13 @@ using mutable_bytes = std::span<std::uint8_t>;
 
 #if defined(__GNUC__) || defined(__clang__)
 #define WSCODEC_ALWAYS_INLINE inline __attribute__((always_inline))
+#define WSCODEC_INLINE_LAMBDA __attribute__((always_inline))
 #define WSCODEC_NOINLINE __attribute__((noinline))
 #define WSCODEC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define WSCODEC_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define WSCODEC_ALWAYS_INLINE inline
+#define WSCODEC_INLINE_LAMBDA
 #define WSCODEC_NOINLINE
 #define WSCODEC_LIKELY(x) (x)
 #define WSCODEC_UNLIKELY(x) (x)

@@ -58,7 +58,7 @@ inline constexpr std::array<bool, 256> tchar_table = [] {
 /// only lower-case letters and '-'. For a token, `c | 0x20` equals such a
 /// character exactly when c matches it ignoring case, so eight bytes compare
 /// at once.
-[[nodiscard]] inline bool name_is(std::string_view name, std::string_view lower) noexcept {
+[[nodiscard]] WSCODEC_ALWAYS_INLINE bool name_is(std::string_view name, std::string_view lower) noexcept {
     if (name.size() != lower.size()) return false;
     std::size_t i = 0;
     for (; i + 8 <= name.size(); i += 8) {
@@ -132,6 +132,22 @@ inline constexpr std::array<bool, 256> tchar_table = [] {
 
 // ------------------------------------------------------------ header blocks
 
+/// What the bulk path knows of a field value it hands on: a bit for each of
+/// its bytes that is not a tchar, when the value is at most 64 bytes long
+/// (`known`); the byte-by-byte parser knows nothing.
+struct value_bits {
+    std::uint64_t nontchar = 0;
+    bool known = false;
+};
+
+/// A field value as the byte-by-byte parser hands it on: cut out already.
+struct cut_value {
+    std::string_view text;
+    [[nodiscard]] std::string_view value() const noexcept { return text; }
+    [[nodiscard]] value_bits bits() const noexcept { return {}; }
+};
+
+
 /// Outcome of parsing (a prefix of) a header block.
 struct parse_outcome {
     enum class kind : std::uint8_t { done, incomplete, failed };
@@ -164,7 +180,8 @@ struct parse_outcome {
 /// Parses header lines from `p` to the blank line that ends the block; `begin`
 /// is the block's start (offsets are measured from it); `fields` counts the
 /// field lines so far (kept by the caller across calls). Calls `on(name,
-/// value)` once per complete field line, value without surrounding OWS.
+/// v)` once per complete field line, where v.value() is the value without
+/// surrounding OWS (see cut_value).
 /// Reports the first error in byte order, and `incomplete` (with the offset of
 /// the unfinished line, where a later call resumes) only when the bytes so far
 /// are a valid prefix, so the outcome depends on the bytes alone, never on
@@ -207,7 +224,7 @@ template <class OnField>
             break;
         }
         ++fields;
-        on(field_name, trim_ows(std::string_view(value, static_cast<std::size_t>(p - value))));
+        on(field_name, cut_value{trim_ows(std::string_view(value, static_cast<std::size_t>(p - value)))});
         p += 2;
     }
 }
@@ -234,33 +251,70 @@ struct field_masks {
     return (m[w] >> b) | ((m[w + 1] << 1) << (63 - b));
 }
 
+/// A field value as the bulk path hands it on: cut out of its line (the
+/// colon and CR positions) only when asked, so that a field nobody reads
+/// costs nothing past its name; and with its non-tchar bits from the masks.
+struct lazy_value {
+    const char* p;
+    const field_masks* m;
+    std::size_t colon, cr;
+
+    [[nodiscard]] WSCODEC_ALWAYS_INLINE std::pair<std::size_t, std::size_t> span() const noexcept {
+        // One space after the colon is the rule, so it costs no branch.
+        std::size_t v = colon + 1 + static_cast<std::size_t>(p[colon + 1] == ' ' && colon + 1 < cr), e = cr;
+        if (WSCODEC_UNLIKELY(p[v] == ' ' || p[v] == '\t' || p[e - 1] == ' ' || p[e - 1] == '\t')) {
+            while (v < e && (p[v] == ' ' || p[v] == '\t')) ++v;
+            while (e > v && (p[e - 1] == ' ' || p[e - 1] == '\t')) --e;
+        }
+        return {v, e};
+    }
+    [[nodiscard]] WSCODEC_ALWAYS_INLINE std::string_view value() const noexcept {
+        const auto [v, e] = span();
+        return {p + v, e - v};
+    }
+    [[nodiscard]] WSCODEC_ALWAYS_INLINE value_bits bits() const noexcept {
+        const auto [v, e] = span();
+        const std::size_t len = e - v;
+        if (len > 64) return {};
+        const std::uint64_t b = bits_at(m->nontchar, v);
+        return {len < 64 ? b & ((std::uint64_t{1} << len) - 1) : b, true};
+    }
+};
+
 #if WSCODEC_X86
-/// The nibble tables of tchar: byte c is a tchar iff lo[c & 15] & hi[c >> 4] != 0
-/// (one bit per high nibble 2-7; non-ASCII and controls have none), four
-/// copies, one per 128-bit lane of a 512-bit register.
-inline constexpr std::array<std::uint8_t, 64> tchar_nibbles_lo = [] {
+/// Nibble tables that classify a byte c by lo[c & 15] & hi[c >> 4]: bits 0-5
+/// (one per high nibble 2-7) are set for a tchar; bit 6 for a control byte
+/// 0x00-0x0F other than HTAB, LF and CR; bit 7 for 0x10-0x1F. Non-ASCII has
+/// no bit; DEL is found apart. Four copies, one per 128-bit lane.
+inline constexpr std::array<std::uint8_t, 64> http_nibbles_lo = [] {
     std::array<std::uint8_t, 64> t{};
-    for (std::size_t l = 0; l < 16; ++l)
+    for (std::size_t l = 0; l < 16; ++l) {
+        std::uint8_t bits = 0x80;
+        if (l != '\t' && l != '\n' && l != '\r') bits = static_cast<std::uint8_t>(bits | 0x40);
         for (int h = 2; h < 8; ++h)
-            if (tchar_table[static_cast<std::size_t>(h) * 16 + l])
-                for (std::size_t copy = 0; copy < 64; copy += 16) t[copy + l] = static_cast<std::uint8_t>(t[copy + l] | (1 << (h - 2)));
+            if (tchar_table[static_cast<std::size_t>(h) * 16 + l]) bits = static_cast<std::uint8_t>(bits | (1 << (h - 2)));
+        for (std::size_t copy = 0; copy < 64; copy += 16) t[copy + l] = bits;
+    }
     return t;
 }();
-inline constexpr std::array<std::uint8_t, 64> tchar_nibbles_hi = [] {
+inline constexpr std::array<std::uint8_t, 64> http_nibbles_hi = [] {
     std::array<std::uint8_t, 64> t{};
-    for (std::size_t h = 2; h < 8; ++h)
-        for (std::size_t copy = 0; copy < 64; copy += 16) t[copy + h] = static_cast<std::uint8_t>(1 << (h - 2));
+    for (std::size_t copy = 0; copy < 64; copy += 16) {
+        t[copy] = 0x40;
+        t[copy + 1] = 0x80;
+        for (std::size_t h = 2; h < 8; ++h) t[copy + h] = static_cast<std::uint8_t>(1 << (h - 2));
+    }
     return t;
 }();
 
 /// Fills the masks for p[0..n), n <= max_bytes, 32 bytes a step. Bytes past n
 /// count as NUL (a control byte, not a tchar).
 WSCODEC_TARGET_AVX2 inline void classify_fields_avx2(const char* p, std::size_t n, field_masks& m) noexcept {
-    const __m256i lo_tab = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tchar_nibbles_lo.data()));
-    const __m256i hi_tab = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tchar_nibbles_hi.data()));
+    const __m256i lo_tab = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(http_nibbles_lo.data()));
+    const __m256i hi_tab = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(http_nibbles_hi.data()));
     const __m256i nibble = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
-    const __m256i cr_v = _mm256_set1_epi8('\r'), lf_v = _mm256_set1_epi8('\n');
-    const __m256i tab_v = _mm256_set1_epi8('\t'), limit = _mm256_set1_epi8(0x1F), del = _mm256_set1_epi8(0x7F);
+    const __m256i tchar_bits = _mm256_set1_epi8(0x3F), control_bits = _mm256_set1_epi8(static_cast<char>(0xC0));
+    const __m256i cr_v = _mm256_set1_epi8('\r'), lf_v = _mm256_set1_epi8('\n'), del = _mm256_set1_epi8(0x7F);
     std::size_t w = 0;
     for (; w * 64 < n; ++w) {
         const char* q = p + w * 64;
@@ -273,16 +327,17 @@ WSCODEC_TARGET_AVX2 inline void classify_fields_avx2(const char* p, std::size_t 
         std::uint64_t cr = 0, lf = 0, nontchar = 0, bad = 0;
         for (int half = 0; half < 2; ++half) {
             const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * half));
-            const __m256i is_cr = _mm256_cmpeq_epi8(x, cr_v), is_lf = _mm256_cmpeq_epi8(x, lf_v);
             const __m256i t = _mm256_and_si256(_mm256_shuffle_epi8(lo_tab, _mm256_and_si256(x, nibble)),
                                                _mm256_shuffle_epi8(hi_tab, _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble)));
-            const __m256i low = _mm256_cmpeq_epi8(_mm256_min_epu8(x, limit), x);
-            const __m256i allowed = _mm256_or_si256(_mm256_cmpeq_epi8(x, tab_v), _mm256_or_si256(is_cr, is_lf));
-            const __m256i b = _mm256_or_si256(_mm256_andnot_si256(allowed, low), _mm256_cmpeq_epi8(x, del));
+            const __m256i b = _mm256_or_si256(_mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_and_si256(t, control_bits), zero),
+                                                                  _mm256_set1_epi8(-1)),
+                                              _mm256_cmpeq_epi8(x, del));
             const unsigned shift = 32u * static_cast<unsigned>(half);
-            cr |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(is_cr))} << shift;
-            lf |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(is_lf))} << shift;
-            nontchar |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(t, zero)))} << shift;
+            cr |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, cr_v)))} << shift;
+            lf |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, lf_v)))} << shift;
+            nontchar |= std::uint64_t{static_cast<std::uint32_t>(
+                            _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(t, tchar_bits), zero)))}
+                        << shift;
             bad |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(b))} << shift;
         }
         m.cr[w] = cr;
@@ -297,24 +352,22 @@ WSCODEC_TARGET_AVX2 inline void classify_fields_avx2(const char* p, std::size_t 
 /// classify_fields_avx2's contract, 64 bytes a step into mask registers; the
 /// last step loads only the bytes that exist.
 WSCODEC_TARGET_AVX512BW inline void classify_fields_avx512(const char* p, std::size_t n, field_masks& m) noexcept {
-    const __m512i lo_tab = _mm512_loadu_si512(tchar_nibbles_lo.data());
-    const __m512i hi_tab = _mm512_loadu_si512(tchar_nibbles_hi.data());
+    const __m512i lo_tab = _mm512_loadu_si512(http_nibbles_lo.data());
+    const __m512i hi_tab = _mm512_loadu_si512(http_nibbles_hi.data());
     const __m512i nibble = _mm512_set1_epi8(0x0F);
-    const __m512i cr_v = _mm512_set1_epi8('\r'), lf_v = _mm512_set1_epi8('\n'), tab_v = _mm512_set1_epi8('\t');
-    const __m512i limit = _mm512_set1_epi8(0x1F), del = _mm512_set1_epi8(0x7F);
+    const __m512i tchar_bits = _mm512_set1_epi8(0x3F), control_bits = _mm512_set1_epi8(static_cast<char>(0xC0));
+    const __m512i cr_v = _mm512_set1_epi8('\r'), lf_v = _mm512_set1_epi8('\n'), del = _mm512_set1_epi8(0x7F);
     std::size_t w = 0;
     for (; w * 64 < n; ++w) {
         const std::size_t left = n - w * 64;
         const __mmask64 in = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
         const __m512i x = _mm512_maskz_loadu_epi8(in, p + w * 64);
-        const __mmask64 cr = _mm512_cmpeq_epi8_mask(x, cr_v), lf = _mm512_cmpeq_epi8_mask(x, lf_v);
-        const __m512i lo = _mm512_shuffle_epi8(lo_tab, _mm512_and_si512(x, nibble));
-        const __m512i hi = _mm512_shuffle_epi8(hi_tab, _mm512_and_si512(_mm512_srli_epi16(x, 4), nibble));
-        const __mmask64 allowed = cr | lf | _mm512_cmpeq_epi8_mask(x, tab_v);
-        m.cr[w] = cr;
-        m.lf[w] = lf;
-        m.nontchar[w] = _mm512_testn_epi8_mask(lo, hi);
-        m.bad[w] = (_mm512_cmple_epu8_mask(x, limit) & ~allowed) | _mm512_cmpeq_epi8_mask(x, del);
+        const __m512i t = _mm512_and_si512(_mm512_shuffle_epi8(lo_tab, _mm512_and_si512(x, nibble)),
+                                           _mm512_shuffle_epi8(hi_tab, _mm512_and_si512(_mm512_srli_epi16(x, 4), nibble)));
+        m.cr[w] = _mm512_cmpeq_epi8_mask(x, cr_v);
+        m.lf[w] = _mm512_cmpeq_epi8_mask(x, lf_v);
+        m.nontchar[w] = _mm512_testn_epi8_mask(t, tchar_bits);
+        m.bad[w] = _mm512_test_epi8_mask(t, control_bits) | _mm512_cmpeq_epi8_mask(x, del);
     }
     m.cr[w] = m.lf[w] = m.bad[w] = 0;
     m.nontchar[w] = ~std::uint64_t{0};
@@ -344,11 +397,10 @@ template <class OnField>
     if (which == 2) classify_fields_avx512(p, n, m);
     else if (which == 1) classify_fields_avx2(p, n, m);
     else return std::nullopt;
-    const std::size_t first = fields;
-    const auto give_up = [&fields, first] {
-        fields = first;
-        return std::optional<parse_outcome>{};
-    };
+    // The count of lines stays in a register (`fields` may alias what `on` writes).
+    std::size_t count = fields;
+    if (count > max_fields) return std::nullopt;
+    const auto give_up = [] { return std::optional<parse_outcome>{}; };
     // The CRs are popped in order from their mask, a chain of one instruction
     // a line, so that the work on each line's name and value does not wait
     // for the line before.
@@ -368,15 +420,9 @@ template <class OnField>
         // The name: tchars up to the first non-tchar, which must be ':' (so no
         // obs-fold, no whitespace before ':').
         const std::size_t colon = s + static_cast<std::size_t>(std::countr_zero(bits_at(m.nontchar, s)));
-        if (colon == s || colon >= cr || p[colon] != ':' || fields + 1 > max_fields) return give_up();
-        // OWS around the value: one space is the rule, so it costs no branch.
-        std::size_t v = colon + 1 + static_cast<std::size_t>(p[colon + 1] == ' ' && colon + 1 < cr), e = cr;
-        if (WSCODEC_UNLIKELY(p[v] == ' ' || p[v] == '\t' || p[e - 1] == ' ' || p[e - 1] == '\t')) {
-            while (v < e && (p[v] == ' ' || p[v] == '\t')) ++v;
-            while (e > v && (p[e - 1] == ' ' || p[e - 1] == '\t')) --e;
-        }
-        ++fields;
-        on(std::string_view(p + s, colon - s), std::string_view(p + v, e - v));
+        if (colon == s || colon >= cr || p[colon] != ':' || count == max_fields) return give_up();
+        ++count;
+        on(std::string_view(p + s, colon - s), lazy_value{p, &m, colon, cr});
         s = cr + 2;
     }
     // The whole block at once: no forbidden control byte, and LF exactly after each CR.
@@ -386,6 +432,7 @@ template <class OnField>
         const std::uint64_t lf_wanted = (m.cr[w] << 1) | (w > 0 ? m.cr[w - 1] >> 63 : 0);
         if (((m.bad[w] | (m.lf[w] ^ lf_wanted)) & in) != 0) return give_up();
     }
+    fields = count;
     return parse_outcome{parse_outcome::kind::done, error::none, static_cast<std::size_t>(p - begin) + block};
 #else
     (void)begin, (void)p, (void)end, (void)max_fields, (void)fields, (void)on, (void)which;
@@ -398,15 +445,16 @@ template <class OnField>
 /// and returns done to go on), then the fields, on the bulk path where it
 /// can and otherwise byte by byte; or, with `from` > 0, resumes the fields at
 /// that offset. `reset_fields()` clears what `on` set and keeps the start
-/// line's results; it runs before a parse from the start and before the byte-
-/// by-byte parser takes over from the bulk path.
+/// line's results; it runs before a parse from the start (when an earlier
+/// parse reported fields) and before the byte-by-byte parser takes over from
+/// the bulk path.
 template <class StartLine, class ResetFields, class OnField>
 [[nodiscard]] parse_outcome parse_head(std::string_view b, std::size_t from, std::size_t max_fields, std::size_t& fields,
                                        StartLine&& start_line, ResetFields&& reset_fields, OnField&& on) noexcept {
     const char* begin = b.data();
     const char* end = begin + b.size();
     if (from > 0) return parse_fields(begin, begin + from, end, max_fields, fields, on);
-    reset_fields();
+    if (fields != 0) reset_fields();  // `on` has run since the last reset only if a line was counted
     fields = 0;
     const char* p = begin;
     const parse_outcome line = start_line(p);
@@ -461,9 +509,10 @@ private:
     char sep_ = ',';
 };
 
-/// True if the comma list `list` has an element equal to `token`, ignoring case.
-[[nodiscard]] constexpr bool list_has_token(std::string_view list, std::string_view token) noexcept {
-    if (list.size() == token.size()) return iequals(list, token);
+/// True if the comma list `list` (a field value: no CR) has an element equal
+/// to `token`, which is in lower case, ignoring case.
+[[nodiscard]] inline bool list_has_token(std::string_view list, std::string_view token) noexcept {
+    if (list.size() == token.size()) return name_is(list, token);
     list_cursor c(list);
     std::string_view e;
     while (c.next(e))
@@ -474,7 +523,7 @@ private:
 /// True if every element of `list` is a token (RFC 6455 §4.1
 /// Sec-WebSocket-Protocol): tokens separated by commas with optional
 /// whitespace; empty elements are allowed (RFC 9110 §5.6.1.2). One pass.
-[[nodiscard]] constexpr bool is_token_list(std::string_view list) noexcept {
+[[nodiscard]] constexpr bool is_token_list_bytewise(std::string_view list) noexcept {
     std::size_t i = 0;
     const std::size_t n = list.size();
     for (;;) {
@@ -506,8 +555,8 @@ private:
 }
 
 /// True if every element of `list` is a well-formed extension (§9.1); empty
-/// elements are allowed. One pass.
-[[nodiscard]] constexpr bool is_extension_list(std::string_view list) noexcept {
+/// elements are allowed. One pass, byte by byte.
+[[nodiscard]] constexpr bool is_extension_list_bytewise(std::string_view list) noexcept {
     std::size_t i = 0;
     const std::size_t n = list.size();
     const auto ows = [&] {
@@ -543,12 +592,71 @@ private:
     }
 }
 
+/// The two list grammars of the handshake: tokens separated by commas (Sec-
+/// WebSocket-Protocol) and extensions with parameters (Sec-WebSocket-Extensions).
+enum class list_grammar : std::uint8_t { tokens, extensions };
+
+/// is_token_list_bytewise or is_extension_list_bytewise by another road, for
+/// a value of at most 64 bytes whose non-tchar bytes the bulk parser has
+/// marked already (`nontchar`, bit i for byte i): a state machine that steps
+/// once per separator, knowing from the gap since the one before whether a
+/// token lies between. A value has a few separators and long tokens, so this
+/// costs a step per separator instead of a branch at every byte and a
+/// mispredicted one at every token's end. A quoted string (only in extension
+/// parameters, rare) goes to the bytewise parser.
+template <list_grammar G>
+[[nodiscard]] inline bool valid_list(std::string_view list, std::uint64_t nontchar) noexcept {
+    enum : std::uint8_t { start, after_token, after_param, after_ows, after_semicolon, after_equals, bad };
+    std::uint8_t st = start;
+    std::size_t token_from = 0;  // where a token would start: after the last separator
+    const auto token = [&st] {
+        st = st == start ? after_token : st == after_semicolon ? after_param : st == after_equals ? after_token : bad;
+    };
+    for (std::uint64_t m = nontchar; m != 0; m &= m - 1) {
+        const std::size_t at = static_cast<std::size_t>(std::countr_zero(m));
+        if (at > token_from) token();
+        token_from = at + 1;
+        const char c = list[at];
+        const bool ows = c == ' ' || c == '\t';
+        if (G == list_grammar::extensions && c == '"') return is_extension_list_bytewise(list);
+        switch (st) {
+            case start: st = ows || c == ',' ? start : bad; break;
+            case after_token:
+            case after_param:
+            case after_ows:
+                if (ows) st = after_ows;
+                else if (c == ',') st = start;
+                else if (G == list_grammar::extensions && c == ';') st = after_semicolon;
+                else if (G == list_grammar::extensions && c == '=' && st == after_param) st = after_equals;
+                else st = bad;
+                break;
+            case after_semicolon: st = ows ? after_semicolon : bad; break;
+            default: st = bad; break;
+        }
+        if (st == bad) return false;
+    }
+    if (list.size() > token_from) token();
+    return st == start || st == after_token || st == after_param || st == after_ows;
+}
+
+/// True if every element of `list` is a token (RFC 6455 §4.1
+/// Sec-WebSocket-Protocol); empty elements are allowed (RFC 9110 §5.6.1.2).
+[[nodiscard]] inline bool is_token_list(std::string_view list, value_bits bits = {}) noexcept {
+    return bits.known ? valid_list<list_grammar::tokens>(list, bits.nontchar) : is_token_list_bytewise(list);
+}
+
+/// True if every element of `list` is a well-formed extension (§9.1); empty
+/// elements are allowed.
+[[nodiscard]] inline bool is_extension_list(std::string_view list, value_bits bits = {}) noexcept {
+    return bits.known ? valid_list<list_grammar::extensions>(list, bits.nontchar) : is_extension_list_bytewise(list);
+}
+
 /// One extension of a Sec-WebSocket-Extensions list (§9.1):
 /// token *( OWS ";" OWS token [ "=" ( token / quoted-string ) ] ) OWS. A ','
 /// can only separate elements (quoted values are tokens), so this is a list
 /// of one element that starts with its name.
 [[nodiscard]] constexpr bool is_extension(std::string_view e) noexcept {
-    return !e.empty() && is_tchar(e.front()) && e.find(',') == std::string_view::npos && is_extension_list(e);
+    return !e.empty() && is_tchar(e.front()) && e.find(',') == std::string_view::npos && is_extension_list_bytewise(e);
 }
 
 /// The extension's name: the token before the first ';'.
