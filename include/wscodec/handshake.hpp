@@ -390,6 +390,13 @@ template <class Emit>
 
 }  // namespace detail
 
+namespace detail {
+/// A default request to copy from. Not const: a constant's zeros would be
+/// seen through, and g++ clears 184 bytes with `rep stos`, slower to start
+/// than the rest of the constructor; a copy is twelve vector moves. Never written.
+inline http_request blank_request{};
+}  // namespace detail
+
 /// Where a server handshake is.
 enum class server_handshake_state : std::uint8_t {
     reading,          ///< the request is not complete
@@ -428,8 +435,11 @@ public:
                                        r.consumed);
     }
 
-    /// The request, once receive() reported it (see http_request for lifetime).
-    [[nodiscard]] const http_request& request() const noexcept { return request_; }
+    /// The request, once receive() reported it, until accept() or respond()
+    /// (see http_request for how long its views live); then an empty request.
+    [[nodiscard]] const http_request& request() const noexcept {
+        return state_ <= server_handshake_state::http_request ? request_ : detail::blank_request;
+    }
 
     /// Accepts the upgrade request: queues the 101 response with
     /// Sec-WebSocket-Accept (§4.2.2 step 5). Errors: handshake_not_ready,
@@ -458,24 +468,27 @@ public:
         if (!o.subprotocol.empty()) n += protocol.size() + o.subprotocol.size() + 2;
         if (!o.extensions.empty()) n += extensions.size() + o.extensions.size() + 2;
         for (const http_header& h : o.headers) n += h.name.size() + h.value.size() + 4;
-        out_.release();
-        if (!out_.reserve(n)) return error::out_of_memory;
-        out_.put(head);
-        out_.put(std::string_view(accept.data(), accept.size()));
-        out_.put("\r\n");
+        char* q = output_space(n);
+        if (q == nullptr) return error::out_of_memory;
+        const auto put = [&q](std::string_view t) {
+            std::memcpy(q, t.data(), t.size());
+            q += t.size();
+        };
+        put(head);
+        put(std::string_view(accept.data(), accept.size()));
+        put("\r\n");
         if (!o.subprotocol.empty()) {
-            out_.put(protocol);
-            out_.put(o.subprotocol);
-            out_.put("\r\n");
+            put(protocol);
+            put(o.subprotocol);
+            put("\r\n");
         }
         if (!o.extensions.empty()) {
-            out_.put(extensions);
-            out_.put(o.extensions);
-            out_.put("\r\n");
+            put(extensions);
+            put(o.extensions);
+            put("\r\n");
         }
-        const auto put = [this](std::string_view t) { out_.put(t); };
         put_headers(put, o.headers);
-        out_.put("\r\n");
+        put("\r\n");
         finish(server_handshake_state::accepted);
         return error::none;
     }
@@ -489,7 +502,7 @@ public:
         if (state_ != server_handshake_state::upgrade_request && state_ != server_handshake_state::http_request)
             return error::handshake_not_ready;
         if (status < 200 || status > 599 || !detail::valid_headers(headers)) return error::invalid_http_input;
-        const bool head = request_.method == "HEAD";
+        const bool head = detail::equals(request_.method, "HEAD");
         if (!write_response(status, headers, body, head)) return error::out_of_memory;
         finish(server_handshake_state::responded);
         return error::none;
@@ -497,10 +510,11 @@ public:
 
     /// Bytes to write: the response once queued; empty before.
     [[nodiscard]] bytes_view output() const noexcept {
-        return bytes_view(reinterpret_cast<const std::uint8_t*>(out_.data()) + sent_, out_.size() - sent_);
+        const std::string_view all = response();
+        return bytes_view(reinterpret_cast<const std::uint8_t*>(all.data()) + sent_, all.size() - sent_);
     }
     /// Acknowledges `n` bytes of output() as written.
-    void consume(std::size_t n) noexcept { sent_ += std::min(n, out_.size() - sent_); }
+    void consume(std::size_t n) noexcept { sent_ += std::min(n, response().size() - sent_); }
 
     [[nodiscard]] server_handshake_state state() const noexcept { return state_; }
     /// Why the handshake failed (error::none unless state() is failed).
@@ -522,7 +536,7 @@ private:
         std::array<char, 20> digits{}, length{};
         const std::string_view code = detail::to_decimal(status, digits);
         const std::string_view size = detail::to_decimal(body.size(), length);
-        return detail::build_message(out_, [&](auto&& put) {
+        const auto emit = [&](auto&& put) {
             put("HTTP/1.1 ");
             put(code);
             put(" ");
@@ -534,7 +548,37 @@ private:
             put(size);
             put("\r\nConnection: close\r\n\r\n");
             if (!head) put(body);
+        };
+        std::size_t n = 0;
+        emit([&n](std::string_view t) { n += t.size(); });
+        char* q = output_space(n);
+        if (q == nullptr) return false;
+        emit([&q](std::string_view t) {
+            if (!t.empty()) std::memcpy(q, t.data(), t.size());
+            q += t.size();
         });
+        return true;
+    }
+
+    // Room for a response of `n` bytes, replacing any before: in the object,
+    // over the request (which nothing reads once a response is written), when
+    // it fits, as the 101 to a browser does; on the heap otherwise. nullptr if
+    // memory ran out.
+    [[nodiscard]] char* output_space(std::size_t n) noexcept {
+        sent_ = 0;
+        if (n <= small_out_.size()) {
+            out_.release();
+            small_size_ = static_cast<std::uint16_t>(n);
+            return small_out_.data();
+        }
+        small_size_ = 0;
+        return out_.overwrite(n);
+    }
+
+    // The response written, whole.
+    [[nodiscard]] std::string_view response() const noexcept {
+        if (small_size_ != 0) return {small_out_.data(), small_size_};
+        return out_.view();
     }
 
     // The request's views may point into the reader's buffer, which goes:
@@ -578,9 +622,11 @@ private:
         const std::size_t n = std::min(message.size(), body.size() - 1);
         std::memcpy(body.data(), message.data(), n);
         body[n] = '\n';
-        if (!write_response(status, {}, std::string_view(body.data(), n + 1), false, extra)) out_.release();
+        if (!write_response(status, {}, std::string_view(body.data(), n + 1), false, extra)) {
+            out_.release();
+            small_size_ = 0;
+        }
         state_ = server_handshake_state::failed;
-        request_ = http_request{};
         reader_.release();
         return detail::handshake_failure(e, status, consumed, position);
     }
@@ -611,6 +657,19 @@ private:
         const auto bad = [begin](const char* at) {
             return detail::parse_outcome{k::failed, error::http_bad_request_line, static_cast<std::size_t>(at - begin)};
         };
+        // The common line, "GET " target " HTTP/1.1" CRLF, by word compares.
+        if (end - p >= 16 && std::memcmp(p, "GET ", 4) == 0) {
+            const char* t = p + 4;
+            const char* q = t;
+            while (q != end && static_cast<unsigned char>(*q) > 0x20 && *q != 0x7F) ++q;
+            if (end - q >= 11 && q != t && std::memcmp(q, " HTTP/1.1\r\n", 11) == 0) {
+                request_.method = std::string_view(p, 3);
+                request_.target = std::string_view(t, static_cast<std::size_t>(q - t));
+                request_.version_major = request_.version_minor = 1;
+                p = q + 11;
+                return detail::parse_outcome{k::done, error::none, static_cast<std::size_t>(p - begin)};
+            }
+        }
         while (p != end && detail::is_tchar(*p)) ++p;
         if (p == end) return more;
         if (*p != ' ' || p == begin) return bad(p);
@@ -713,10 +772,10 @@ private:
         if (r.version_minor >= 1 && counts_.host == 0) return error::handshake_no_host;
         if (!r.upgrade_websocket) return error::none;  // a plain HTTP request
         if (r.version_minor == 0) return error::handshake_http_too_old;
-        if (r.method != "GET") return error::handshake_method_not_get;
+        if (!detail::equals(r.method, "GET")) return error::handshake_method_not_get;
         if (!r.connection_upgrade) return error::handshake_no_connection_upgrade;
         if (counts_.version > 1 || counts_.key > 1 || counts_.origin > 1) return error::handshake_duplicate_header;
-        if (counts_.version == 0 || r.websocket_version != "13") return error::handshake_bad_version;
+        if (counts_.version == 0 || !detail::equals(r.websocket_version, "13")) return error::handshake_bad_version;
         if (counts_.key == 0 || !is_valid_key(r.key)) return error::handshake_bad_key;
         if (counts_.bad_protocols) return error::handshake_bad_subprotocols;
         if (counts_.bad_extensions) return error::handshake_bad_extensions;
@@ -729,16 +788,23 @@ private:
         bool bad_length = false, conflicting_length = false, bad_protocols = false, bad_extensions = false;
     };
 
+    // The order keeps every run of zero-initialised members under 64 bytes,
+    // and request_ is copied from a constant: g++ clears longer runs with
+    // `rep stos`, whose start-up costs more than the rest of the constructor.
     handshake_options options_;
-    http_request request_{};
     field_counts counts_{};
-    std::array<char, 28> accept_{};  // Sec-WebSocket-Accept for the first 24-byte key
     std::size_t fields_ = 0;
     detail::block_reader reader_{};
-    detail::byte_buffer out_{};
+    union {
+        http_request request_ = detail::blank_request;  // while reading and until a response is written
+        std::array<char, sizeof(http_request)> small_out_;  // then a response that fits
+    };
+    detail::byte_buffer out_{};  // a response that does not
     std::size_t sent_ = 0;
+    std::uint16_t small_size_ = 0;  // the response's size in small_out_, 0 if it is in out_
     server_handshake_state state_ = server_handshake_state::reading;
     error failure_ = error::none;
+    std::array<char, 28> accept_;  // Sec-WebSocket-Accept for the first 24-byte key, set with counts_.key
 };
 
 /// What a client asks for (§4.1).

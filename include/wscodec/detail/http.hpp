@@ -72,6 +72,18 @@ inline constexpr std::array<bool, 256> tchar_table = [] {
     return true;
 }
 
+/// `s` == `literal` for a literal of at most 8 bytes, as one or two loads
+/// (std::string_view's == calls memcmp for a length known only at run time).
+template <std::size_t N>
+[[nodiscard]] WSCODEC_ALWAYS_INLINE bool equals(std::string_view s, const char (&literal)[N]) noexcept {
+    static_assert(N >= 2 && N <= 9);
+    if (s.size() != N - 1) return false;
+    std::uint64_t a = 0, b = 0;
+    std::memcpy(&a, s.data(), N - 1);
+    std::memcpy(&b, literal, N - 1);
+    return a == b;
+}
+
 [[nodiscard]] constexpr bool is_token(std::string_view s) noexcept {
     if (s.empty()) return false;
     for (char c : s)
@@ -360,8 +372,8 @@ WSCODEC_TARGET_AVX512BW inline void classify_fields_avx512(const char* p, std::s
     std::size_t w = 0;
     for (; w * 64 < n; ++w) {
         const std::size_t left = n - w * 64;
-        const __mmask64 in = left >= 64 ? ~__mmask64{0} : (__mmask64{1} << left) - 1;
-        const __m512i x = _mm512_maskz_loadu_epi8(in, p + w * 64);
+        const __m512i x = left >= 64 ? _mm512_loadu_si512(p + w * 64)
+                                     : _mm512_maskz_loadu_epi8((__mmask64{1} << left) - 1, p + w * 64);
         const __m512i t = _mm512_and_si512(_mm512_shuffle_epi8(lo_tab, _mm512_and_si512(x, nibble)),
                                            _mm512_shuffle_epi8(hi_tab, _mm512_and_si512(_mm512_srli_epi16(x, 4), nibble)));
         m.cr[w] = _mm512_cmpeq_epi8_mask(x, cr_v);
@@ -762,6 +774,14 @@ public:
     void put(std::string_view s) noexcept {
         if (!s.empty()) std::memcpy(data_ + size_, s.data(), s.size());
         size_ += s.size();
+    }
+    /// Makes the contents `n` bytes to be written through the returned pointer,
+    /// dropping what was there; nullptr if memory ran out.
+    [[nodiscard]] char* overwrite(std::size_t n) noexcept {
+        size_ = 0;
+        if (!reserve(n)) return nullptr;
+        size_ = n;
+        return data_;
     }
     void resize_down(std::size_t n) noexcept { if (n < size_) size_ = n; }
     void release() noexcept {
