@@ -804,7 +804,7 @@ private:
     std::uint16_t small_size_ = 0;  // the response's size in small_out_, 0 if it is in out_
     server_handshake_state state_ = server_handshake_state::reading;
     error failure_ = error::none;
-    std::array<char, 28> accept_;  // Sec-WebSocket-Accept for the first 24-byte key, set with counts_.key
+    std::array<char, 28> accept_{};  // Sec-WebSocket-Accept for the first 24-byte key, set with counts_.key
 };
 
 /// What a client asks for (§4.1).
