@@ -253,7 +253,9 @@ template <class OnField>
 struct field_masks {
     static constexpr std::size_t max_bytes = 2048;
     static constexpr std::size_t words = max_bytes / 64 + 1;  // and a zero word after the last classified one
-    std::uint64_t cr[words], lf[words], nontchar[words], bad[words];
+    /// bad: a forbidden control byte, an LF not right after a CR, or no LF
+    /// right after a CR.
+    std::uint64_t cr[words], nontchar[words], bad[words];
 };
 
 /// Bits pos..pos+63 of a mask (bit 0 = byte pos); the word after pos's must exist.
@@ -327,6 +329,7 @@ WSCODEC_TARGET_AVX2 inline void classify_fields_avx2(const char* p, std::size_t 
     const __m256i nibble = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
     const __m256i tchar_bits = _mm256_set1_epi8(0x3F), control_bits = _mm256_set1_epi8(static_cast<char>(0xC0));
     const __m256i cr_v = _mm256_set1_epi8('\r'), lf_v = _mm256_set1_epi8('\n'), del = _mm256_set1_epi8(0x7F);
+    std::uint64_t carry = 0;  // a CR in the last byte of the step before: an LF must open this one
     std::size_t w = 0;
     for (; w * 64 < n; ++w) {
         const char* q = p + w * 64;
@@ -353,11 +356,11 @@ WSCODEC_TARGET_AVX2 inline void classify_fields_avx2(const char* p, std::size_t 
             bad |= std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(b))} << shift;
         }
         m.cr[w] = cr;
-        m.lf[w] = lf;
         m.nontchar[w] = nontchar;
-        m.bad[w] = bad;
+        m.bad[w] = bad | (lf ^ ((cr << 1) | carry));
+        carry = cr >> 63;
     }
-    m.cr[w] = m.lf[w] = m.bad[w] = 0;
+    m.cr[w] = m.bad[w] = 0;
     m.nontchar[w] = ~std::uint64_t{0};
 }
 
@@ -369,6 +372,7 @@ WSCODEC_TARGET_AVX512BW inline void classify_fields_avx512(const char* p, std::s
     const __m512i nibble = _mm512_set1_epi8(0x0F);
     const __m512i tchar_bits = _mm512_set1_epi8(0x3F), control_bits = _mm512_set1_epi8(static_cast<char>(0xC0));
     const __m512i cr_v = _mm512_set1_epi8('\r'), lf_v = _mm512_set1_epi8('\n'), del = _mm512_set1_epi8(0x7F);
+    std::uint64_t carry = 0;  // a CR in the last byte of the step before: an LF must open this one
     std::size_t w = 0;
     for (; w * 64 < n; ++w) {
         const std::size_t left = n - w * 64;
@@ -376,12 +380,14 @@ WSCODEC_TARGET_AVX512BW inline void classify_fields_avx512(const char* p, std::s
                                      : _mm512_maskz_loadu_epi8((__mmask64{1} << left) - 1, p + w * 64);
         const __m512i t = _mm512_and_si512(_mm512_shuffle_epi8(lo_tab, _mm512_and_si512(x, nibble)),
                                            _mm512_shuffle_epi8(hi_tab, _mm512_and_si512(_mm512_srli_epi16(x, 4), nibble)));
-        m.cr[w] = _mm512_cmpeq_epi8_mask(x, cr_v);
-        m.lf[w] = _mm512_cmpeq_epi8_mask(x, lf_v);
+        const std::uint64_t cr = _mm512_cmpeq_epi8_mask(x, cr_v);
+        m.cr[w] = cr;
         m.nontchar[w] = _mm512_testn_epi8_mask(t, tchar_bits);
-        m.bad[w] = _mm512_test_epi8_mask(t, control_bits) | _mm512_cmpeq_epi8_mask(x, del);
+        m.bad[w] = _mm512_test_epi8_mask(t, control_bits) | _mm512_cmpeq_epi8_mask(x, del) |
+                   (_mm512_cmpeq_epi8_mask(x, lf_v) ^ ((cr << 1) | carry));
+        carry = cr >> 63;
     }
-    m.cr[w] = m.lf[w] = m.bad[w] = 0;
+    m.cr[w] = m.bad[w] = 0;
     m.nontchar[w] = ~std::uint64_t{0};
 }
 
@@ -441,8 +447,7 @@ template <class OnField>
     const std::size_t block = s + 2;
     for (std::size_t w = 0; w * 64 < block; ++w) {
         const std::uint64_t in = block - w * 64 >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << (block - w * 64)) - 1;
-        const std::uint64_t lf_wanted = (m.cr[w] << 1) | (w > 0 ? m.cr[w - 1] >> 63 : 0);
-        if (((m.bad[w] | (m.lf[w] ^ lf_wanted)) & in) != 0) return give_up();
+        if ((m.bad[w] & in) != 0) return give_up();
     }
     fields = count;
     return parse_outcome{parse_outcome::kind::done, error::none, static_cast<std::size_t>(p - begin) + block};
