@@ -13,9 +13,10 @@
 // the end of the header block, so bytes that follow (frames pipelined behind
 // the handshake) stay with the caller for the connection. A request or
 // response that arrives in one piece is parsed where it lies; one that arrives
-// in pieces is gathered into a heap buffer of at most max_header_bytes. The
-// responses and the client's request are built into a heap buffer of the
-// exact size. Nothing else allocates.
+// in pieces is gathered into a heap buffer of at most max_header_bytes. A
+// server's response that fits (a browser's 101 does) is written into the
+// object, over the request it answers; a longer one, and the client's
+// request, into a heap buffer of the exact size. Nothing else allocates.
 #pragma once
 
 #include <iterator>
@@ -229,6 +230,7 @@ struct http_fields {
 /// A parsed request. Its views point into the caller's input (request that
 /// arrived whole) or into the handshake's buffer; they stay valid until
 /// accept() or respond() is called, or the caller reuses the input buffer.
+/// Once answered, server_handshake::request() is an empty request.
 struct http_request : http_fields {
     std::string_view method;
     std::string_view target;
