@@ -1,6 +1,7 @@
 // tests/helpers.hpp — shared test helpers: byte literals, guard-page buffers
-// that fault on any read past the end, the kernels to run every test on, and
-// input splitters (whole, byte by byte, every 2-way split, chunks of every size).
+// that fault on any read past the end, the kernels to run every test on,
+// input splitters (whole, byte by byte, every 2-way split, chunks of every
+// size), and reference trimming and list splitting for HTTP field values.
 #pragma once
 
 #include <sys/mman.h>
@@ -152,5 +153,24 @@ public:
 private:
     std::uint64_t s_;
 };
+
+/// `s` without leading and trailing spaces and tabs (a reference for OWS trimming).
+inline std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+/// The non-empty trimmed elements of `s` split at `sep` (a reference for comma lists).
+inline std::vector<std::string> split(std::string_view s, char sep) {
+    std::vector<std::string> out;
+    for (;;) {
+        const std::size_t i = s.find(sep);
+        const std::string_view e = trim(s.substr(0, i));
+        if (!e.empty()) out.emplace_back(e);
+        if (i == std::string_view::npos) return out;
+        s.remove_prefix(i + 1);
+    }
+}
 
 }  // namespace test

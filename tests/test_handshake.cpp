@@ -66,21 +66,8 @@ std::string upper(std::string_view s) {
         if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
     return out;
 }
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-std::vector<std::string> split(std::string_view s, char sep) {
-    std::vector<std::string> out;
-    for (;;) {
-        const std::size_t i = s.find(sep);
-        const std::string_view e = trim(s.substr(0, i));
-        if (!e.empty()) out.emplace_back(e);
-        if (i == npos) return out;
-        s.remove_prefix(i + 1);
-    }
-}
+using test::split;
+using test::trim;
 
 /// The header block of an HTTP message: through the first blank line.
 std::size_t block_length(std::string_view m) { return m.find("\r\n\r\n") + 4; }

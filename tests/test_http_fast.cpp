@@ -63,23 +63,8 @@ bytes_view as_bytes(std::string_view s) { return {reinterpret_cast<const std::ui
 std::string text(bytes_view b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 std::string text(const std::array<char, 28>& a) { return {a.data(), a.size()}; }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-/// Non-empty trimmed elements of `s` split at `sep`.
-std::vector<std::string> split(std::string_view s, char sep) {
-    std::vector<std::string> out;
-    for (;;) {
-        const std::size_t i = s.find(sep);
-        const std::string_view e = trim(s.substr(0, i));
-        if (!e.empty()) out.emplace_back(e);
-        if (i == npos) return out;
-        s.remove_prefix(i + 1);
-    }
-}
+using test::split;
+using test::trim;
 
 /// Keeps the first few of a run's disagreements, and counts them all.
 struct report {
