@@ -660,11 +660,16 @@ private:
             return detail::parse_outcome{k::failed, error::http_bad_request_line, static_cast<std::size_t>(at - begin)};
         };
         // The common line, "GET " target " HTTP/1.1" CRLF, by word compares.
+        const auto word = [](const char* at) {  // eight bytes
+            std::uint64_t w = 0;
+            std::memcpy(&w, at, 8);
+            return w;
+        };
         if (end - p >= 16 && std::memcmp(p, "GET ", 4) == 0) {
             const char* t = p + 4;
             const char* q = t;
             while (q != end && static_cast<unsigned char>(*q) > 0x20 && *q != 0x7F) ++q;
-            if (end - q >= 11 && q != t && std::memcmp(q, " HTTP/1.1\r\n", 11) == 0) {
+            if (end - q >= 11 && q != t && word(q) == word(" HTTP/1.") && word(q + 3) == word("TP/1.1\r\n")) {
                 request_.method = std::string_view(p, 3);
                 request_.target = std::string_view(t, static_cast<std::size_t>(q - t));
                 request_.version_major = request_.version_minor = 1;
