@@ -1046,25 +1046,43 @@ private:
         return detail::parse_outcome{k::done, error::none, static_cast<std::size_t>(p - begin)};
     }
 
+    // As the server's: names told apart by length, values cut out only for
+    // the fields read (`v` is a detail::cut_value or lazy_value).
     template <class Value>
-    void on_field(std::string_view name, const Value& v) noexcept {
-        using detail::iequals;
-        const std::string_view value = v.value();
-        if (iequals(name, "upgrade"))
-            response_.upgrade_websocket = response_.upgrade_websocket || detail::list_has_token(value, "websocket");
-        else if (iequals(name, "connection"))
-            response_.connection_upgrade = response_.connection_upgrade || detail::list_has_token(value, "upgrade");
-        else if (iequals(name, "sec-websocket-accept")) {
-            ++accepts_;
-            response_.accept = value;
-        } else if (iequals(name, "sec-websocket-protocol")) {
-            ++protocols_seen_;
-            response_.subprotocol = value;
-        } else if (iequals(name, "sec-websocket-extensions")) {
-            bad_extensions_ = bad_extensions_ || !detail::is_extension_list(value, v.bits());
-        } else if (iequals(name, "content-length")) {
-            std::uint64_t n = 0;
-            if (detail::parse_length(value, n)) response_.content_length = n;
+    WSCODEC_ALWAYS_INLINE void on_field(std::string_view name, const Value& v) noexcept {
+        using detail::name_is;
+        switch (name.size()) {
+            case 7:
+                if (name_is(name, "upgrade"))
+                    response_.upgrade_websocket = response_.upgrade_websocket || detail::list_has_token(v.value(), "websocket");
+                break;
+            case 10:
+                if (name_is(name, "connection"))
+                    response_.connection_upgrade = response_.connection_upgrade || detail::list_has_token(v.value(), "upgrade");
+                break;
+            case 14:
+                if (name_is(name, "content-length")) {
+                    std::uint64_t n = 0;
+                    if (detail::parse_length(v.value(), n)) response_.content_length = n;
+                }
+                break;
+            case 20:
+                if (name_is(name, "sec-websocket-accept")) {
+                    ++accepts_;
+                    response_.accept = v.value();
+                }
+                break;
+            case 22:
+                if (name_is(name, "sec-websocket-protocol")) {
+                    ++protocols_seen_;
+                    response_.subprotocol = v.value();
+                }
+                break;
+            case 24:
+                if (name_is(name, "sec-websocket-extensions"))
+                    bad_extensions_ = bad_extensions_ || !detail::is_extension_list(v.value(), v.bits());
+                break;
+            default: break;
         }
     }
 
