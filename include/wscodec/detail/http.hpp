@@ -159,7 +159,6 @@ struct cut_value {
     [[nodiscard]] value_bits bits() const noexcept { return {}; }
 };
 
-
 /// Outcome of parsing (a prefix of) a header block.
 struct parse_outcome {
     enum class kind : std::uint8_t { done, incomplete, failed };
@@ -242,10 +241,10 @@ template <class OnField>
 }
 
 /// The bulk path for the first 2048 bytes of a header block on CPUs with
-/// AVX2 or AVX-512: one pass classifies every byte into bit masks (CR, LF,
-/// not a tchar, a forbidden control byte), then each line costs a few mask
-/// reads: the first non-tchar after the line's start must be its colon, the
-/// first CR after the value ends it. It only recognises valid blocks: at the
+/// AVX2 or AVX-512: one pass classifies every byte into three bit masks (CR;
+/// not a tchar; bad: a forbidden control byte or a CR and LF not paired),
+/// then each line costs a few mask reads: the CRs are popped in order, and
+/// the first non-tchar after a line's start must be its colon. It only recognises valid blocks: at the
 /// first sign of anything else it returns nullopt, having called `on` for the
 /// lines before, and the caller starts over on the byte-by-byte parser, which
 /// finds the exact error (and the fuzzers compare the two: whole inputs take
@@ -404,7 +403,7 @@ WSCODEC_TARGET_AVX512BW inline void classify_fields_avx512(const char* p, std::s
 /// parse_fields' bulk path (see field_masks) with classifier `which` (see
 /// field_classifier()): the outcome for a valid block, nullopt when the
 /// byte-by-byte parser must decide (after `on` ran for some lines: the caller
-/// resets what they set). `fields` is restored on nullopt.
+/// resets what they set). `fields` is left as it was on nullopt.
 template <class OnField>
 [[nodiscard]] std::optional<parse_outcome> parse_fields_fast(const char* begin, const char* p, const char* end,
                                                              std::size_t max_fields, std::size_t& fields, OnField&& on,
