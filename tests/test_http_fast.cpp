@@ -765,7 +765,7 @@ field_parse run_fields(std::string_view input, std::size_t from, std::size_t max
     field_parse out;
     const char* begin = input.data();
     const auto on = [&out](std::string_view name, const auto& v) {
-        out.seen.push_back({std::string(name), std::string(v.value()), v.bits()});
+        out.seen.push_back({std::string(name), std::string(v.value()), v.bits(v.value())});
     };
     if (which == 0) out.outcome = detail::parse_fields(begin, begin + from, begin + input.size(), max_fields, out.fields, on);
     else out.outcome = detail::parse_fields_fast(begin, begin + from, begin + input.size(), max_fields, out.fields, on, which);

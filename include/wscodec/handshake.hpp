@@ -353,16 +353,45 @@ private:
     std::size_t resume_ = 0;
 };
 
-/// Builds an HTTP message in two passes: measure, then write into a buffer of
-/// the exact size. `emit(sink)` calls sink(text) for every piece.
-template <class Emit>
-[[nodiscard]] bool build_message(byte_buffer& out, Emit&& emit) noexcept {
-    std::size_t n = 0;
-    emit([&n](std::string_view s) { n += s.size(); });
-    out.release();
-    if (!out.reserve(n)) return false;
-    emit([&out](std::string_view s) { out.put(s); });
+/// What build_message hands to its `emit`: put(text) appends text (or only
+/// counts it, in the measuring pass), size() is what was put so far.
+class message_sink {
+public:
+    explicit message_sink(char* out = nullptr) noexcept : out_(out) {}
+    void operator()(std::string_view text) noexcept {
+        if (out_ != nullptr && !text.empty()) std::memcpy(out_ + size_, text.data(), text.size());
+        size_ += text.size();
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+private:
+    char* out_;
+    std::size_t size_ = 0;
+};
+
+/// Builds an HTTP message in two passes: `emit(sink)` puts every piece;
+/// once to measure, then into `space(n)`, room for exactly n bytes (nullptr:
+/// out of memory, and build_message returns false).
+template <class Emit, class Space>
+[[nodiscard]] bool build_message(Emit&& emit, Space&& space) noexcept {
+    message_sink measure;
+    emit(measure);
+    char* out = space(measure.size());
+    if (out == nullptr) return false;
+    message_sink write(out);
+    emit(write);
     return true;
+}
+
+/// Puts "name: value" CRLF for each header.
+template <class Put>
+void put_headers(Put& put, std::span<const http_header> headers) noexcept {
+    for (const http_header& h : headers) {
+        put(h.name);
+        put(": ");
+        put(h.value);
+        put("\r\n");
+    }
 }
 
 [[nodiscard]] inline bool valid_headers(std::span<const http_header> headers) noexcept {
@@ -472,7 +501,7 @@ public:
         for (const http_header& h : o.headers) n += h.name.size() + h.value.size() + 4;
         char* q = output_space(n);
         if (q == nullptr) return error::out_of_memory;
-        const auto put = [&q](std::string_view t) {
+        const auto put = [&q](std::string_view t) {  // one pass: the size is known
             std::memcpy(q, t.data(), t.size());
             q += t.size();
         };
@@ -489,7 +518,7 @@ public:
             put(o.extensions);
             put("\r\n");
         }
-        put_headers(put, o.headers);
+        detail::put_headers(put, o.headers);
         put("\r\n");
         finish(server_handshake_state::accepted);
         return error::none;
@@ -523,43 +552,26 @@ public:
     [[nodiscard]] error failure() const noexcept { return failure_; }
 
 private:
-    template <class Put>
-    static void put_headers(Put& put, std::span<const http_header> headers) {
-        for (const http_header& h : headers) {
-            put(h.name);
-            put(": ");
-            put(h.value);
-            put("\r\n");
-        }
-    }
-
     [[nodiscard]] bool write_response(std::uint16_t status, std::span<const http_header> headers,
                                       std::string_view body, bool head, std::string_view extra = {}) noexcept {
         std::array<char, 20> digits{}, length{};
         const std::string_view code = detail::to_decimal(status, digits);
         const std::string_view size = detail::to_decimal(body.size(), length);
-        const auto emit = [&](auto&& put) {
-            put("HTTP/1.1 ");
-            put(code);
-            put(" ");
-            put(detail::reason_phrase(status));
-            put("\r\n");
-            put(extra);
-            put_headers(put, headers);
-            put("Content-Length: ");
-            put(size);
-            put("\r\nConnection: close\r\n\r\n");
-            if (!head) put(body);
-        };
-        std::size_t n = 0;
-        emit([&n](std::string_view t) { n += t.size(); });
-        char* q = output_space(n);
-        if (q == nullptr) return false;
-        emit([&q](std::string_view t) {
-            if (!t.empty()) std::memcpy(q, t.data(), t.size());
-            q += t.size();
-        });
-        return true;
+        return detail::build_message(
+            [&](auto& put) {
+                put("HTTP/1.1 ");
+                put(code);
+                put(" ");
+                put(detail::reason_phrase(status));
+                put("\r\n");
+                put(extra);
+                detail::put_headers(put, headers);
+                put("Content-Length: ");
+                put(size);
+                put("\r\nConnection: close\r\n\r\n");
+                if (!head) put(body);
+            },
+            [this](std::size_t n) { return output_space(n); });
     }
 
     // Room for a response of `n` bytes, replacing any before: in the object,
@@ -753,7 +765,7 @@ private:
             case 22:
                 if (name_is(name, "sec-websocket-protocol")) {
                     const std::string_view value = v.value();
-                    counts_.bad_protocols = counts_.bad_protocols || !detail::is_token_list(value, v.bits());
+                    counts_.bad_protocols = counts_.bad_protocols || !detail::is_token_list(value, v.bits(value));
                     if (request_.protocol_fields == 0) request_.protocol_field = value;
                     if (request_.protocol_fields < 255) ++request_.protocol_fields;
                 }
@@ -761,7 +773,7 @@ private:
             case 24:
                 if (name_is(name, "sec-websocket-extensions")) {
                     const std::string_view value = v.value();
-                    counts_.bad_extensions = counts_.bad_extensions || !detail::is_extension_list(value, v.bits());
+                    counts_.bad_extensions = counts_.bad_extensions || !detail::is_extension_list(value, v.bits(value));
                     if (request_.extension_fields == 0) request_.extension_field = value;
                     if (request_.extension_fields < 255) ++request_.extension_fields;
                 }
@@ -930,21 +942,20 @@ private:
             if (!detail::is_extension(e)) return error::invalid_http_input;
         std::array<char, 20> digits{};
         const std::string_view port = o.port != 0 ? detail::to_decimal(o.port, digits) : std::string_view{};
-        // Writes "name: a, b\r\n" and notes where the list lies in out_ (the
-        // measuring pass notes 0 and is overwritten by the writing pass).
-        const auto list = [this](auto&& put, std::string_view name, std::span<const std::string_view> items,
-                                 std::pair<std::size_t, std::size_t>& at) {
+        // Writes "name: a, b\r\n" and notes where the list lies in the request.
+        const auto list = [](auto& put, std::string_view name, std::span<const std::string_view> items,
+                             std::pair<std::size_t, std::size_t>& at) {
             if (items.empty()) return;
             put(name);
-            at.first = out_.size();
+            at.first = put.size();
             for (std::size_t i = 0; i < items.size(); ++i) {
                 if (i > 0) put(", ");
                 put(items[i]);
             }
-            at.second = out_.size() - at.first;
+            at.second = put.size() - at.first;
             put("\r\n");
         };
-        const bool ok = detail::build_message(out_, [&](auto&& put) {
+        const bool ok = detail::build_message([&](auto& put) {
             put("GET ");
             put(o.target);
             put(" HTTP/1.1\r\nHost: ");
@@ -965,14 +976,9 @@ private:
             }
             list(put, "Sec-WebSocket-Protocol: ", o.subprotocols, protocols_);
             list(put, "Sec-WebSocket-Extensions: ", o.extensions, extensions_);
-            for (const http_header& h : o.headers) {
-                put(h.name);
-                put(": ");
-                put(h.value);
-                put("\r\n");
-            }
+            detail::put_headers(put, o.headers);
             put("\r\n");
-        });
+        }, [this](std::size_t n) { return out_.overwrite(n); });
         return ok ? error::none : error::out_of_memory;
     }
 
@@ -1079,8 +1085,10 @@ private:
                 }
                 break;
             case 24:
-                if (name_is(name, "sec-websocket-extensions"))
-                    bad_extensions_ = bad_extensions_ || !detail::is_extension_list(v.value(), v.bits());
+                if (name_is(name, "sec-websocket-extensions")) {
+                    const std::string_view value = v.value();
+                    bad_extensions_ = bad_extensions_ || !detail::is_extension_list(value, v.bits(value));
+                }
                 break;
             default: break;
         }

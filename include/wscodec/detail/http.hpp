@@ -156,7 +156,7 @@ struct value_bits {
 struct cut_value {
     std::string_view text;
     [[nodiscard]] std::string_view value() const noexcept { return text; }
-    [[nodiscard]] value_bits bits() const noexcept { return {}; }
+    [[nodiscard]] value_bits bits(std::string_view) const noexcept { return {}; }
 };
 
 /// Outcome of parsing (a prefix of) a header block.
@@ -272,24 +272,20 @@ struct lazy_value {
     const field_masks* m;
     std::size_t colon, cr;
 
-    [[nodiscard]] WSCODEC_ALWAYS_INLINE std::pair<std::size_t, std::size_t> span() const noexcept {
+    [[nodiscard]] WSCODEC_ALWAYS_INLINE std::string_view value() const noexcept {
         // One space after the colon is the rule, so it costs no branch.
         std::size_t v = colon + 1 + static_cast<std::size_t>(p[colon + 1] == ' ' && colon + 1 < cr), e = cr;
         if (WSCODEC_UNLIKELY(p[v] == ' ' || p[v] == '\t' || p[e - 1] == ' ' || p[e - 1] == '\t')) {
             while (v < e && (p[v] == ' ' || p[v] == '\t')) ++v;
             while (e > v && (p[e - 1] == ' ' || p[e - 1] == '\t')) --e;
         }
-        return {v, e};
-    }
-    [[nodiscard]] WSCODEC_ALWAYS_INLINE std::string_view value() const noexcept {
-        const auto [v, e] = span();
         return {p + v, e - v};
     }
-    [[nodiscard]] WSCODEC_ALWAYS_INLINE value_bits bits() const noexcept {
-        const auto [v, e] = span();
-        const std::size_t len = e - v;
+    /// The non-tchar bits of `value`, which value() returned.
+    [[nodiscard]] WSCODEC_ALWAYS_INLINE value_bits bits(std::string_view value) const noexcept {
+        const std::size_t len = value.size();
         if (len > 64) return {};
-        const std::uint64_t b = bits_at(m->nontchar, v);
+        const std::uint64_t b = bits_at(m->nontchar, static_cast<std::size_t>(value.data() - p));
         return {len < 64 ? b & ((std::uint64_t{1} << len) - 1) : b, true};
     }
 };
