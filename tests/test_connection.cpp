@@ -1127,6 +1127,67 @@ TEST_CASE_TEMPLATE("§5.6 text must be UTF-8: 1007 fail-fast at the bad byte, ac
     }
 }
 
+TEST_CASE_TEMPLATE("§5.6 a whole text message of 3-byte characters (CJK, unmasked and validated in one pass): "
+                   "every byte delivered, or 1007 at the bad byte wherever it sits",
+                   T, server, client) {
+    constexpr role R = T::side;
+    std::mt19937 rng(31);
+    static constexpr std::uint8_t leads[] = {0xE1, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0xEA, 0xEC, 0xEE, 0xEF};
+    bytes text;
+    while (text.size() < 3 * 300) {
+        text.push_back(leads[rng() % std::size(leads)]);
+        text.push_back(static_cast<std::uint8_t>(0x80 + rng() % 64));
+        text.push_back(static_cast<std::uint8_t>(0x80 + rng() % 64));
+    }
+    const std::size_t hs = wire_header_size<R>(text.size());
+    const auto delivered = [&](const bytes& payload, const std::vector<std::size_t>& parts) {
+        T c;
+        const bytes in = wire<R>(opcode::text, payload);
+        const std::vector<rec> evs = joined(feed_parts(c, in, parts));
+        CHECK(evs.size() == 1u);
+        return evs.empty() ? std::string("none") : describe(evs[0]);
+    };
+    const auto whole_and_split = [&](std::size_t n) {
+        return std::vector<std::vector<std::size_t>>{{hs + n}, {hs, n}, {hs + 100, n - 100}, {hs + 1, n - 1}};
+    };
+    // Valid texts: the run alone, with an E0 or ED character (not on the
+    // fast path), with ASCII or a 4-byte character inside, or after ASCII.
+    std::vector<bytes> valid = {text};
+    for (const char* odd : {"e0 a4 80", "ed 9f bf", "41 42 43", "f0 9f 98 80"}) {
+        for (const std::size_t at : {0u, 3u, 189u, 192u, 450u, 897u}) {
+            bytes t = text;
+            const bytes o = hex(odd);
+            t.erase(t.begin() + static_cast<std::ptrdiff_t>(at), t.begin() + static_cast<std::ptrdiff_t>(at + 3));
+            t.insert(t.begin() + static_cast<std::ptrdiff_t>(at), o.begin(), o.end());
+            valid.push_back(t);
+        }
+    }
+    for (const bytes& t : valid) {
+        CAPTURE(hx(slice(t, 0, 8)));
+        for (const std::vector<std::size_t>& parts : whole_and_split(t.size()))
+            CHECK(delivered(t, parts) == "data text first last [" + hx(t) + "]");
+    }
+    // One byte replaced, at every position: the failure names that byte.
+    std::size_t failures = 0;
+    for (std::size_t j = 0; j < text.size(); ++j) {
+        for (const std::uint8_t v : {std::uint8_t{0x41}, std::uint8_t{0x80}, std::uint8_t{0xC2}, std::uint8_t{0xE0},
+                                     std::uint8_t{0xED}, std::uint8_t{0xF0}, std::uint8_t{0xFF}}) {
+            bytes t = text;
+            if (t[j] == v) continue;
+            t[j] = v;
+            const utf8_result u = detail::utf8_validate_scalar(t.data(), t.size());
+            if (u.error != utf8_error::invalid) continue;  // still valid (0x41 for a lead, say)
+            CAPTURE(j);
+            CAPTURE(v);
+            const bytes in = wire<R>(opcode::text, t);
+            check_utf8_failure<T>(in, {in.size()}, hs + u.position, slice(t, 0, u.position));
+            if (j % 7 == 0) check_utf8_failure<T>(in, {hs, t.size()}, hs + u.position, slice(t, 0, u.position));
+            ++failures;
+        }
+    }
+    CHECK(failures > 4000u);
+}
+
 TEST_CASE_TEMPLATE("§5.6 text truncated at message end: 1007", T, server, client) {
     constexpr role R = T::side;
     // In the final frame.

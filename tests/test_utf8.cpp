@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 #include <vector>
+#include <wscodec/mask.hpp>
 #include <wscodec/utf8.hpp>
 
 #include "helpers.hpp"
@@ -1068,4 +1069,120 @@ TEST_CASE("utf8_validator: no sequence is open after an error, however the input
     CHECK(split.feed(std::string_view("\x41")) == wscodec::utf8_result{wscodec::utf8_error::invalid, 1});
     CHECK_FALSE(split.in_sequence());
     CHECK(split.finish() == wscodec::utf8_result{wscodec::utf8_error::invalid, 1});
+}
+
+// ===========================================================================
+// Runs of 3-byte characters (Chinese, Japanese, most Korean text) take a fast
+// path from a character boundary: 64-byte blocks that are exactly lead
+// (E1..EC, EE, EF), continuation, continuation, repeating. Anything else in a
+// block (E0 or ED leads, other widths, a bad byte) sends it the general way.
+
+namespace {
+
+/// `count` random 3-byte characters led by the fast path's lead bytes.
+bytes three_byte_text(std::mt19937& rng, std::size_t count) {
+    static constexpr std::uint8_t leads[] = {0xE1, 0xE2, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7,
+                                             0xE8, 0xE9, 0xEA, 0xEB, 0xEC, 0xEE, 0xEF};
+    bytes out;
+    for (std::size_t i = 0; i < count; ++i) {
+        out.push_back(leads[rng() % std::size(leads)]);
+        out.push_back(static_cast<std::uint8_t>(0x80 + rng() % 64));
+        out.push_back(static_cast<std::uint8_t>(0x80 + rng() % 64));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("utf8: runs of 3-byte characters with any one byte replaced: every kernel agrees with the scalar reference") {
+    // Byte values at the edges of every class: ASCII, continuation (80..9F
+    // and A0..BF matter after E0 and ED), 2-, 3- and 4-byte leads, never valid.
+    const std::uint8_t replacements[] = {0x00, 0x41, 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2,
+                                         0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF4, 0xFF};
+    const std::vector<bytes> prefixes = {{}, test::b("a"), test::b("ab"), test::hex("c3 a9"), bytes(63, 'a'),
+                                         bytes(64, 'a'), test::hex("f0 9f 98 80")};
+    std::mt19937 rng(23);
+    for (const kernel k : test::kernels()) {
+        CAPTURE(kernel_name(k));
+        tally t;
+        for (const bytes& prefix : prefixes) {
+            for (const std::size_t chars : {21u, 22u, 65u, 86u}) {
+                const bytes text = cat(prefix, three_byte_text(rng, chars));
+                t.add(validate_utf8(bytes_view(text), k), {none, text.size()}, text.data(), text.size(), "valid run");
+                for (const std::size_t cut : {1u, 2u}) {
+                    const bytes_view cut_short(text.data(), text.size() - cut);
+                    t.add(validate_utf8(cut_short, k), scalar(bytes(cut_short.begin(), cut_short.end())),
+                          cut_short.data(), cut_short.size(), "run cut short");
+                }
+                for (std::size_t j = prefix.size(); j < text.size(); ++j) {
+                    for (const std::uint8_t v : replacements) {
+                        if (text[j] == v) continue;
+                        bytes in = text;
+                        in[j] = v;
+                        t.add(validate_utf8(bytes_view(in), k), scalar(in), in.data(), in.size(), "one byte replaced");
+                    }
+                }
+            }
+        }
+        // Valid E0 and ED characters (the fast path's exceptions) inside a run.
+        for (const char* odd : {"e0 a0 80", "e0 bf bf", "ed 80 80", "ed 9f bf"}) {
+            for (std::size_t at = 0; at <= 90; ++at) {
+                bytes in = three_byte_text(rng, 90);
+                const bytes c = test::hex(odd);
+                std::copy(c.begin(), c.end(), in.begin() + static_cast<std::ptrdiff_t>(3 * at < in.size() ? 3 * at : 0));
+                t.add(validate_utf8(bytes_view(in), k), {none, in.size()}, in.data(), in.size(), "E0/ED inside a run");
+            }
+        }
+        INFO(t.first);
+        CHECK(t.checked > 40000u);
+        CHECK(t.failed == 0);
+    }
+}
+
+TEST_CASE("utf8: unmasking and validating a 3-byte run in one pass equals unmasking, then validating") {
+    std::mt19937 rng(29);
+    for (const kernel k : test::kernels()) {
+        CAPTURE(kernel_name(k));
+        std::size_t failed = 0, checked = 0;
+        std::string first;
+        for (int round = 0; round < 3000; ++round) {
+            bytes text = three_byte_text(rng, rng() % 200);
+            const int shape = round % 4;  // pure run, one byte replaced, ASCII inside, other text after
+            if (shape == 1 && !text.empty()) text[rng() % text.size()] = static_cast<std::uint8_t>(rng());
+            if (shape == 2 && !text.empty()) text[rng() % text.size()] = 'A';
+            if (shape == 3) text = cat(text, random_valid(rng, rng() % 100));
+            const mask_key key{static_cast<std::uint8_t>(rng()), static_cast<std::uint8_t>(rng()),
+                               static_cast<std::uint8_t>(rng()), static_cast<std::uint8_t>(rng())};
+            bytes masked = text;
+            (void)apply_mask_reference(masked, key);
+            test::guarded g(masked);  // a read past the end faults
+            const detail::unmasked_run r =
+                detail::unmask_three_byte_run(g.span().data(), text.size(), detail::rotated_key(key.data(), 0), k);
+            const bytes out(g.span().begin(), g.span().end());
+            const std::size_t n = text.size();
+            std::string why;
+            if (r.unmasked % 64 != 0 || r.unmasked > n || r.valid > r.unmasked || r.unmasked > r.valid + 66)
+                why = "bounds";
+            else if (!std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(r.unmasked), text.begin()))
+                why = "unmasked bytes differ";
+            else if (!std::equal(out.begin() + static_cast<std::ptrdiff_t>(r.unmasked), out.end(),
+                                 masked.begin() + static_cast<std::ptrdiff_t>(r.unmasked)))
+                why = "bytes past the unmasked ones changed";
+            else if (!scalar(bytes(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(r.valid))).ok())
+                why = "the valid prefix is not valid";
+            else if (r.valid > 0 && r.valid < n && (text[r.valid] & 0xC0) == 0x80)
+                why = "the valid prefix ends inside a character";
+            else if (k == kernel::scalar && r.unmasked != 0)
+                why = "the scalar kernel leaves it to the caller";
+            else if (k != kernel::scalar && shape == 0 && r.valid + 66 < n)
+                why = "a pure run stopped early";
+            ++checked;
+            if (!why.empty() && failed++ == 0)
+                first = why + ": " + test::to_hex(text) + " valid=" + std::to_string(r.valid) +
+                        " unmasked=" + std::to_string(r.unmasked);
+        }
+        INFO(first);
+        CHECK(checked == 3000u);
+        CHECK(failed == 0u);
+    }
 }

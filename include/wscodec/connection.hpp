@@ -485,11 +485,15 @@ private:
     /// delivered; so those bytes are delivered here too, and the failure
     /// comes with the next call. A message that ends inside a sequence is at
     /// fault at its end: its last piece is delivered, then it fails.
-    [[nodiscard]] text_check check_text(bytes_view chunk, bool last, bool whole_message) noexcept {
+    /// `valid`: bytes at the start of a whole message already known valid
+    /// (they end at a character boundary).
+    [[nodiscard]] text_check check_text(bytes_view chunk, bool last, bool whole_message,
+                                        std::size_t valid = 0) noexcept {
         utf8_result u;
         std::uint64_t before = 0;
         if (whole_message) {
-            u = validate_utf8(chunk);
+            u = validate_utf8(chunk.subspan(valid));
+            u.position += valid;
         } else {
             before = utf8_.offset();
             u = utf8_.feed(chunk);
@@ -525,14 +529,27 @@ private:
         if (remaining_ > in.size() - pos) return false;  // the payload continues in a later read
         const auto n = static_cast<std::size_t>(remaining_);
         const mutable_bytes chunk(in.data() + pos, n);
+        std::size_t valid = 0;  // bytes of a whole text message unmasked and validated together
         if constexpr (R == role::server) {
             std::uint32_t key32;
             std::memcpy(&key32, key_.data(), 4);
-            if (n < 256) detail::mask_short(chunk.data(), n, key32);
-            else (void)apply_mask(chunk, key_);
+            if (n < 256) {
+                detail::mask_short(chunk.data(), n, key32);
+            } else {
+                std::size_t unmasked = 0;
+                // A whole text that starts with a 3-byte character (CJK) is
+                // unmasked and validated in one pass while it keeps to them.
+                if (message_ == message_type::text && first_ && fin_ &&
+                    static_cast<unsigned>(chunk[0] ^ key_[0]) - 0xE1u <= 0xEFu - 0xE1u) {
+                    const detail::unmasked_run r = detail::unmask_three_byte_run(chunk.data(), n, key32);
+                    valid = r.valid;
+                    unmasked = r.unmasked;  // a multiple of 4: the key phase is 0 again
+                }
+                (void)apply_mask(chunk.subspan(unmasked), key_);
+            }
         }
         if (message_ == message_type::text) {
-            const text_check t = check_text(chunk, fin_, first_ && fin_);
+            const text_check t = check_text(chunk, fin_, first_ && fin_, valid);
             if (t.verdict == text_verdict::fail_now) {
                 ev = fail(error::invalid_utf8, t.at_chunk ? pos : 0, in.size());
                 return true;

@@ -29,6 +29,26 @@ namespace wscodec {
     }
 }
 
+namespace detail {
+/// Unmasks (key word `key32`: key byte j % 4 on byte j) and validates, in
+/// one pass, the run of 3-byte characters at the start of a text, with
+/// kernel `k`. The caller unmasks from `unmasked` on and validates from
+/// `valid` on. The scalar kernel does nothing ({0, 0}).
+[[nodiscard]] inline unmasked_run unmask_three_byte_run(std::uint8_t* p, std::size_t n, std::uint32_t key32,
+                                                       kernel k = kernel::best) noexcept {
+    switch (resolve_kernel(k)) {
+#if WSCODEC_X86
+        case kernel::avx2: return avx2::unmask_three_byte_run(p, n, key32);
+        case kernel::sse41: return sse41::unmask_three_byte_run(p, n, key32);
+#endif
+#if WSCODEC_NEON
+        case kernel::neon: return neon::unmask_three_byte_run(p, n, key32);
+#endif
+        default: return {0, 0};
+    }
+}
+}  // namespace detail
+
 /// Convenience overload for character data.
 [[nodiscard]] inline utf8_result validate_utf8(std::string_view text, kernel k = kernel::best) noexcept {
     return validate_utf8(bytes_view(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), k);

@@ -2,7 +2,7 @@
 // once over a small vector vocabulary. utf8_simd.hpp includes it inside each
 // ISA's namespace and target region (no include guard on purpose), after
 // defining: vec, width, vload, vsplat, vtable, vlookup, vhigh_nibble, vand,
-// vor, vxor, vsubs, vprev<N>, vany, vascii.
+// vor, vxor, vsubs, veq, vsplat32, vstore, vprev<N>, vany, vascii.
 
 inline constexpr std::size_t block = 64;
 inline constexpr std::size_t per_block = block / width;
@@ -69,6 +69,86 @@ WSCODEC_ALWAYS_INLINE bool block_is_ascii(const std::uint8_t* p) noexcept {
     return vascii(all);
 }
 
+/// Runs of 3-byte characters (Chinese, Japanese, most Korean text): from a
+/// character boundary, blocks whose bytes are exactly lead, continuation,
+/// continuation, repeating, need none of the lookups. The lead must be
+/// E1..EC, EE or EF, whose continuation bytes may be any of 80..BF (E0 and
+/// ED restrict theirs, so a block holding either goes the general way).
+/// The pattern repeats every three blocks; in that period byte b leads a
+/// character when b % 3 == 0.
+inline constexpr std::size_t three_byte_period = 3 * block;
+struct three_byte_pattern {
+    std::uint8_t mask[three_byte_period];  // F0 on a lead byte, C0 on a continuation byte
+    std::uint8_t want[three_byte_period];  // E0 on a lead byte, 80 on a continuation byte
+};
+inline constexpr three_byte_pattern three_byte_tables = [] {
+    three_byte_pattern t{};
+    for (std::size_t b = 0; b < three_byte_period; ++b) {
+        t.mask[b] = b % 3 == 0 ? 0xF0 : 0xC0;
+        t.want[b] = b % 3 == 0 ? 0xE0 : 0x80;
+    }
+    return t;
+}();
+
+/// Error bits of one vector `in` at `offset` in the 3-byte period.
+WSCODEC_ALWAYS_INLINE vec three_byte_err(vec in, std::size_t offset) noexcept {
+    const vec shape = vxor(vand(in, vload(three_byte_tables.mask + offset)), vload(three_byte_tables.want + offset));
+    return vor(shape, vor(veq(in, vsplat(0xE0)), veq(in, vsplat(0xED))));
+}
+
+/// True if the block at `p` fits the 3-byte pattern at `offset` in its period.
+WSCODEC_ALWAYS_INLINE bool three_byte_block(const std::uint8_t* p, std::size_t offset) noexcept {
+    vec err = vsplat(0);
+    for (std::size_t k = 0; k < per_block; ++k) err = vor(err, three_byte_err(vload(p + k * width), offset + k * width));
+    return !vany(err);
+}
+
+/// Validates the 3-byte run starting at character boundary `i` and returns
+/// the character boundary where it ends: `i` itself if the first block is
+/// not such a run. Bytes after the returned boundary are left unjudged.
+WSCODEC_NOINLINE inline std::size_t three_byte_run(const std::uint8_t* p, std::size_t i, std::size_t n) noexcept {
+    // Block 1 of a period starts 1 byte into a character, block 2 two bytes.
+    for (;;) {
+        if (i + block > n || !three_byte_block(p + i, 0)) return i;
+        i += block;
+        if (i + block > n || !three_byte_block(p + i, block)) return i - 1;
+        i += block;
+        if (i + block > n || !three_byte_block(p + i, 2 * block)) return i - 2;
+        i += block;
+    }
+}
+
+/// three_byte_block() for masked bytes: XORs the block with `key` in place first.
+WSCODEC_ALWAYS_INLINE bool unmask_three_byte_block(std::uint8_t* p, std::size_t offset, vec key) noexcept {
+    vec err = vsplat(0);
+    for (std::size_t k = 0; k < per_block; ++k) {
+        const vec in = vxor(vload(p + k * width), key);
+        vstore(p + k * width, in);
+        err = vor(err, three_byte_err(in, offset + k * width));
+    }
+    return !vany(err);
+}
+
+/// Unmasks and validates in one pass a text that starts with a 3-byte run:
+/// XORs whole blocks with `key32` (the key word, key byte j % 4 on byte j)
+/// while they fit the pattern, and the first block that does not fit too.
+/// (detail::unmasked_run says how far each went.)
+WSCODEC_NOINLINE inline unmasked_run unmask_three_byte_run(std::uint8_t* p, std::size_t n, std::uint32_t key32) noexcept {
+    const vec key = vsplat32(key32);
+    std::size_t i = 0;
+    for (;;) {
+        if (i + block > n) return {i, i};
+        if (!unmask_three_byte_block(p + i, 0, key)) return {i, i + block};
+        i += block;
+        if (i + block > n) return {i - 1, i};
+        if (!unmask_three_byte_block(p + i, block, key)) return {i - 1, i + block};
+        i += block;
+        if (i + block > n) return {i - 2, i};
+        if (!unmask_three_byte_block(p + i, 2 * block, key)) return {i - 2, i + block};
+        i += block;
+    }
+}
+
 inline utf8_result validate(const std::uint8_t* p, std::size_t n) noexcept {
     const utf8_checker c;
     vec prev = vsplat(0);
@@ -84,6 +164,15 @@ inline utf8_result validate(const std::uint8_t* p, std::size_t n) noexcept {
             i += block;
             while (i + 2 * block <= n && block_is_ascii(p + i) && block_is_ascii(p + i + block)) i += 2 * block;
             continue;
+        }
+        // A 3-byte lead at a character boundary may start a 3-byte run.
+        if (p[i] - 0xE1u <= 0xEF - 0xE1u && !vany(prev_incomplete)) {
+            const std::size_t j = three_byte_run(p, i, n);
+            if (j != i) {
+                i = j;
+                prev = vsplat(0);  // as after ASCII: the run ended with a whole character
+                continue;
+            }
         }
         const std::size_t group = i;
         vec err = vsplat(0);

@@ -15,6 +15,17 @@
 #include <arm_neon.h>
 #endif
 
+namespace wscodec::detail {
+/// What a kernel's unmask_three_byte_run() did to the start of a text:
+/// `valid`, the character boundary where the 3-byte run ends (the bytes
+/// before it are valid UTF-8), and `unmasked`, the bytes it unmasked in
+/// place (a whole number of 64-byte blocks, `valid` or up to one block more).
+struct unmasked_run {
+    std::size_t valid;
+    std::size_t unmasked;
+};
+}  // namespace wscodec::detail
+
 #if WSCODEC_X86
 
 #if defined(__clang__)
@@ -35,6 +46,9 @@ WSCODEC_ALWAYS_INLINE vec vand(vec a, vec b) noexcept { return _mm_and_si128(a, 
 WSCODEC_ALWAYS_INLINE vec vor(vec a, vec b) noexcept { return _mm_or_si128(a, b); }
 WSCODEC_ALWAYS_INLINE vec vxor(vec a, vec b) noexcept { return _mm_xor_si128(a, b); }
 WSCODEC_ALWAYS_INLINE vec vsubs(vec a, vec b) noexcept { return _mm_subs_epu8(a, b); }
+WSCODEC_ALWAYS_INLINE vec veq(vec a, vec b) noexcept { return _mm_cmpeq_epi8(a, b); }
+WSCODEC_ALWAYS_INLINE vec vsplat32(std::uint32_t w) noexcept { return _mm_set1_epi32(static_cast<int>(w)); }
+WSCODEC_ALWAYS_INLINE void vstore(std::uint8_t* p, vec v) noexcept { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
 template <int N>
 WSCODEC_ALWAYS_INLINE vec vprev(vec cur, vec prev) noexcept { return _mm_alignr_epi8(cur, prev, 16 - N); }
 WSCODEC_ALWAYS_INLINE bool vany(vec v) noexcept { return !_mm_testz_si128(v, v); }
@@ -67,6 +81,9 @@ WSCODEC_ALWAYS_INLINE vec vand(vec a, vec b) noexcept { return _mm256_and_si256(
 WSCODEC_ALWAYS_INLINE vec vor(vec a, vec b) noexcept { return _mm256_or_si256(a, b); }
 WSCODEC_ALWAYS_INLINE vec vxor(vec a, vec b) noexcept { return _mm256_xor_si256(a, b); }
 WSCODEC_ALWAYS_INLINE vec vsubs(vec a, vec b) noexcept { return _mm256_subs_epu8(a, b); }
+WSCODEC_ALWAYS_INLINE vec veq(vec a, vec b) noexcept { return _mm256_cmpeq_epi8(a, b); }
+WSCODEC_ALWAYS_INLINE vec vsplat32(std::uint32_t w) noexcept { return _mm256_set1_epi32(static_cast<int>(w)); }
+WSCODEC_ALWAYS_INLINE void vstore(std::uint8_t* p, vec v) noexcept { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
 template <int N>
 WSCODEC_ALWAYS_INLINE vec vprev(vec cur, vec prev) noexcept {
     return _mm256_alignr_epi8(cur, _mm256_permute2x128_si256(prev, cur, 0x21), 16 - N);
@@ -96,6 +113,9 @@ WSCODEC_ALWAYS_INLINE vec vand(vec a, vec b) noexcept { return vandq_u8(a, b); }
 WSCODEC_ALWAYS_INLINE vec vor(vec a, vec b) noexcept { return vorrq_u8(a, b); }
 WSCODEC_ALWAYS_INLINE vec vxor(vec a, vec b) noexcept { return veorq_u8(a, b); }
 WSCODEC_ALWAYS_INLINE vec vsubs(vec a, vec b) noexcept { return vqsubq_u8(a, b); }
+WSCODEC_ALWAYS_INLINE vec veq(vec a, vec b) noexcept { return vceqq_u8(a, b); }
+WSCODEC_ALWAYS_INLINE vec vsplat32(std::uint32_t w) noexcept { return vreinterpretq_u8_u32(vdupq_n_u32(w)); }
+WSCODEC_ALWAYS_INLINE void vstore(std::uint8_t* p, vec v) noexcept { vst1q_u8(p, v); }
 template <int N>
 WSCODEC_ALWAYS_INLINE vec vprev(vec cur, vec prev) noexcept { return vextq_u8(prev, cur, 16 - N); }
 WSCODEC_ALWAYS_INLINE bool vany(vec v) noexcept { return vmaxvq_u8(v) != 0; }
