@@ -120,12 +120,18 @@ private:
                 const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size() - pos));
                 if (n == 0 && remaining_ > 0) return need_more(in.size());
                 const mutable_bytes chunk = in.subspan(pos, n);
+                // The message's one frame, all of it here: checked as a whole.
+                const bool whole = first_ && fin_ && n == remaining_ && phase_ == 0;
                 pos += n;
                 remaining_ -= n;
-                if constexpr (R == role::server) phase_ = static_cast<std::uint8_t>(apply_mask(chunk, key_, phase_));
+                std::size_t valid = 0;
+                if constexpr (R == role::server) {
+                    if (whole && message_ == message_type::text) valid = unmask_whole_text(chunk);
+                    else phase_ = static_cast<std::uint8_t>(apply_mask(chunk, key_, phase_));
+                }
                 const bool last = remaining_ == 0 && fin_;
                 if (message_ == message_type::text) {
-                    const text_check t = check_text(chunk, last, false);
+                    const text_check t = check_text(chunk, last, whole, valid);
                     if (t.verdict == text_verdict::fail_now)
                         return fail(error::invalid_utf8, t.at_chunk ? pos - n : 0, in.size());
                     if (t.verdict == text_verdict::deliver_then_fail) return deliver_then_fail(chunk, t.deliver, pos - n);
@@ -486,7 +492,7 @@ private:
     /// comes with the next call. A message that ends inside a sequence is at
     /// fault at its end: its last piece is delivered, then it fails.
     /// `valid`: bytes at the start of a whole message already known valid
-    /// (they end at a character boundary).
+    /// (they end with a whole character).
     [[nodiscard]] text_check check_text(bytes_view chunk, bool last, bool whole_message,
                                         std::size_t valid = 0) noexcept {
         utf8_result u;
@@ -529,27 +535,17 @@ private:
         if (remaining_ > in.size() - pos) return false;  // the payload continues in a later read
         const auto n = static_cast<std::size_t>(remaining_);
         const mutable_bytes chunk(in.data() + pos, n);
-        std::size_t valid = 0;  // bytes of a whole text message unmasked and validated together
         if constexpr (R == role::server) {
             std::uint32_t key32;
             std::memcpy(&key32, key_.data(), 4);
-            if (n < 256) {
-                detail::mask_short(chunk.data(), n, key32);
-            } else {
-                std::size_t unmasked = 0;
-                // A whole text that starts with a 3-byte character (CJK) is
-                // unmasked and validated in one pass while it keeps to them.
-                if (message_ == message_type::text && first_ && fin_ &&
-                    static_cast<unsigned>(chunk[0] ^ key_[0]) - 0xE1u <= 0xEFu - 0xE1u) {
-                    const detail::unmasked_run r = detail::unmask_three_byte_run(chunk.data(), n, key32);
-                    valid = r.valid;
-                    unmasked = r.unmasked;  // a multiple of 4: the key phase is 0 again
-                }
-                (void)apply_mask(chunk.subspan(unmasked), key_);
-            }
+            if (n < 256) detail::mask_short(chunk.data(), n, key32);
+            // A long whole text that starts with a 3-byte character (CJK):
+            // receive_loop() unmasks it as it validates it.
+            else if (message_ == message_type::text && first_ && fin_ && starts_three_byte(chunk)) return false;
+            else (void)apply_mask(chunk, key_);
         }
         if (message_ == message_type::text) {
-            const text_check t = check_text(chunk, fin_, first_ && fin_, valid);
+            const text_check t = check_text(chunk, fin_, first_ && fin_);
             if (t.verdict == text_verdict::fail_now) {
                 ev = fail(error::invalid_utf8, t.at_chunk ? pos : 0, in.size());
                 return true;
@@ -565,6 +561,24 @@ private:
         if (n == 0 && !first_ && !fin_) return false;  // an empty middle fragment: nothing to report
         data_event(ev, chunk, fin_, pos);
         return true;
+    }
+
+    /// True if masked `chunk` starts with a 3-byte character's lead byte.
+    [[nodiscard]] bool starts_three_byte(bytes_view chunk) const noexcept {
+        return !chunk.empty() && static_cast<unsigned>(chunk[0] ^ key_[0]) - 0xE1u <= 0xEFu - 0xE1u;
+    }
+
+    /// Unmasks a whole text message (server role). One that starts with a
+    /// 3-byte character (CJK) is unmasked and validated in one pass while it
+    /// keeps to them; returns the bytes so validated (0 for anything else).
+    std::size_t unmask_whole_text(mutable_bytes chunk) noexcept {
+        std::uint32_t key32;
+        std::memcpy(&key32, key_.data(), 4);
+        detail::unmasked_run r{0, 0};
+        if (chunk.size() >= 64 && starts_three_byte(chunk))
+            r = detail::unmask_three_byte_run(chunk.data(), chunk.size(), key32);
+        (void)apply_mask(chunk.subspan(r.unmasked), key_);  // r.unmasked % 4 == 0: key phase 0 again
+        return r.valid;
     }
 
     /// The common case in straight-line code: a complete header of a data
