@@ -19,7 +19,8 @@ namespace wscodec::detail {
 /// What a kernel's unmask_three_byte_run() did to the start of a text:
 /// `valid`, the character boundary where the 3-byte run ends (the bytes
 /// before it are valid UTF-8), and `unmasked`, the bytes it unmasked in
-/// place (a whole number of 64-byte blocks, `valid` or up to one block more).
+/// place (a whole number of 64-byte blocks: `valid` rounded up, or the
+/// block that broke the run too, so up to 66 bytes past `valid`).
 struct unmasked_run {
     std::size_t valid;
     std::size_t unmasked;
