@@ -149,8 +149,12 @@ WSCODEC_NOINLINE inline unmasked_run unmask_three_byte_run(std::uint8_t* p, std:
     }
 }
 
+/// Bytes the general kernel takes after a 3-byte run that broke in its first block.
+inline constexpr std::size_t three_byte_backoff = 4096;
+
 inline utf8_result validate(const std::uint8_t* p, std::size_t n) noexcept {
     const utf8_checker c;
+    std::size_t retry_at = 0;  // no 3-byte run is tried before this offset
     vec prev = vsplat(0);
     vec prev_incomplete = vsplat(0);
     std::size_t i = 0;
@@ -165,9 +169,12 @@ inline utf8_result validate(const std::uint8_t* p, std::size_t n) noexcept {
             while (i + 2 * block <= n && block_is_ascii(p + i) && block_is_ascii(p + i + block)) i += 2 * block;
             continue;
         }
-        // A 3-byte lead at a character boundary may start a 3-byte run.
-        if (p[i] - 0xE1u <= 0xEF - 0xE1u && !vany(prev_incomplete)) {
+        // A 3-byte lead at a character boundary may start a 3-byte run. A
+        // run that breaks at once (Korean text with ED leads, say) is not
+        // tried again for a while; one that ran is not retried at its end.
+        if (i >= retry_at && p[i] - 0xE1u <= 0xEF - 0xE1u && !vany(prev_incomplete)) {
             const std::size_t j = three_byte_run(p, i, n);
+            retry_at = j != i ? j + 1 : i + three_byte_backoff;
             if (j != i) {
                 i = j;
                 prev = vsplat(0);  // as after ASCII: the run ended with a whole character
