@@ -572,11 +572,9 @@ private:
     /// 3-byte character (CJK) is unmasked and validated in one pass while it
     /// keeps to them; returns the bytes so validated (0 for anything else).
     std::size_t unmask_whole_text(mutable_bytes chunk) noexcept {
-        std::uint32_t key32;
-        std::memcpy(&key32, key_.data(), 4);
         detail::unmasked_run r{0, 0};
         if (chunk.size() >= 64 && starts_three_byte(chunk))
-            r = detail::unmask_three_byte_run(chunk.data(), chunk.size(), key32);
+            r = detail::unmask_three_byte_run(chunk.data(), chunk.size(), detail::rotated_key(key_.data(), 0));
         (void)apply_mask(chunk.subspan(r.unmasked), key_);  // r.unmasked % 4 == 0: key phase 0 again
         return r.valid;
     }

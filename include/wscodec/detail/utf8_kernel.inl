@@ -96,37 +96,48 @@ WSCODEC_ALWAYS_INLINE vec three_byte_err(vec in, std::size_t offset) noexcept {
     return vor(shape, vor(veq(in, vsplat(0xE0)), veq(in, vsplat(0xED))));
 }
 
-/// True if the block at `p` fits the 3-byte pattern at `offset` in its period.
-WSCODEC_ALWAYS_INLINE bool three_byte_block(const std::uint8_t* p, std::size_t offset) noexcept {
+/// True if the block at `p` fits the 3-byte pattern at `offset` in its
+/// period; with Unmask, XORs the block with `key` in place first.
+template <bool Unmask>
+WSCODEC_ALWAYS_INLINE bool three_byte_block(std::uint8_t* p, std::size_t offset, vec key) noexcept {
     vec err = vsplat(0);
-    for (std::size_t k = 0; k < per_block; ++k) err = vor(err, three_byte_err(vload(p + k * width), offset + k * width));
+    for (std::size_t k = 0; k < per_block; ++k) {
+        vec in = vload(p + k * width);
+        if constexpr (Unmask) {
+            in = vxor(in, key);
+            vstore(p + k * width, in);
+        }
+        err = vor(err, three_byte_err(in, offset + k * width));
+    }
     return !vany(err);
+}
+
+/// Walks the 3-byte run from character boundary `i` block by block:
+/// `valid` is the character boundary where it ends (`i` itself if the first
+/// block does not fit), `unmasked` the end of the blocks looked at.
+template <bool Unmask>
+WSCODEC_ALWAYS_INLINE unmasked_run walk_three_byte_run(std::uint8_t* p, std::size_t i, std::size_t n,
+                                                       vec key) noexcept {
+    // Block 1 of a period starts 1 byte into a character, block 2 two bytes.
+    for (;;) {
+        if (i + block > n) return {i, i};
+        if (!three_byte_block<Unmask>(p + i, 0, key)) return {i, i + block};
+        i += block;
+        if (i + block > n) return {i - 1, i};
+        if (!three_byte_block<Unmask>(p + i, block, key)) return {i - 1, i + block};
+        i += block;
+        if (i + block > n) return {i - 2, i};
+        if (!three_byte_block<Unmask>(p + i, 2 * block, key)) return {i - 2, i + block};
+        i += block;
+    }
 }
 
 /// Validates the 3-byte run starting at character boundary `i` and returns
 /// the character boundary where it ends: `i` itself if the first block is
 /// not such a run. Bytes after the returned boundary are left unjudged.
 WSCODEC_NOINLINE inline std::size_t three_byte_run(const std::uint8_t* p, std::size_t i, std::size_t n) noexcept {
-    // Block 1 of a period starts 1 byte into a character, block 2 two bytes.
-    for (;;) {
-        if (i + block > n || !three_byte_block(p + i, 0)) return i;
-        i += block;
-        if (i + block > n || !three_byte_block(p + i, block)) return i - 1;
-        i += block;
-        if (i + block > n || !three_byte_block(p + i, 2 * block)) return i - 2;
-        i += block;
-    }
-}
-
-/// three_byte_block() for masked bytes: XORs the block with `key` in place first.
-WSCODEC_ALWAYS_INLINE bool unmask_three_byte_block(std::uint8_t* p, std::size_t offset, vec key) noexcept {
-    vec err = vsplat(0);
-    for (std::size_t k = 0; k < per_block; ++k) {
-        const vec in = vxor(vload(p + k * width), key);
-        vstore(p + k * width, in);
-        err = vor(err, three_byte_err(in, offset + k * width));
-    }
-    return !vany(err);
+    // Without Unmask nothing is written through the pointer.
+    return walk_three_byte_run<false>(const_cast<std::uint8_t*>(p), i, n, vsplat(0)).valid;
 }
 
 /// Unmasks and validates in one pass a text that starts with a 3-byte run:
@@ -134,19 +145,7 @@ WSCODEC_ALWAYS_INLINE bool unmask_three_byte_block(std::uint8_t* p, std::size_t 
 /// while they fit the pattern, and the first block that does not fit too.
 /// (detail::unmasked_run says how far each went.)
 WSCODEC_NOINLINE inline unmasked_run unmask_three_byte_run(std::uint8_t* p, std::size_t n, std::uint32_t key32) noexcept {
-    const vec key = vsplat32(key32);
-    std::size_t i = 0;
-    for (;;) {
-        if (i + block > n) return {i, i};
-        if (!unmask_three_byte_block(p + i, 0, key)) return {i, i + block};
-        i += block;
-        if (i + block > n) return {i - 1, i};
-        if (!unmask_three_byte_block(p + i, block, key)) return {i - 1, i + block};
-        i += block;
-        if (i + block > n) return {i - 2, i};
-        if (!unmask_three_byte_block(p + i, 2 * block, key)) return {i - 2, i + block};
-        i += block;
-    }
+    return walk_three_byte_run<true>(p, 0, n, vsplat32(key32));
 }
 
 /// Bytes the general kernel takes after a 3-byte run that broke in its first block.
