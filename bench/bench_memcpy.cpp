@@ -2,7 +2,9 @@
 // aligned buffers at every size the other benchmarks use, so that
 // scripts/bench_report.py can state each result as a multiple of memcpy on
 // the same machine in the same run. Keep `sizes` in step with bench_utf8.cpp
-// and bench_mask.cpp.
+// and bench_mask.cpp. Beside it, std::memset of the same sizes: the store
+// ceiling. Unmasking in place stores every byte it reads, so no receive
+// benchmark can beat memset of its size.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -47,10 +49,30 @@ void bm_memcpy(benchmark::State& state, std::size_t n) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
 }
 
+/// Stores only: a new byte value over `n` bytes per iteration.
+void bm_memset(benchmark::State& state, std::size_t n) {
+    aligned_block target(n);
+    std::uint8_t* dst = target.data();
+    std::size_t len = n;
+    benchmark::DoNotOptimize(len);
+    std::uint8_t value = 0;
+    for (auto _ : state) {
+        ++value;
+        std::memset(dst, value, len);
+        benchmark::ClobberMemory();
+    }
+    bool same = true;
+    for (std::size_t i = 0; i < n; ++i) same = same && dst[i] == value;
+    if (state.iterations() > 0 && !same) state.SkipWithError("memset destination differs");
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+}
+
 [[maybe_unused]] const bool registered = [] {
     for (std::size_t n : sizes) {
         benchmark::RegisterBenchmark(("memcpy/" + std::to_string(n)).c_str(),
                                      [=](benchmark::State& state) { bm_memcpy(state, n); });
+        benchmark::RegisterBenchmark(("memset/" + std::to_string(n)).c_str(),
+                                     [=](benchmark::State& state) { bm_memset(state, n); });
     }
     return true;
 }();

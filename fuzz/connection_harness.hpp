@@ -266,7 +266,8 @@ private:
         open_ = !ev.last;
         if (ev.last) {
             m.complete = true;
-            if (m.type == message_type::text)
+            // With an extension's RSV bit the text is in its encoding (compressed, say).
+            if (m.type == message_type::text && rsv_ == 0)
                 expect(validate_utf8(m.data, kernel::scalar).ok(), "complete text message is not UTF-8");
         }
     }
@@ -821,8 +822,10 @@ private:
             case 5:
             case 6: {  // ping, pong
                 const bytes p = make_payload(false, arg % 128u, seed);
+                // After our close(), a pong may still answer a ping (§5.5.2).
+                const bool closing_pong = op == 6 && c_.state() == connection_state::closing;
                 const error e = op == 5 ? c_.ping(p) : c_.pong(p);
-                if (!open)
+                if (!open && !closing_pong)
                     expect(e == error::not_open, "ping/pong while not open is not not_open");
                 else if (p.size() > max_control_payload)
                     expect(e == error::control_payload_too_long, "long ping/pong accepted");

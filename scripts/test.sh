@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/test.sh — the one test command (README, .ci/run): installs missing
-# packages, then builds and tests wscodec three ways:
+# packages, then builds and tests wscodec five ways:
 #   gcc    g++, -Werror: unit tests, unit tests without exceptions/RTTI, corpus replay
 #   clang  clang++, -Werror: the same
 #   san    clang++ with ASan+UBSan: unit tests, libFuzzer smoke runs (FUZZ_SECONDS each)

@@ -479,6 +479,89 @@ TEST_CASE_TEMPLATE("§5.2 RSV bits without extension: 1002", T, server, client) 
     }
 }
 
+TEST_CASE_TEMPLATE("§5.2 an extension's RSV bit: on a message's first frame only; its text is not checked as UTF-8",
+                   T, server, client) {
+    constexpr role R = T::side;
+    connection_options o;
+    o.allowed_rsv = rsv1;
+    // permessage-deflate's "Hello" (RFC 7692 §7.2.3.1): F2 48 is no UTF-8.
+    const bytes deflated{0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00};
+    const bytes not_utf8{0xc0, 0xff, 0xed, 0xa0, 0x80};
+    // A long one starting with a 3-byte lead, as the server's one-pass CJK path would take it.
+    bytes long_one(300, 0xe4);
+    for (std::size_t i = 0; i < long_one.size(); i += 7) long_one[i] = 0xff;
+    long_one[0] = 0xe4;
+    const std::string rsv_text = "data text first last rsv=" + std::to_string(rsv1) + " [";
+    SUBCASE("whole, fragmented, and split anywhere: delivered as they came") {
+        const bytes in = cat({wire<R>(opcode::text, deflated, true, rsv1),
+                              wire<R>(opcode::text, not_utf8, false, rsv1),
+                              wire<R>(opcode::continuation, long_one, false),  // taken by the fast header path
+                              wire<R>(opcode::ping, str("p")),
+                              wire<R>(opcode::continuation, not_utf8, true),
+                              wire<R>(opcode::text, long_one, true, rsv1),
+                              wire<R>(opcode::text, str("plain"))});
+        // joined() puts a message's pieces into its first event, so the ping,
+        // which came between them, follows the second message.
+        const std::vector<std::string> expected{
+            rsv_text + hx(deflated) + "]",
+            rsv_text + hx(cat({not_utf8, long_one, not_utf8})) + "]",
+            "ping [" + hx(str("p")) + "]",
+            rsv_text + hx(long_one) + "]",
+            "data text first last [" + hx(str("plain")) + "]",
+        };
+        auto tidy = [](const std::vector<rec>& evs) { return describe(joined(evs)); };
+        {
+            T c(o);
+            CHECK(joined_text(tidy(feed(c, in))) == joined_text(expected));
+        }
+        for (std::size_t cut = 1; cut < in.size(); cut += 3) {
+            CAPTURE(cut);
+            T c(o);
+            CHECK(joined_text(tidy(feed_parts(c, in, {cut, in.size() - cut}))) == joined_text(expected));
+        }
+        {
+            T c(o);
+            std::vector<rec> evs;
+            for (std::size_t i = 0; i < in.size(); ++i) {
+                const std::vector<rec> e = feed(c, slice(in, i, 1));
+                evs.insert(evs.end(), e.begin(), e.end());
+            }
+            CHECK(joined_text(tidy(evs)) == joined_text(expected));
+        }
+    }
+    SUBCASE("a text message without the bit is still checked, also after one with it") {
+        T c(o);
+        const bytes in = cat({wire<R>(opcode::text, deflated, true, rsv1), wire<R>(opcode::text, not_utf8)});
+        const std::vector<rec> evs = feed(c, in);
+        CHECK(evs.size() == 2u);
+        check_failed(evs, error::invalid_utf8, 1007);
+        if (evs.size() == 2) CHECK(evs[1].where() == in.size() - not_utf8.size());
+    }
+    SUBCASE("the bit on a later fragment fails at that frame's header") {
+        for (const std::uint8_t first_rsv : {std::uint8_t{0}, rsv1}) {
+            CAPTURE(first_rsv);
+            const bytes first = wire<R>(opcode::text, str("ab"), false, first_rsv);
+            T c(o);
+            const bytes in = cat({first, wire<R>(opcode::continuation, str("cd"), true, rsv1)});
+            const std::vector<rec> evs = feed(c, in);
+            CHECK(evs.size() == 2u);
+            check_failed(evs, error::reserved_bits_set, 1002);
+            if (evs.size() == 2) CHECK(evs[1].where() == first.size());
+            check_one_close(drain(c), R, 1002);
+        }
+    }
+    SUBCASE("the bit on a control frame fails") {
+        for (const opcode op : {opcode::ping, opcode::pong, opcode::close}) {
+            CAPTURE(opcode_name(op));
+            T c(o);
+            const std::vector<rec> evs = feed(c, wire<R>(op, {}, true, rsv1));
+            check_failed(evs, error::reserved_bits_set, 1002);
+            if (!evs.empty()) CHECK(evs.back().where() == 0u);
+            check_one_close(drain(c), R, 1002);
+        }
+    }
+}
+
 TEST_CASE_TEMPLATE("§5.2 reserved opcodes", T, server, client) {
     constexpr role R = T::side;
     for (int op : {3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF}) {
@@ -1426,7 +1509,8 @@ TEST_CASE_TEMPLATE("§7.1.7 failure during a send: the current frame ends, then 
     if (fs[1].payload.size() >= 2) CHECK(((fs[1].payload[0] << 8) | fs[1].payload[1]) == 1002);
 }
 
-TEST_CASE_TEMPLATE("§7.4.1 1005/1006 never on the wire", T, server, client) {
+TEST_CASE_TEMPLATE("§7.4.1/§7.2.1 1005/1006 never on the wire; a lost TCP connection fails it (connection_lost)", T,
+                   server, client) {
     constexpr role R = T::side;
     // on_eof() without a close frame: 1006, reported, nothing queued.
     {
@@ -2358,7 +2442,7 @@ TEST_CASE_TEMPLATE("send usage errors: send_in_progress, not_open, no_message_st
     CHECK(c.send_text("c") == error::not_open);
     CHECK(c.begin_message(message_type::text) == error::not_open);
     CHECK(c.ping() == error::not_open);
-    CHECK(c.pong() == error::not_open);
+    CHECK(c.pong() == error::none);  // closing: a pong may still answer a ping (§5.5.2)
 }
 
 TEST_CASE_TEMPLATE("ping/pong sending: payload limit and one user control frame at a time", T, server, client) {
@@ -2384,6 +2468,136 @@ TEST_CASE_TEMPLATE("ping/pong sending: payload limit and one user control frame 
     (void)feed(d, wire<R>(opcode::ping, str("theirs")));
     CHECK(joined_text(describe(frames_of(drain(d), R))) ==
           joined_text({frame_line(opcode::ping, str("mine")), frame_line(opcode::pong, str("theirs"))}));
+}
+
+TEST_CASE_TEMPLATE("§5.5.2 every ping before the peer's close gets a pong, whatever else waits to be written", T,
+                   server, client) {
+    constexpr role R = T::side;
+    const std::string ping_x = frame_line(opcode::ping, str("x"));
+    const std::string close_1000 = frame_line(opcode::close, close_body(1000));
+    SUBCASE("our ping, our close, then the peer's ping") {
+        T c;
+        CHECK(c.ping(str("x")) == error::none);
+        CHECK(c.close(1000) == error::none);
+        (void)feed(c, wire<R>(opcode::ping, str("p")));
+        CHECK(joined_text(describe(frames_of(drain(c), R))) ==
+              joined_text({ping_x, close_1000, frame_line(opcode::pong, str("p"))}));
+    }
+    SUBCASE("our ping, the peer's ping, then the peer's close: the pong goes before the echo") {
+        T c;
+        CHECK(c.ping(str("x")) == error::none);
+        (void)feed(c, cat({wire<R>(opcode::ping, str("p")), wire<R>(opcode::close, close_body(1000))}));
+        CHECK(joined_text(describe(frames_of(drain(c), R))) ==
+              joined_text({ping_x, frame_line(opcode::pong, str("p")), close_1000}));
+    }
+    SUBCASE("a pong half written, a newer ping, our close, and a newer ping still") {
+        T c;
+        (void)feed(c, wire<R>(opcode::ping, str("p")));
+        const output_buffers o = c.output();
+        REQUIRE(o.count == 1u);
+        bytes w(o.parts[0].begin(), o.parts[0].begin() + 1);
+        c.consume(1);
+        (void)feed(c, wire<R>(opcode::ping, str("q")));
+        CHECK(c.close(1000) == error::none);
+        (void)feed(c, wire<R>(opcode::ping, str("r")));  // replaces q's pong, not yet handed out (§5.5.3)
+        const bytes rest = drain(c);
+        w.insert(w.end(), rest.begin(), rest.end());
+        CHECK(joined_text(describe(frames_of(w, R))) ==
+              joined_text({frame_line(opcode::pong, str("p")), frame_line(opcode::pong, str("r")), close_1000}));
+    }
+    SUBCASE("our ping, a pong and our close all wait; a newer ping replaces the unsent pong") {
+        T c;
+        CHECK(c.ping(str("x")) == error::none);
+        (void)feed(c, wire<R>(opcode::ping, str("p")));
+        CHECK(c.close(1000) == error::none);
+        // All three wait; a fourth ping replaces the unsent pong.
+        (void)feed(c, wire<R>(opcode::ping, str("q")));
+        CHECK(c.pending_output() ==
+              3u * (R == role::server ? 2u : 6u) + 1u + 1u + 2u);
+        CHECK(joined_text(describe(frames_of(drain(c), R))) ==
+              joined_text({ping_x, frame_line(opcode::pong, str("q")), close_1000}));
+    }
+    SUBCASE("while our close waits behind a message, a pong goes first (as soon as is practical)") {
+        connection_options o;
+        o.fragment_size = 4;
+        T c(o);
+        bytes payload = str("0123456789");
+        CHECK(c.send_in_place(message_type::binary, mutable_bytes(payload)) == error::none);
+        CHECK(c.close(1000) == error::none);
+        (void)feed(c, wire<R>(opcode::ping, str("p")));
+        CHECK(joined_text(describe(frames_of(drain(c), R))) ==
+              joined_text({frame_line(opcode::pong, str("p")), frame_line(opcode::binary, str("0123"), false),
+                           frame_line(opcode::continuation, str("4567"), false),
+                           frame_line(opcode::continuation, str("89"), true), close_1000}));
+    }
+    SUBCASE("with auto_pong off, the application answers a ping that comes after its close()") {
+        connection_options o;
+        o.auto_pong = false;
+        T c(o);
+        CHECK(c.close(1000) == error::none);
+        const std::vector<rec> evs = feed(c, wire<R>(opcode::ping, str("hb")));
+        CHECK(joined_text(describe(evs)) == joined_text({"ping [" + hx(str("hb")) + "]"}));
+        CHECK(c.ping(str("no")) == error::not_open);  // closing: pongs only
+        CHECK(c.pong(str("hb")) == error::none);
+        CHECK(c.pong(str("hb")) == error::control_queue_full);  // one besides our close
+        CHECK(c.pong(filled(126)) == error::control_payload_too_long);
+        CHECK(joined_text(describe(frames_of(drain(c), R))) ==
+              joined_text({close_1000, frame_line(opcode::pong, str("hb"))}));
+        CHECK(c.pong(str("again")) == error::none);
+        CHECK(joined_text(describe(frames_of(drain(c), R))) == joined_text({frame_line(opcode::pong, str("again"))}));
+        // Once the peer's close arrived (or the connection failed), nothing more.
+        (void)feed(c, wire<R>(opcode::close, close_body(1000)));
+        CHECK(c.pong(str("late")) == error::not_open);
+        CHECK(drain(c).empty());
+    }
+    SUBCASE("a ping after the peer's close is not answered, nor reported") {
+        T c;
+        const std::vector<rec> evs =
+            feed(c, cat({wire<R>(opcode::close, close_body(1000)), wire<R>(opcode::ping, str("p"))}));
+        CHECK(joined_text(describe(evs)) ==
+              joined_text({"close code=1000 []",
+                           std::string("closed err=none action=") + tcp_action_name(after_handshake<R>) + " code=1000 []"}));
+        CHECK(joined_text(describe(frames_of(drain(c), R))) == joined_text({close_1000}));
+        CHECK(c.pong() == error::not_open);
+    }
+}
+
+TEST_CASE_TEMPLATE("§5.5/§5.4 control frames are never fragmented, whatever fragment_size says", T, server, client) {
+    constexpr role R = T::side;
+    connection_options o;
+    o.fragment_size = 4;
+    T c(o);
+    CHECK(c.ping(filled(125)) == error::none);
+    const bytes w1 = drain(c);
+    CHECK(c.pong(str("0123456789")) == error::none);
+    const bytes w2 = drain(c);
+    (void)feed(c, wire<R>(opcode::ping, str("abcdefgh")));
+    const bytes w3 = drain(c);
+    CHECK(c.close(1001, "a reason longer than four bytes") == error::none);
+    const bytes w4 = drain(c);
+    CHECK(joined_text(describe(frames_of(cat({w1, w2, w3, w4}), R))) ==
+          joined_text({frame_line(opcode::ping, filled(125)), frame_line(opcode::pong, str("0123456789")),
+                       frame_line(opcode::pong, str("abcdefgh")),
+                       frame_line(opcode::close, close_body(1001, "a reason longer than four bytes"))}));
+}
+
+TEST_CASE_TEMPLATE("§7.1.7 a failure while closing: reported with our code, no second close frame", T, server, client) {
+    constexpr role R = T::side;
+    T c;
+    CHECK(c.close(4000, "bye") == error::none);
+    const bytes ours = drain(c);
+    const bytes bad{0x83, static_cast<std::uint8_t>(R == role::server ? 0x80 : 0x00), 0, 0, 0, 0};  // reserved opcode
+    const std::vector<rec> evs = feed(c, cat({wire<R>(opcode::ping, str("p")), bad, wire<R>(opcode::ping, str("q"))}));
+    CHECK(evs.size() == 2u);
+    if (!evs.empty()) CHECK(describe(evs[0]) == "ping [" + hx(str("p")) + "]");
+    check_failed(evs, error::reserved_opcode, 4000);
+    CHECK(c.state() == connection_state::failed);
+    CHECK(c.close_code() == 4000);
+    // Only the pong for the ping before the failure; our close went already.
+    CHECK(joined_text(describe(frames_of(drain(c), R))) == joined_text({frame_line(opcode::pong, str("p"))}));
+    CHECK(joined_text(describe(frames_of(ours, R))) ==
+          joined_text({frame_line(opcode::close, close_body(4000, "bye"))}));
+    CHECK(c.pong() == error::not_open);
 }
 
 namespace {

@@ -5,8 +5,8 @@
 //
 // The connection starts open. It never allocates, copies payload only where a
 // control frame or a header is split across receive() calls (into fixed
-// storage here), and keeps control replies bounded: at most two control
-// frames wait to be written (see `control replies` below).
+// storage here), and keeps control replies bounded: at most three control
+// frames wait to be written (see `Control replies` below).
 #pragma once
 
 #include <algorithm>
@@ -69,10 +69,13 @@ struct output_buffers {
 ///
 /// Control replies: a ping is answered with a pong carrying its payload; a pong
 /// not yet handed out is replaced by a newer one (§5.5.3 allows answering the
-/// most recent ping only). At most two control frames wait: when both slots
-/// hold frames and a close must be queued, it replaces the unsent one (one
-/// pong may then go unanswered). Pings that arrive after our close() are
-/// still answered (§5.5.2): only pongs may follow our close frame.
+/// most recent ping only). At most three control frames wait, and that bound
+/// never costs a reply: one being handed out, the newest pong, and our close
+/// (or the application's one ping or pong, which ping() and pong() queue only
+/// when no control frame waits). Pings that arrive after our close() are
+/// still answered (§5.5.2), ahead of our close frame while it waits behind
+/// the message being sent; with auto_pong off the application may pong()
+/// then too. Only a received close ends the pongs.
 ///
 /// Not copyable: a copy would send the same masking keys as the original.
 template <role R, class KeySource = std::conditional_t<R == role::client, system_key_source, no_key_source>>
@@ -126,7 +129,7 @@ private:
                 remaining_ -= n;
                 std::size_t valid = 0;
                 if constexpr (R == role::server) {
-                    if (whole && message_ == message_type::text) valid = unmask_whole_text(chunk);
+                    if (whole && message_ == message_type::text && rsv_ == 0) valid = unmask_whole_text(chunk);
                     else phase_ = static_cast<std::uint8_t>(apply_mask(chunk, key_, phase_));
                 }
                 const bool last = remaining_ == 0 && fin_;
@@ -428,9 +431,10 @@ private:
     enum class rx_state : std::uint8_t { header, data, control, discard, ignore };
     enum class unit : std::uint8_t { none, control, frame };
 
-    /// One encoded control frame: header (up to 6 bytes) and payload.
+    /// One encoded control frame: header (2 bytes, and a client's 4-byte
+    /// mask key) and payload.
     struct slot {
-        std::array<std::uint8_t, 6 + max_control_payload> bytes;
+        std::array<std::uint8_t, (R == role::client ? 6 : 2) + max_control_payload> bytes;
         std::uint8_t size;
         bool reply;       // an automatic pong, which a newer one may replace
         bool after_data;  // our close(): waits for the queued message
@@ -492,9 +496,15 @@ private:
     /// comes with the next call. A message that ends inside a sequence is at
     /// fault at its end: its last piece is delivered, then it fails.
     /// `valid`: bytes at the start of a whole message already known valid
-    /// (they end with a whole character).
+    /// (they end with a whole character). A text message whose first frame
+    /// had an extension's RSV bit set is in that extension's encoding
+    /// (permessage-deflate: compressed), which the application decodes and
+    /// validates; it passes unchecked. (That test sits here, on the text
+    /// path only: in the callers' shared code it slowed 16-byte binary
+    /// frames by a third.)
     [[nodiscard]] text_check check_text(bytes_view chunk, bool last, bool whole_message,
                                         std::size_t valid = 0) noexcept {
+        if (rsv_ != 0) return {text_verdict::ok, chunk.size(), false};
         utf8_result u;
         std::uint64_t before = 0;
         if (whole_message) {
@@ -644,7 +654,8 @@ private:
                     ev = fail(r0.err, pos, in.size());
                     return false;
                 }
-                const error e = sequence_error(in[pos]);
+                error e = rsv_error(in[pos]);
+                if (e == error::none) e = sequence_error(in[pos]);
                 if (e != error::none) {
                     ev = fail(e, pos, in.size());
                     return false;
@@ -691,6 +702,16 @@ private:
             return false;
         }
         return true;
+    }
+
+    /// RSV bits allowed by options().allowed_rsv mean something only on the
+    /// first frame of a data message, as permessage-deflate's RSV1 does (RFC
+    /// 7692 §6.1: never on control frames or later fragments); elsewhere no
+    /// negotiated extension gives them a meaning, and §5.2 fails them.
+    [[nodiscard]] static error rsv_error(std::uint8_t b0) noexcept {
+        const auto op = static_cast<opcode>(b0 & 0x0F);
+        if ((b0 & 0x70) != 0 && (op == opcode::continuation || is_control(op))) return error::reserved_bits_set;
+        return error::none;
     }
 
     /// §5.4 rules a header's first byte alone can break.
@@ -874,6 +895,9 @@ private:
     /// message being sent ends with its current frame. No data frame follows
     /// our close frame (§5.5.1), and a streamed message gets no more parts.
     void queue_close(bytes_view body, bool after_data = false) noexcept {
+        // There is always room (see the class comment): at most one close is
+        // ever queued, and besides it at most a frame being handed out and
+        // either the newest pong or the application's ping or pong wait.
         const std::size_t i = slot_count_ < slots_.size() ? slot_count_++ : slots_.size() - 1;
         fill_slot(i, opcode::close, body, false, after_data);
         tx_streaming_ = false;
@@ -885,15 +909,21 @@ private:
 
 
     [[nodiscard]] error user_control(opcode op, bytes_view payload) noexcept {
-        if (state_ != connection_state::open) return error::not_open;
+        // After our close(), a pong still answers a ping (§5.5.2), for an
+        // application that turned auto_pong off.
+        const bool closing_pong = state_ == connection_state::closing && op == opcode::pong;
+        if (state_ != connection_state::open && !closing_pong) return error::not_open;
         if (payload.size() > max_control_payload) return error::control_payload_too_long;
-        if (slot_count_ != 0) return error::control_queue_full;  // keep the second slot for a reply or our close
+        // Open: only into an empty queue, which leaves room for the newest
+        // pong and our close. Closing: our close is queued or gone, so one
+        // frame besides it may wait.
+        if (slot_count_ > (closing_pong ? 1 : 0)) return error::control_queue_full;
         fill_slot(slot_count_++, op, payload);
         return error::none;
     }
 
     void pop_control() noexcept {
-        slots_[0] = slots_[1];
+        for (std::size_t i = 1; i < slot_count_; ++i) slots_[i - 1] = slots_[i];
         --slot_count_;
         ctrl_sent_ = 0;
         unit_ = unit::none;
@@ -941,10 +971,16 @@ private:
     }
 
     /// Picks what output() hands out next: a control frame between data
-    /// frames, else the next frame of the message being sent.
+    /// frames, else the next frame of the message being sent. Control frames
+    /// go in order, except that our close() waits for the message queued
+    /// before it while a pong behind it may go first (§5.5.2: as soon as is
+    /// practical). The frame chosen moves to slot 0.
     void select_unit() noexcept {
         const bool data_waits = tx_left_ > 0 || tx_need_frame_;
-        if (slot_count_ > 0 && !(slots_[0].after_data && data_waits)) {
+        for (std::size_t i = 0; i < slot_count_; ++i) {
+            if (slots_[i].after_data && data_waits) continue;
+            if (i > 0) std::rotate(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(i),
+                                   slots_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
             unit_ = unit::control;
             return;
         }
@@ -998,7 +1034,7 @@ private:
     std::array<std::uint8_t, max_control_payload> stage_{};  // split header or control payload
 
     // Send state.
-    std::array<slot, 2> slots_{};
+    std::array<slot, 3> slots_{};
     std::uint8_t slot_count_ = 0;
     std::uint8_t ctrl_sent_ = 0;
     unit unit_ = unit::none;

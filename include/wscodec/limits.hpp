@@ -30,8 +30,13 @@ struct connection_options {
     /// Answer every ping with a pong carrying its payload (§5.5.2). Off: pings
     /// are only reported, and the application sends pongs itself.
     bool auto_pong = true;
-    /// RSV bits a negotiated extension gives meaning to (frame.hpp rsv1..3);
-    /// frames with other RSV bits set fail the connection (§5.2).
+    /// RSV bits a negotiated extension gives meaning to (frame.hpp rsv1..3),
+    /// on the first frame of a data message, as permessage-deflate's RSV1
+    /// (RFC 7692 §6): event::rsv reports them on the message's data events,
+    /// and a text message with any of them set is not checked as UTF-8 (its
+    /// payload is in the extension's encoding; decode it, then validate).
+    /// Other RSV bits, and any RSV bit on a control frame or a later
+    /// fragment, fail the connection (§5.2).
     std::uint8_t allowed_rsv = 0;
     /// Accept lengths in a wider encoding than needed (see decode_rules).
     bool allow_non_minimal_length = false;

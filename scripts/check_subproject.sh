@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# scripts/check_subproject.sh — builds a parent project that takes wscodec as
+# a meson subproject (subprojects/wscodec, as the README shows) and checks
+# that it gets the headers and none of our tests, fuzzers, benchmarks or
+# examples (so it needs no doctest). Exit status 0 if so.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/subprojects"
+ln -s "$root" "$work/subprojects/wscodec"
+cat >"$work/meson.build" <<'MESON'
+project('parent', 'cpp', default_options: ['cpp_std=c++20'])
+executable('parent', 'parent.cpp', dependencies: dependency('wscodec'))
+MESON
+cat >"$work/parent.cpp" <<'CPP'
+#include <wscodec/wscodec.hpp>
+int main() {
+    wscodec::server_connection c;
+    return c.state() == wscodec::connection_state::open ? 0 : 1;
+}
+CPP
+meson setup "$work/build" "$work" >"$work/setup.log" 2>&1 || { cat "$work/setup.log"; echo "setup failed"; exit 1; }
+ninja -C "$work/build" >"$work/build.log" 2>&1 || { cat "$work/build.log"; echo "build failed"; exit 1; }
+"$work/build/parent" || { echo "the parent program failed"; exit 1; }
+targets=$(ninja -C "$work/build" -t targets all | grep -c -E 'subprojects/wscodec/(tests|fuzz|bench|examples)/' || true)
+if [ "$targets" != 0 ]; then
+  echo "the parent builds $targets targets of wscodec's own"
+  exit 1
+fi
+echo "wscodec as a subproject: headers only, parent built and ran"
