@@ -413,15 +413,21 @@ public:
 
     /// Only whole or partial pong frames may follow our close frame (§5.5.1:
     /// no data frames; §5.5.2: pings are still answered).
+    /// Their payloads are kept for check().
     void expect_only_pongs(bytes_view rest) {
         tail_.insert(tail_.end(), rest.begin(), rest.end());
-        std::size_t at = 0;
-        while (at < tail_.size()) {
-            const decode_result r = try_decode_header(bytes_view(tail_).subspan(at), rules_for(P));
+        while (tail_at_ < tail_.size()) {
+            const decode_result r = try_decode_header(bytes_view(tail_).subspan(tail_at_), rules_for(P));
             if (r.status == decode_status::need_more) break;
             expect(r.status == decode_status::ok && r.header.op == opcode::pong, "a frame other than pong after our close frame");
             if (r.status != decode_status::ok) return;
-            at += r.size + static_cast<std::size_t>(r.header.payload_length);
+            const auto n = static_cast<std::size_t>(r.header.payload_length);
+            if (tail_.size() - tail_at_ - r.size < n) break;  // its payload is still to come
+            const auto from = tail_.begin() + static_cast<std::ptrdiff_t>(tail_at_ + r.size);
+            bytes p(from, from + static_cast<std::ptrdiff_t>(n));
+            if (r.header.masked) (void)apply_mask(mutable_bytes(p), r.header.key);
+            tail_pongs_.push_back(std::move(p));
+            tail_at_ += r.size + n;
         }
     }
 
@@ -457,6 +463,7 @@ public:
             if (r.type == event_type::pong) pongs.push_back(r.payload);
             if (r.type == event_type::close) close = &r;
         }
+        pongs.insert(pongs.end(), tail_pongs_.begin(), tail_pongs_.end());
         expect(pings == sent.pings, "peer got other pings than we sent");
         std::size_t k = 0;
         for (const bytes& p : pongs) {
@@ -464,6 +471,10 @@ public:
             expect(k < sent.pongs.size(), "peer got a pong we never queued, or out of order");
             ++k;
         }
+        // §5.5.2/§5.5.3: only an older automatic pong may give way to a newer
+        // one, so the newest pong queued is never dropped: it is written, last.
+        if (!sent.pongs.empty())
+            expect(!pongs.empty() && pongs.back() == sent.pongs.back(), "the newest pong queued was not written last");
         expect((close != nullptr) == sent.close_queued, sent.close_queued ? "our close frame is missing"
                                                                           : "peer got a close we never queued");
         if (close != nullptr) {
@@ -489,6 +500,8 @@ private:
     std::size_t fed_ = 0;
     bool closed_ = false;
     bytes tail_;  // what followed our close frame
+    std::size_t tail_at_ = 0;         // the first byte of tail_ not yet decoded into a pong
+    std::vector<bytes> tail_pongs_;  // pongs that followed our close frame
 };
 
 /// Writes up to `budget` bytes (0: all) of `c`'s output to `out`, either

@@ -530,12 +530,30 @@ TEST_CASE_TEMPLATE("§5.2 an extension's RSV bit: on a message's first frame onl
         }
     }
     SUBCASE("a text message without the bit is still checked, also after one with it") {
-        T c(o);
         const bytes in = cat({wire<R>(opcode::text, deflated, true, rsv1), wire<R>(opcode::text, not_utf8)});
-        const std::vector<rec> evs = feed(c, in);
-        CHECK(evs.size() == 2u);
-        check_failed(evs, error::invalid_utf8, 1007);
-        if (evs.size() == 2) CHECK(evs[1].where() == in.size() - not_utf8.size());
+        {
+            T c(o);
+            const std::vector<rec> evs = feed(c, in);
+            CHECK(evs.size() == 2u);
+            check_failed(evs, error::invalid_utf8, 1007);
+            if (evs.size() == 2) CHECK(evs[1].where() == in.size() - not_utf8.size());
+        }
+        {
+            // Byte by byte: the headers go the general way (begin_frame).
+            T c(o);
+            std::vector<rec> evs;
+            std::size_t fail_at = 0;
+            for (std::size_t i = 0; i < in.size(); ++i) {
+                const std::vector<rec> e = feed(c, slice(in, i, 1));
+                for (const rec& r : e)
+                    if (r.type == event_type::failed) fail_at = i;
+                evs.insert(evs.end(), e.begin(), e.end());
+            }
+            CHECK(joined_text(describe(joined(evs))) ==
+                  joined_text({rsv_text + hx(deflated) + "]",
+                               "failed err=invalid_utf8 action=close_now code=1007 []"}));
+            CHECK(fail_at == in.size() - not_utf8.size());
+        }
     }
     SUBCASE("the bit on a later fragment fails at that frame's header") {
         for (const std::uint8_t first_rsv : {std::uint8_t{0}, rsv1}) {
@@ -2499,11 +2517,12 @@ TEST_CASE_TEMPLATE("§5.5.2 every ping before the peer's close gets a pong, what
         c.consume(1);
         (void)feed(c, wire<R>(opcode::ping, str("q")));
         CHECK(c.close(1000) == error::none);
-        (void)feed(c, wire<R>(opcode::ping, str("r")));  // replaces q's pong, not yet handed out (§5.5.3)
+        // r's pong replaces q's, not yet handed out (§5.5.3), and goes last, as queued now.
+        (void)feed(c, wire<R>(opcode::ping, str("r")));
         const bytes rest = drain(c);
         w.insert(w.end(), rest.begin(), rest.end());
         CHECK(joined_text(describe(frames_of(w, R))) ==
-              joined_text({frame_line(opcode::pong, str("p")), frame_line(opcode::pong, str("r")), close_1000}));
+              joined_text({frame_line(opcode::pong, str("p")), close_1000, frame_line(opcode::pong, str("r"))}));
     }
     SUBCASE("our ping, a pong and our close all wait; a newer ping replaces the unsent pong") {
         T c;
@@ -2515,7 +2534,7 @@ TEST_CASE_TEMPLATE("§5.5.2 every ping before the peer's close gets a pong, what
         CHECK(c.pending_output() ==
               3u * (R == role::server ? 2u : 6u) + 1u + 1u + 2u);
         CHECK(joined_text(describe(frames_of(drain(c), R))) ==
-              joined_text({ping_x, frame_line(opcode::pong, str("q")), close_1000}));
+              joined_text({ping_x, close_1000, frame_line(opcode::pong, str("q"))}));
     }
     SUBCASE("while our close waits behind a message, a pong goes first (as soon as is practical)") {
         connection_options o;

@@ -71,11 +71,13 @@ struct output_buffers {
 /// not yet handed out is replaced by a newer one (§5.5.3 allows answering the
 /// most recent ping only). At most three control frames wait, and that bound
 /// never costs a reply: one being handed out, the newest pong, and our close
-/// (or the application's one ping or pong, which ping() and pong() queue only
-/// when no control frame waits). Pings that arrive after our close() are
-/// still answered (§5.5.2), ahead of our close frame while it waits behind
-/// the message being sent; with auto_pong off the application may pong()
-/// then too. Only a received close ends the pongs.
+/// or the application's ping or pong (ping() and pong() queue only into an
+/// empty queue while open). Control frames are written in the order queued,
+/// except that our close waits for the message queued before it, which a
+/// pong need not. Pings that arrive after our close() are still answered
+/// (§5.5.2), and with auto_pong off the application may pong() then, while
+/// at most one other control frame waits. Only a received close ends the
+/// pongs.
 ///
 /// Not copyable: a copy would send the same masking keys as the original.
 template <role R, class KeySource = std::conditional_t<R == role::client, system_key_source, no_key_source>>
@@ -880,10 +882,13 @@ private:
         return i > 0 || (unit_ != unit::control && ctrl_sent_ == 0);
     }
 
+    /// Queues the pong for a ping just received: it replaces a pong not yet
+    /// handed out (§5.5.3), and like any newly queued frame goes last.
     void queue_pong(bytes_view payload) noexcept {
         for (std::size_t i = slot_count_; i-- > 0;) {
             if (slots_[i].reply && slot_free_to_change(i)) {
-                fill_slot(i, opcode::pong, payload, true);
+                for (std::size_t j = i + 1; j < slot_count_; ++j) slots_[j - 1] = slots_[j];
+                fill_slot(slot_count_ - 1, opcode::pong, payload, true);
                 return;
             }
         }
@@ -915,8 +920,8 @@ private:
         if (state_ != connection_state::open && !closing_pong) return error::not_open;
         if (payload.size() > max_control_payload) return error::control_payload_too_long;
         // Open: only into an empty queue, which leaves room for the newest
-        // pong and our close. Closing: our close is queued or gone, so one
-        // frame besides it may wait.
+        // pong and our close. Closing (our close queued or written): besides
+        // at most one other frame, which leaves room for the newest pong.
         if (slot_count_ > (closing_pong ? 1 : 0)) return error::control_queue_full;
         fill_slot(slot_count_++, op, payload);
         return error::none;
@@ -972,9 +977,9 @@ private:
 
     /// Picks what output() hands out next: a control frame between data
     /// frames, else the next frame of the message being sent. Control frames
-    /// go in order, except that our close() waits for the message queued
-    /// before it while a pong behind it may go first (§5.5.2: as soon as is
-    /// practical). The frame chosen moves to slot 0.
+    /// go in the order queued, except that our close() waits for the message
+    /// queued before it while a pong behind it may go first (§5.5.2: as soon
+    /// as is practical). The frame chosen moves to slot 0.
     void select_unit() noexcept {
         const bool data_waits = tx_left_ > 0 || tx_need_frame_;
         for (std::size_t i = 0; i < slot_count_; ++i) {
