@@ -8,6 +8,7 @@
 // memset measured below receive/binary: no ceiling there.)
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -62,8 +63,7 @@ void bm_memset(benchmark::State& state, std::size_t n) {
         std::memset(dst, value, len);
         benchmark::ClobberMemory();
     }
-    bool same = true;
-    for (std::size_t i = 0; i < n; ++i) same = same && dst[i] == value;
+    const bool same = std::all_of(dst, dst + n, [=](std::uint8_t b) { return b == value; });
     if (state.iterations() > 0 && !same) state.SkipWithError("memset destination differs");
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
 }

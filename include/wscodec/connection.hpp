@@ -131,7 +131,7 @@ private:
                 remaining_ -= n;
                 std::size_t valid = 0;
                 if constexpr (R == role::server) {
-                    if (whole && message_ == message_type::text && rsv_ == 0) valid = unmask_whole_text(chunk);
+                    if (whole && message_ == message_type::text) valid = unmask_whole_text(chunk);
                     else phase_ = static_cast<std::uint8_t>(apply_mask(chunk, key_, phase_));
                 }
                 const bool last = remaining_ == 0 && fin_;
@@ -887,12 +887,17 @@ private:
     void queue_pong(bytes_view payload) noexcept {
         for (std::size_t i = slot_count_; i-- > 0;) {
             if (slots_[i].reply && slot_free_to_change(i)) {
-                for (std::size_t j = i + 1; j < slot_count_; ++j) slots_[j - 1] = slots_[j];
-                fill_slot(slot_count_ - 1, opcode::pong, payload, true);
-                return;
+                erase_slot(i);
+                break;
             }
         }
         if (slot_count_ < slots_.size()) fill_slot(slot_count_++, opcode::pong, payload, true);
+    }
+
+    /// Removes slot `i`; the slots after it move up one.
+    void erase_slot(std::size_t i) noexcept {
+        for (std::size_t j = i + 1; j < slot_count_; ++j) slots_[j - 1] = slots_[j];
+        --slot_count_;
     }
 
     /// Queues our close frame. `after_data` (our own close()): the message
@@ -928,8 +933,7 @@ private:
     }
 
     void pop_control() noexcept {
-        for (std::size_t i = 1; i < slot_count_; ++i) slots_[i - 1] = slots_[i];
-        --slot_count_;
+        erase_slot(0);
         ctrl_sent_ = 0;
         unit_ = unit::none;
     }
