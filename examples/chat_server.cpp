@@ -196,7 +196,7 @@ private:
                 }
             } else if (n == 0) {
                 p.eof = true;
-                handle(p, p.ws.on_eof());
+                handle(p, p.ws.receive_eof());
             } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 return;
             } else if (errno != EINTR) {
@@ -404,7 +404,7 @@ private:
         }
         if (p->timer.hint != wscodec::timer_hint::none && now >= p->timer.due) {
             p->timer = {};
-            handle(*p, p->ws.on_timeout());
+            handle(*p, p->ws.receive_timeout());
             return;
         }
         if (!p->open()) return;

@@ -163,7 +163,7 @@ public:
             }
             if (timer_.hint != wscodec::timer_hint::none && examples::steady::now() >= timer_.due) {
                 timer_ = {};
-                handle(ws_.on_timeout());  // closed, close_now
+                handle(ws_.receive_timeout());  // closed, close_now
                 continue;
             }
             if (p[0].revents != 0) {
@@ -264,13 +264,13 @@ private:
                 last_rx_ = examples::steady::now();
             } else if (n == 0) {
                 eof_ = true;
-                handle(ws_.on_eof());
+                handle(ws_.receive_eof());
             } else if (errno == EINTR) {
                 continue;
             } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 const int e = errno;
                 eof_ = true;
-                const wscodec::event ev = ws_.on_eof();  // the connection is gone either way
+                const wscodec::event ev = ws_.receive_eof();  // the connection is gone either way
                 if (!got_close_) lost("read", e);
                 closing_ = true;
                 (void)ev;

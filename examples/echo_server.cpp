@@ -105,7 +105,7 @@ private:
             return;
         }
         c.timer = {};
-        handle(c, c.ws.on_timeout());  // closed, close_now: handshake_timeout or close_timeout
+        handle(c, c.ws.receive_timeout());  // closed, close_now: handshake_timeout or close_timeout
         settle(c, drive(c));
     }
 
@@ -140,7 +140,7 @@ private:
                 c.end = static_cast<std::size_t>(n);
                 c.pending = true;
             } else if (n == 0) {
-                handle(c, c.ws.on_eof());  // close_now: write what is queued, then close
+                handle(c, c.ws.receive_eof());  // close_now: write what is queued, then close
                 c.closing = true;
             } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 return watch(c, EPOLLIN);

@@ -309,7 +309,7 @@ void receive_all(Conn& c, mutable_bytes in, std::size_t start, event_log& log, O
             // the one a text violation queued with its data event).
             const std::uint16_t sent = before == connection_state::open
                                            ? static_cast<std::uint16_t>(close_code_for(ev.err))
-                                           : c.close_code();
+                                           : c.close_status();
             expect(ev.code == sent, "failed with the wrong code");
         }
         if (ev.type == event_type::close) expect(c.state() == connection_state::closed, "close but state not closed");
@@ -604,23 +604,23 @@ struct run_result {
     bytes out;
     connection_state state;
     std::uint16_t code;
-    record end;  // what on_eof() reported
+    record end;  // what receive_eof() reported
 };
 
-/// Ends a receive-only run with on_eof() and checks what it reports.
+/// Ends a receive-only run with receive_eof() and checks what it reports.
 template <class Conn>
 record end_with_eof(Conn& c) {
     const connection_state before = c.state();
-    const event ev = c.on_eof();
-    expect(ev.type == event_type::closed && c.state() == connection_state::closed, "on_eof() is not closed");
+    const event ev = c.receive_eof();
+    expect(ev.type == event_type::closed && c.state() == connection_state::closed, "receive_eof() is not closed");
     if (before == connection_state::closed || before == connection_state::failed) {
-        expect(ev.err == error::none && ev.code == c.close_code(), "on_eof() after the end reports an error");
+        expect(ev.err == error::none && ev.code == c.close_status(), "receive_eof() after the end reports an error");
     } else {
         expect(ev.err == error::connection_lost && ev.code == 1006 && ev.action == tcp_action::close_now,
-               "on_eof() before the end is not connection_lost");
+               "receive_eof() before the end is not connection_lost");
     }
     std::uint8_t b[8] = {0x81};  // an empty text frame's header, and room GCC can see
-    expect(c.receive(mutable_bytes(b, 3)).type == event_type::need_more, "receive() after on_eof() reports");
+    expect(c.receive(mutable_bytes(b, 3)).type == event_type::need_more, "receive() after receive_eof() reports");
     record r;
     r.type = ev.type;
     r.err = ev.err;
@@ -658,7 +658,7 @@ run_result<R> run_whole(const config& cfg) {
     });
     expect_drained(c);
     res.state = c.state();
-    res.code = c.close_code();
+    res.code = c.close_status();
     res.end = end_with_eof(c);
     check_receive_only_output(res, sent, cfg);
     return res;
@@ -679,7 +679,7 @@ run_result<R> run_split(const config& cfg) {
     }
     expect_drained(c);
     res.state = c.state();
-    res.code = c.close_code();
+    res.code = c.close_status();
     res.end = end_with_eof(c);
     check_receive_only_output(res, sent, cfg);
     return res;
@@ -900,14 +900,14 @@ private:
         const connection_state before = c_.state();
         if (t == timer_hint::close_handshake) {
             expect(before == connection_state::closing, "close_handshake timer while not closing");
-            const event ev = c_.on_timeout();
+            const event ev = c_.receive_timeout();
             expect(ev.type == event_type::closed && ev.err == error::close_timeout && ev.code == 1006,
                    "close handshake timeout is not close_timeout");
         } else if (t == timer_hint::tcp_close) {
             expect(R == role::client && before == connection_state::closed, "tcp_close timer out of place");
-            const event ev = c_.on_timeout();
+            const event ev = c_.receive_timeout();
             expect(ev.type == event_type::closed && ev.err == error::none, "tcp_close timeout reports an error");
-            expect(c_.timer() == timer_hint::none, "timer after on_timeout()");
+            expect(c_.timer() == timer_hint::none, "timer after receive_timeout()");
         } else {
             (void)end_with_eof(c_);
         }
@@ -941,7 +941,7 @@ void compare(const run_result<R>& whole, const run_result<R>& split) {
            "split messages differ from whole");
     expect(whole.out == split.out, "split output bytes differ from whole");
     expect(whole.state == split.state && whole.code == split.code, "split ends in another state");
-    expect(whole.end == split.end, "split on_eof() differs from whole");
+    expect(whole.end == split.end, "split receive_eof() differs from whole");
     expect(whole.log.failed == split.log.failed, "split fails and whole does not, or the reverse");
     if (whole.log.failed) {
         if (split.log.fail_exact)

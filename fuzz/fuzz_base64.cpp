@@ -72,13 +72,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::vector<std::uint8_t> exact(r.size);
         if (base64_decode(text, mutable_bytes(exact)) != r || !std::equal(exact.begin(), exact.end(), decoded.begin()))
             violation("decoding into an exactly sized buffer", n);
-        if (r.size > 0 && base64_decode(text, mutable_bytes(exact).first(r.size - 1)).error !=
+        if (r.size > 0 && base64_decode(text, mutable_bytes(exact).first(r.size - 1)).err !=
                               base64_error::output_too_small)
             violation("a buffer one byte short is not output_too_small", n);
     } else {
         const bool length_ok = n % 4 == 0;
         const char at = r.position < n ? text[r.position] : '\0';
-        switch (r.error) {
+        switch (r.err) {
             case base64_error::bad_length:
                 if (length_ok || r.position != n - n % 4) violation("bad_length", n);
                 break;

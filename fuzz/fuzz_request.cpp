@@ -151,7 +151,7 @@ void read_back_refusal(std::string_view response, std::uint16_t status, std::str
     const event ev = c.receive(in.bytes());
     expect(ev.type == event_type::failed && ev.err == error::handshake_not_101, "our response does not read back",
            error_name(ev.err));
-    expect(ev.code == status && c.response().status == status, "our response reads back with another status");
+    expect(ev.http_status == status && c.response().status == status, "our response reads back with another status");
     expect(ev.consumed == response.size() - body.size(), "our response's header block reads back another length");
     expect(c.response().body == body, "our response's body reads back otherwise");
 }
@@ -161,8 +161,8 @@ void check_failure(const event& ev, std::string_view out) {
     const error e = ev.err;
     expect(kind_of(e) == error_kind::http, "failed with an error that is not an HTTP one", error_name(e));
     expect(e != error::out_of_memory, "out of memory");
-    expect(http_status_for(e) == ev.code, "failure code is not http_status_for(err)", error_name(e));
-    const std::string head = "HTTP/1.1 " + std::to_string(ev.code) + " ";
+    expect(http_status_for(e) == ev.http_status, "failure code is not http_status_for(err)", error_name(e));
+    const std::string head = "HTTP/1.1 " + std::to_string(ev.http_status) + " ";
     expect(out.substr(0, head.size()) == head, "error response does not start with its status line");
     expect(!out.empty() && out.back() == '\n', "error response does not end with a newline");
     const std::size_t end = out.find("\r\n\r\n");
@@ -174,11 +174,11 @@ void check_failure(const event& ev, std::string_view out) {
     expect(fields.find("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n") != std::string_view::npos,
            "error response Content-Length is not its body's");
     expect(body == std::string(error_message(e)) + "\n", "error response body is not the error's message");
-    if (ev.code == 426)
+    if (ev.http_status == 426)
         expect(fields.find("\r\nSec-WebSocket-Version: 13\r\n") != std::string_view::npos,
                "426 without Sec-WebSocket-Version: 13 (RFC 6455 4.2.2)");
-    if (ev.code == 405) expect(fields.find("\r\nAllow: GET\r\n") != std::string_view::npos, "405 without Allow");
-    read_back_refusal(out, ev.code, body);
+    if (ev.http_status == 405) expect(fields.find("\r\nAllow: GET\r\n") != std::string_view::npos, "405 without Allow");
+    read_back_refusal(out, ev.http_status, body);
 }
 
 /// What a request that server_handshake reports is: valid as far as §4.2.1 goes.

@@ -170,7 +170,7 @@ run_result run(const config& cfg, const std::vector<std::size_t>& pieces) {
             expect(r.headers == fields_of(r.raw), "headers() differs from an independent reading of the block");
         }
         if (ev.type == event_type::open) {
-            expect(c.state() == client_handshake_state::open && ev.code == 0, "open but the state says otherwise");
+            expect(c.state() == client_handshake_state::open && ev.http_status == 0, "open but the state says otherwise");
             expect(block, "open without a response block");
             expect(r.status == 101 && r.major == 1 && r.minor >= 1, "open without 101 over HTTP/1.1");
             expect(r.upgrade_websocket && r.connection_upgrade,
@@ -191,7 +191,7 @@ run_result run(const config& cfg, const std::vector<std::size_t>& pieces) {
                "failed but the state says otherwise");
         expect(kind_of(ev.err) == error_kind::http, "failed with an error that is not an HTTP one", error_name(ev.err));
         expect(ev.err != error::out_of_memory, "out of memory");
-        expect(ev.code == (block ? r.status : 0), "failure code is not the status read", error_name(ev.err));
+        expect(ev.http_status == (block ? r.status : 0), "failure code is not the status read", error_name(ev.err));
         if (!block) {
             expect(resp.body.empty(), "a body without a response block");
             return;

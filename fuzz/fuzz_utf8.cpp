@@ -19,7 +19,7 @@ using namespace wscodec;
 
 [[noreturn]] void violation(const char* what, kernel k, const utf8_result& got, const utf8_result& want) {
     std::fprintf(stderr, "fuzz_utf8: %s (kernel %s): got error %d at %zu, want error %d at %zu\n", what, kernel_name(k),
-                 static_cast<int>(got.error), got.position, static_cast<int>(want.error), want.position);
+                 static_cast<int>(got.err), got.position, static_cast<int>(want.err), want.position);
     __builtin_trap();
 }
 
@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             const std::size_t end = start + len;
             if (failed) {
                 if (got != want) violation("feed after the error is not sticky", k, got, want);
-            } else if (want.error == utf8_error::invalid && want.position < end) {
+            } else if (want.err == utf8_error::invalid && want.position < end) {
                 if (got != want) violation("the feed delivering the invalid byte", k, got, want);
                 if (v.offset() != want.position) violation("offset() after the error", k, got, want);
                 failed = true;

@@ -125,7 +125,7 @@ read_result read_all(Handshake& hs, std::string_view stream, const std::vector<s
         expect(ev.consumed <= in.bytes().size(), "consumed more than the input");
         if (ev.type == event_type::need_more) {
             expect(ev.consumed == in.bytes().size(), "need_more left input unconsumed");
-            expect(ev.err == error::none && ev.code == 0 && ev.action == tcp_action::none,
+            expect(ev.err == error::none && ev.code == 0 && ev.http_status == 0 && ev.action == tcp_action::none,
                    "need_more carries an error");
             r.consumed += ev.consumed;
             continue;
@@ -170,13 +170,13 @@ inline void compare_reads(const read_result& whole, const read_result& split, st
     for (const read_result* r : {&whole, &split})
         std::fprintf(stderr, "%s: %s %s code %u consumed %zu position %zu in call %zu at %zu\n",
                      r == &whole ? "whole" : "split", event_type_name(r->ev.type), error_name(r->ev.err),
-                     unsigned{r->ev.code}, r->consumed, r->ev.position, r->calls, r->start);
+                     unsigned{r->ev.http_status}, r->consumed, r->ev.position, r->calls, r->start);
 #endif
     expect(w.type == s.type, "split event differs from whole",
            (std::string(event_type_name(w.type)) + " vs " + event_type_name(s.type)).c_str());
     expect(w.err == s.err, "split error differs from whole",
            (std::string(error_name(w.err)) + " vs " + error_name(s.err)).c_str());
-    expect(w.code == s.code, "split code differs from whole");
+    expect(w.http_status == s.http_status && w.code == s.code, "split code differs from whole");
     if (w.type == event_type::need_more) {
         expect(whole.consumed == total && split.consumed == total, "need_more did not take everything");
         return;

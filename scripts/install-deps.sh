@@ -19,6 +19,8 @@ if [ $# -eq 0 ]; then
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
 fi
+# apt runs only past this line, when something is missing (update first: a
+# fresh machine may have no package lists).
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing: ${missing[*]}"
 sudo=""

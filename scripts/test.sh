@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
-# scripts/test.sh — the one test command (README, .ci/run): installs missing
-# packages, then builds and tests wscodec five ways:
-#   gcc    g++, -Werror: unit tests, unit tests without exceptions/RTTI, corpus replay
-#   clang  clang++, -Werror: the same
-#   san    clang++ with ASan+UBSan: unit tests, libFuzzer smoke runs (FUZZ_SECONDS each)
-#   arm64  aarch64 cross g++ under qemu: unit tests and replay on the NEON kernels
-#   examples  clang++ with ASan+UBSan: echo_server, client and chat_server, run
-#          against real peers by tests/interop (python3-websockets, node ws,
-#          headless chromium); each interop check counts as one test
-# and ends with one line "N passed, M failed" over every test that ran.
+# scripts/test.sh [STAGE...] — the one test command (README, .ci/run): installs
+# missing packages, then builds and tests wscodec in the stages named (all five
+# when none is), always in this order:
+#   gcc      g++, -Werror: unit tests, unit tests without exceptions/RTTI, corpus replay
+#   clang    clang++, -Werror: the same
+#   san      clang++ with ASan+UBSan: unit tests, libFuzzer smoke runs (FUZZ_SECONDS each)
+#   arm64    aarch64 cross g++ under qemu: unit tests and replay on the NEON kernels
+#   interop  clang++ with ASan+UBSan (build/examples): echo_server, client and
+#            chat_server run against real peers by tests/interop (python3-websockets,
+#            node ws, headless chromium); each interop check counts as one test
+# A stage builds in build/NAME with JOBS jobs (default: nproc). The last line is
+# "N passed, M failed" over every test that ran; the exit status is non-zero on
+# any failure (a failed configure or build counts as one failed test).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+
+all_stages=(gcc clang san arm64 interop)
+is_stage() {
+  local s
+  for s in "${all_stages[@]}"; do [ "$s" = "$1" ] && return 0; done
+  return 1
+}
+for arg in "$@"; do
+  is_stage "$arg" || { echo "scripts/test.sh: unknown stage '$arg'; valid stages: ${all_stages[*]}" >&2; exit 2; }
+done
+chosen=("$@")
+selected() { [ ${#chosen[@]} -eq 0 ] || [[ " ${chosen[*]} " == *" $1 "* ]]; }
+
 scripts/install-deps.sh || { echo "dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
 
 fuzz_seconds=${FUZZ_SECONDS:-20}
@@ -20,24 +35,32 @@ passed=0
 failed=0
 logs=()
 
-# stage NAME CXX MESON_OPTIONS...
-stage() {
+# configure_build NAME CXX MESON_OPTIONS... — sets up build/NAME (CXX on the
+# first setup only, --reconfigure after) and builds it. Status 1 on failure,
+# counted as one failed test.
+configure_build() {
   local name=$1 compiler=$2
   shift 2
-  local dir="build/$name" start=$SECONDS
+  local dir="build/$name"
   echo "=== $name: configure and build ($compiler)"
+  mkdir -p build
   if [ -f "$dir/build.ninja" ]; then
     meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1
   else
-    mkdir -p build
     CXX=$compiler meson setup "$dir" "$@" >"$dir.setup.log" 2>&1
-  fi || { cat "$dir.setup.log"; echo "=== $name: configure FAILED"; failed=$((failed + 1)); return; }
+  fi || { cat "$dir.setup.log"; echo "=== $name: configure FAILED"; failed=$((failed + 1)); return 1; }
   if ! ninja -C "$dir" -j "$jobs" >"$dir.build.log" 2>&1; then
     grep -E -A8 'error|FAILED' "$dir.build.log" | head -n 80
     echo "=== $name: build FAILED"
     failed=$((failed + 1))
-    return
+    return 1
   fi
+}
+
+# meson_stage NAME CXX MESON_OPTIONS... — configure_build, then meson test.
+meson_stage() {
+  local name=$1 dir="build/$1" start=$SECONDS
+  configure_build "$@" || return
   echo "=== $name: test"
   meson test -C "$dir" --num-processes "$jobs" --print-errorlogs >"$dir.test.log" 2>&1
   grep -E '^ *[0-9]+/[0-9]+ ' "$dir.test.log"
@@ -49,44 +72,43 @@ stage() {
   echo "=== $name: done in $((SECONDS - start)) s"
 }
 
-stage gcc g++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none -Dexamples=true
-stage clang clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none -Dexamples=true
-stage san clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=libfuzzer -Dfuzz_seconds="$fuzz_seconds" \
-  -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized
-stage arm64 aarch64-linux-gnu-g++ --cross-file scripts/arm64-cross.ini -Dtests=true -Dfuzz=true -Dfuzzing_engine=none
+# The npm peers: `npm ci` from the committed tests/interop/package-lock.json
+# into build/interop, only when node_modules does not hold that lockfile's
+# install (a hash of package.json and the lockfile is kept in node_modules).
+# Without npm, or if npm ci fails, run_interop.py reports the missing peers
+# (a FAIL under CI=true).
+npm_peers() {
+  local dest=build/interop src=tests/interop
+  local stamp=$dest/node_modules/.wscodec-lock.sha256 hash
+  command -v npm >/dev/null || return 0
+  hash=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && return 0
+  echo "=== interop: npm ci ($src/package-lock.json)"
+  mkdir -p "$dest"
+  cp "$src/package.json" "$src/package-lock.json" "$dest/"
+  if npm ci --prefix "$dest" --no-audit --no-fund --loglevel=error >build/interop.npm.log 2>&1; then
+    echo "$hash" >"$stamp"
+  else
+    echo "npm ci failed (build/interop.npm.log):"
+    head -n 12 build/interop.npm.log
+  fi
+}
 
 # The examples under ASan+UBSan against real peers (tests/interop/run_interop.py).
 interop() {
   local dir=build/examples start=$SECONDS
-  echo "=== examples: configure and build (clang++, ASan+UBSan)"
   if [ ! -f examples/meson.build ]; then
-    echo "=== examples: no examples/meson.build, interop suite not run"
+    echo "=== interop: no examples/meson.build, interop suite not run"
     return
   fi
-  local options=(-Dtests=false -Dfuzz=false -Dbench=false -Dexamples=true -Db_sanitize=address,undefined -Db_lundef=false
-    -Dcpp_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized)
-  if [ -f "$dir/build.ninja" ]; then
-    meson setup --reconfigure "$dir" "${options[@]}" >"$dir.setup.log" 2>&1
-  else
-    mkdir -p build
-    CXX=clang++ meson setup "$dir" "${options[@]}" >"$dir.setup.log" 2>&1
-  fi || { cat "$dir.setup.log"; echo "=== examples: configure FAILED"; failed=$((failed + 1)); return; }
-  if ! ninja -C "$dir" -j "$jobs" >"$dir.build.log" 2>&1; then
-    grep -E -A8 'error|FAILED' "$dir.build.log" | head -n 80
-    echo "=== examples: build FAILED"
-    failed=$((failed + 1))
-    return
-  fi
+  configure_build examples clang++ -Dtests=false -Dfuzz=false -Dbench=false -Dexamples=true \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fno-sanitize-recover=all \
+    -Dbuildtype=debugoptimized || return
+  npm_peers
   echo "=== interop: peers"
-  # The npm peers go into build/interop, once (a missing one is a FAIL under CI=true).
-  local modules=build/interop/node_modules
-  if command -v npm >/dev/null && { ! [ -f $modules/ws/package.json ] || ! [ -f $modules/playwright-core/package.json ]; }; then
-    mkdir -p build/interop
-    npm install --prefix build/interop --no-audit --no-fund --loglevel=error ws@8 playwright-core@1 \
-      >build/interop.npm.log 2>&1 || { echo "npm install failed:"; tail -n 20 build/interop.npm.log; }
-  fi
   local log=build/interop.log
-  python3 tests/interop/run_interop.py "$dir/examples" --node-modules "$modules" --logs build/interop/logs | tee "$log"
+  python3 tests/interop/run_interop.py "$dir/examples" --node-modules build/interop/node_modules \
+    --logs build/interop/logs | tee "$log"
   local rc=${PIPESTATUS[0]}
   if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
     echo "=== interop: run_interop.py exited $rc without a FAIL line"
@@ -95,7 +117,19 @@ interop() {
   logs+=("$log")
   echo "=== interop: done in $((SECONDS - start)) s"
 }
-interop
+
+for stage in "${all_stages[@]}"; do
+  selected "$stage" || continue
+  case $stage in
+    gcc) meson_stage gcc g++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none -Dexamples=true ;;
+    clang) meson_stage clang clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none -Dexamples=true ;;
+    san) meson_stage san clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=libfuzzer -Dfuzz_seconds="$fuzz_seconds" \
+      -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized ;;
+    arm64) meson_stage arm64 aarch64-linux-gnu-g++ --cross-file scripts/arm64-cross.ini \
+      -Dtests=true -Dfuzz=true -Dfuzzing_engine=none ;;
+    interop) interop ;;
+  esac
+done
 
 if [ ${#logs[@]} -gt 0 ]; then
   echo "=== tests that ran"

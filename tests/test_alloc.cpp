@@ -291,8 +291,8 @@ void receive_run(Conn conn, bytes_view stream, mutable_bytes work, std::size_t p
                     ++t.data;
                     t.data_bytes += ev.payload.size();
                     const auto a = assembler.add(ev);
-                    if (a.state == message_assembler::status::complete) ++t.messages;
-                    if (a.state == message_assembler::status::too_big) t.too_big = true;
+                    if (a.status == message_assembler::progress::complete) ++t.messages;
+                    if (a.status == message_assembler::progress::too_big) t.too_big = true;
                     break;
                 }
                 case event_type::ping: ++t.ping; break;

@@ -18,7 +18,7 @@ using namespace wscodec;
 using test::bytes;
 using test::hex;
 
-using status = message_assembler::status;
+using status = message_assembler::progress;
 
 bytes str(std::string_view s) { return test::b(s); }
 
@@ -74,14 +74,14 @@ std::vector<std::string> run(const bytes& in, std::size_t chunk, mutable_bytes s
             const event ev = c.receive(piece.subspan(off));
             off += ev.consumed;
             const message_assembler::result r = a.add(ev);
-            if (ev.type != event_type::data) CHECK(r.state == status::ignored);
-            if (r.state == status::complete) {
+            if (ev.type != event_type::data) CHECK(r.status == status::ignored);
+            if (r.status == status::complete) {
                 CHECK(r.message.data() == storage.data());
                 out.push_back(std::string("complete ") + (r.type == message_type::text ? "text" : "binary") + " [" +
                               hx(r.message) + "]");
-            } else if (r.state == status::too_big) {
+            } else if (r.status == status::too_big) {
                 out.push_back(std::string("too_big ") + (r.type == message_type::text ? "text" : "binary"));
-            } else if (r.state == status::ignored && ev.type != event_type::need_more) {
+            } else if (r.status == status::ignored && ev.type != event_type::need_more) {
                 out.push_back("ignored");
             }
             if (ev.type == event_type::need_more) break;
@@ -134,22 +134,22 @@ TEST_CASE("message_assembler: partial results and size() while a message arrives
     CHECK(a.size() == 0u);
     bytes p1 = str("abc"), p2 = str("de"), p3 = str("f");
     message_assembler::result r = a.add(data_event(message_type::text, p1, true, false));
-    CHECK(status_name(r.state) == std::string("partial"));
+    CHECK(status_name(r.status) == std::string("partial"));
     CHECK(r.type == message_type::text);
     CHECK(r.message.empty());
     CHECK(a.size() == 3u);
     r = a.add(data_event(message_type::text, p2, false, false));
-    CHECK(r.state == status::partial);
+    CHECK(r.status == status::partial);
     CHECK(a.size() == 5u);
     r = a.add(data_event(message_type::text, p3, false, true));
-    CHECK(status_name(r.state) == std::string("complete"));
+    CHECK(status_name(r.status) == std::string("complete"));
     CHECK(r.type == message_type::text);
     CHECK(hx(r.message) == hx(str("abcdef")));
     CHECK(r.message.data() == storage.data());
     // The next message starts over.
     bytes q = str("xy");
     r = a.add(data_event(message_type::binary, q, true, true));
-    CHECK(r.state == status::complete);
+    CHECK(r.status == status::complete);
     CHECK(r.type == message_type::binary);
     CHECK(hx(r.message) == hx(str("xy")));
 }
@@ -160,9 +160,9 @@ TEST_CASE("message_assembler: too_big when the buffer is too small, and the rest
         bytes storage(6);
         message_assembler a(storage);
         bytes p1 = str("abc"), p2 = str("def");
-        CHECK(a.add(data_event(message_type::binary, p1, true, false)).state == status::partial);
+        CHECK(a.add(data_event(message_type::binary, p1, true, false)).status == status::partial);
         const message_assembler::result r = a.add(data_event(message_type::binary, p2, false, true));
-        CHECK(r.state == status::complete);
+        CHECK(r.status == status::complete);
         CHECK(hx(r.message) == hx(str("abcdef")));
     }
     // One byte more does not; the rest of the message is skipped without touching the buffer.
@@ -170,23 +170,23 @@ TEST_CASE("message_assembler: too_big when the buffer is too small, and the rest
         bytes storage(6, 0xEE);
         message_assembler a(storage);
         bytes p1 = str("abcd"), p2 = str("efg"), p3 = str("hij"), p4 = str("k");
-        CHECK(a.add(data_event(message_type::text, p1, true, false)).state == status::partial);
+        CHECK(a.add(data_event(message_type::text, p1, true, false)).status == status::partial);
         const message_assembler::result over = a.add(data_event(message_type::text, p2, false, false));
-        CHECK(status_name(over.state) == std::string("too_big"));
+        CHECK(status_name(over.status) == std::string("too_big"));
         CHECK(over.type == message_type::text);
         CHECK(over.message.empty());
         const bytes snapshot = storage;
         const message_assembler::result mid = a.add(data_event(message_type::text, p3, false, false));
-        CHECK(mid.state != status::complete);
+        CHECK(mid.status != status::complete);
         CHECK(mid.message.empty());
         const message_assembler::result end = a.add(data_event(message_type::text, p4, false, true));
-        CHECK(end.state != status::complete);
+        CHECK(end.status != status::complete);
         CHECK(end.message.empty());
         CHECK(hx(storage) == hx(snapshot));
         // The next message is collected normally.
         bytes ok = str("ok");
         const message_assembler::result next = a.add(data_event(message_type::binary, ok, true, true));
-        CHECK(next.state == status::complete);
+        CHECK(next.status == status::complete);
         CHECK(next.type == message_type::binary);
         CHECK(hx(next.message) == hx(str("ok")));
     }
@@ -195,9 +195,9 @@ TEST_CASE("message_assembler: too_big when the buffer is too small, and the rest
         bytes storage(2);
         message_assembler a(storage);
         bytes p = str("abc");
-        CHECK(a.add(data_event(message_type::binary, p, true, true)).state == status::too_big);
+        CHECK(a.add(data_event(message_type::binary, p, true, true)).status == status::too_big);
         bytes q = str("ab");
-        CHECK(a.add(data_event(message_type::binary, q, true, true)).state == status::complete);
+        CHECK(a.add(data_event(message_type::binary, q, true, true)).status == status::complete);
     }
     // Through a connection: a message over the buffer between two that fit.
     {
@@ -229,7 +229,7 @@ TEST_CASE("message_assembler: non-data events are ignored and do not disturb a m
     bytes storage(16);
     message_assembler a(storage);
     bytes p1 = str("ab"), p2 = str("cd");
-    CHECK(a.add(data_event(message_type::text, p1, true, false)).state == status::partial);
+    CHECK(a.add(data_event(message_type::text, p1, true, false)).status == status::partial);
     for (event_type t : {event_type::need_more, event_type::ping, event_type::pong, event_type::close,
                          event_type::failed, event_type::closed}) {
         CAPTURE(static_cast<int>(t));
@@ -237,12 +237,12 @@ TEST_CASE("message_assembler: non-data events are ignored and do not disturb a m
         ev.type = t;
         ev.payload = mutable_bytes(p2);
         const message_assembler::result r = a.add(ev);
-        CHECK(status_name(r.state) == std::string("ignored"));
+        CHECK(status_name(r.status) == std::string("ignored"));
         CHECK(r.message.empty());
         CHECK(a.size() == 2u);
     }
     const message_assembler::result r = a.add(data_event(message_type::text, p2, false, true));
-    CHECK(r.state == status::complete);
+    CHECK(r.status == status::complete);
     CHECK(hx(r.message) == hx(str("abcd")));
 }
 
@@ -251,37 +251,37 @@ TEST_CASE("message_assembler: empty messages") {
     message_assembler a{mutable_bytes{}};
     bytes none;
     const message_assembler::result r = a.add(data_event(message_type::text, none, true, true));
-    CHECK(r.state == status::complete);
+    CHECK(r.status == status::complete);
     CHECK(r.type == message_type::text);
     CHECK(r.message.empty());
     // ... but not one byte.
     bytes one = str("x");
-    CHECK(a.add(data_event(message_type::binary, one, true, true)).state == status::too_big);
+    CHECK(a.add(data_event(message_type::binary, one, true, true)).status == status::too_big);
     // Empty pieces of a message.
-    CHECK(a.add(data_event(message_type::binary, none, true, false)).state == status::partial);
-    CHECK(a.add(data_event(message_type::binary, none, false, true)).state == status::complete);
+    CHECK(a.add(data_event(message_type::binary, none, true, false)).status == status::partial);
+    CHECK(a.add(data_event(message_type::binary, none, false, true)).status == status::complete);
 }
 
 TEST_CASE("message_assembler: reset() forgets a partly collected message") {
     bytes storage(8);
     message_assembler a(storage);
     bytes p = str("abcd");
-    CHECK(a.add(data_event(message_type::text, p, true, false)).state == status::partial);
+    CHECK(a.add(data_event(message_type::text, p, true, false)).status == status::partial);
     CHECK(a.size() == 4u);
     a.reset();
     CHECK(a.size() == 0u);
     bytes q = str("12345678");
     const message_assembler::result r = a.add(data_event(message_type::binary, q, true, true));
-    CHECK(r.state == status::complete);  // the whole buffer is free again
+    CHECK(r.status == status::complete);  // the whole buffer is free again
     CHECK(r.type == message_type::binary);
     CHECK(hx(r.message) == hx(str("12345678")));
     // reset() after too_big: the next message is collected.
     bytes big = str("123456789");
-    CHECK(a.add(data_event(message_type::text, big, true, false)).state == status::too_big);
+    CHECK(a.add(data_event(message_type::text, big, true, false)).status == status::too_big);
     a.reset();
     CHECK(a.size() == 0u);
     bytes s = str("s");
     const message_assembler::result r2 = a.add(data_event(message_type::text, s, true, true));
-    CHECK(r2.state == status::complete);
+    CHECK(r2.status == status::complete);
     CHECK(hx(r2.message) == hx(str("s")));
 }

@@ -29,7 +29,7 @@ std::string encode(const bytes& in) {
 std::string decode(std::string_view in) {
     bytes out(base64_decoded_max(in.size()));
     const base64_result r = base64_decode(in, mutable_bytes(out));
-    if (!r) return std::string(base64_error_name(r.error)) + "@" + std::to_string(r.position);
+    if (!r) return std::string(base64_error_name(r.err)) + "@" + std::to_string(r.position);
     CHECK(r.size <= out.size());
     return std::string(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(r.size));
 }
@@ -184,6 +184,6 @@ TEST_CASE("base64: constant evaluation") {
         return n == 8 && coded[6] == 'E' && coded[7] == '=' && r.size == 5 && back[4] == 'a';
     };
     static_assert(round_trip());
-    static_assert(base64_decode("Zh==", mutable_bytes()).error == base64_error::output_too_small);
+    static_assert(base64_decode("Zh==", mutable_bytes()).err == base64_error::output_too_small);
     CHECK(round_trip());
 }

@@ -383,7 +383,7 @@ TEST_CASE("§5.1 server fails an unmasked frame with 1002") {
     CHECK(evs[0].where() == 1u);  // the MASK bit's byte
     CHECK(evs[0].consumed == 7u);
     CHECK(s.state() == connection_state::failed);
-    CHECK(s.close_code() == 1002);
+    CHECK(s.close_status() == 1002);
     check_one_close(drain(s), role::server, 1002);
 
     // Judged on the second byte alone.
@@ -842,7 +842,7 @@ TEST_CASE("§5.5.1 close echo with the received code; empty close echoed empty")
         CHECK(joined_text(describe(evs)) == joined_text(expected));
         CHECK(hx(drain(s)) == "88 02 03 e8");
         CHECK(s.state() == connection_state::closed);
-        CHECK(s.close_code() == 1000);
+        CHECK(s.close_status() == 1000);
     }
     {
         server s;
@@ -857,7 +857,7 @@ TEST_CASE("§5.5.1 close echo with the received code; empty close echoed empty")
         const std::vector<std::string> expected{"close code=1005 []", "closed err=none action=close_now code=1005 []"};
         CHECK(joined_text(describe(evs)) == joined_text(expected));
         CHECK(hx(drain(s)) == "88 00");
-        CHECK(s.close_code() == 1005);
+        CHECK(s.close_status() == 1005);
     }
     // Client: the echo is masked with the next key of its source.
     {
@@ -872,7 +872,7 @@ TEST_CASE("§5.5.1 close echo with the received code; empty close echoed empty")
         client c;
         (void)feed(c, wire<role::client>(opcode::close, {}));
         CHECK(hx(drain(c)) == hx(raw(header(opcode::close, 0, true, true, nth_key(1, 0)), {})));
-        CHECK(c.close_code() == 1005);
+        CHECK(c.close_status() == 1005);
     }
 }
 
@@ -974,7 +974,7 @@ TEST_CASE(
         }
         CHECK(c.timer() == timer_hint::tcp_close);
         // The server does not close TCP in time: the client does.
-        const event t = c.on_timeout();
+        const event t = c.receive_timeout();
         CHECK(t.type == event_type::closed);
         CHECK(t.err == error::none);
         CHECK(t.action == tcp_action::close_now);
@@ -1010,7 +1010,7 @@ TEST_CASE("§7.1.1 client: the server's TCP close after the handshake is the end
     client c;
     (void)feed(c, wire<role::client>(opcode::close, close_body(1000)));
     CHECK(c.timer() == timer_hint::tcp_close);
-    const event e = c.on_eof();
+    const event e = c.receive_eof();
     CHECK(e.type == event_type::closed);
     CHECK(e.err == error::none);
     CHECK(e.code == 1000);
@@ -1021,7 +1021,7 @@ TEST_CASE("§7.1.1 client: the server's TCP close after the handshake is the end
     // Likewise after a failure: the client was told to close TCP, and the server did.
     client d;
     check_failed(feed(d, hex("83 00")), error::reserved_opcode, 1002);
-    const event f = d.on_eof();
+    const event f = d.receive_eof();
     CHECK(f.type == event_type::closed);
     CHECK(std::string(tcp_action_name(f.action)) == "close_now");
 }
@@ -1273,7 +1273,7 @@ TEST_CASE_TEMPLATE("§5.6 a whole text message of 3-byte characters (CJK, unmask
             if (t[j] == v) continue;
             t[j] = v;
             const utf8_result u = detail::utf8_validate_scalar(t.data(), t.size());
-            if (u.error != utf8_error::invalid) continue;  // still valid (0x41 for a lead, say)
+            if (u.err != utf8_error::invalid) continue;  // still valid (0x41 for a lead, say)
             CAPTURE(j);
             CAPTURE(v);
             const bytes in = wire<R>(opcode::text, t);
@@ -1372,7 +1372,7 @@ TEST_CASE_TEMPLATE("§5.6 text truncated at message end: its bytes are delivered
     }
 }
 
-TEST_CASE_TEMPLATE("§5.6/§7.1.4 a failure still to be reported does not outlive on_eof()", T, server, client) {
+TEST_CASE_TEMPLATE("§5.6/§7.1.4 a failure still to be reported does not outlive receive_eof()", T, server, client) {
     constexpr role R = T::side;
     // The bytes before the bad one come as a data event; the failure would come
     // with the next receive(). The TCP connection ends first: the connection is
@@ -1382,14 +1382,14 @@ TEST_CASE_TEMPLATE("§5.6/§7.1.4 a failure still to be reported does not outliv
     const event d = c.receive(g.span());
     CHECK(d.type == event_type::data);
     CHECK(hx(d.payload) == "61 62");
-    const event e = c.on_eof();
+    const event e = c.receive_eof();
     CHECK(e.type == event_type::closed);
     CHECK(e.err == error::connection_lost);
     CHECK(e.code == 1006);
     const event after = c.receive(g.span().subspan(d.consumed));
     CHECK(std::string(event_type_name(after.type)) == "need_more");
     CHECK(c.state() == connection_state::closed);
-    CHECK(c.close_code() == 1006);
+    CHECK(c.close_status() == 1006);
     // The connection failed when the bad byte arrived: its 1007 close frame
     // was queued then, with the data event, not with the deferred event.
     check_one_close(drain(c), R, 1007);
@@ -1431,7 +1431,7 @@ TEST_CASE_TEMPLATE(
         if (!evs.empty()) CHECK(evs.back().where() == wire_header_size<R>(3));  // the code's first byte
         check_one_close(drain(c), R, 1002);
         CHECK(c.state() == connection_state::failed);
-        CHECK(c.close_code() == 1002);
+        CHECK(c.close_status() == 1002);
     }
     for (int code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999}) {
         CAPTURE(code);
@@ -1445,7 +1445,7 @@ TEST_CASE_TEMPLATE(
         CHECK(hx(evs[0].payload) == hx(str("why")));
         CHECK(evs[1].type == event_type::closed);
         CHECK(evs[1].code == u);
-        CHECK(c.close_code() == u);
+        CHECK(c.close_status() == u);
         CHECK(joined_text(describe(frames_of(drain(c), R))) == joined_text({frame_line(opcode::close, close_body(u))}));
     }
     {
@@ -1482,7 +1482,7 @@ TEST_CASE_TEMPLATE("§7.1.7 failure queues a close frame with the code and then 
     if (evs.size() == 2) CHECK(hx(evs[0].payload) == hx(str("before")));
     check_failed(evs, error::reserved_opcode, 1002);
     CHECK(c.state() == connection_state::failed);
-    CHECK(c.close_code() == 1002);
+    CHECK(c.close_status() == 1002);
     // Sticky: later input, whole or in pieces, yields no events and no replies (no pong, no close echo).
     CHECK(feed(c, good).empty());
     for (std::size_t i = 0; i < good.size(); ++i) CHECK(feed(c, slice(good, i, 1)).empty());
@@ -1526,16 +1526,16 @@ TEST_CASE_TEMPLATE("§7.1.7 failure during a send: the current frame ends, then 
 TEST_CASE_TEMPLATE("§7.4.1/§7.2.1 1005/1006 never on the wire; a lost TCP connection fails it (connection_lost)", T,
                    server, client) {
     constexpr role R = T::side;
-    // on_eof() without a close frame: 1006, reported, nothing queued.
+    // receive_eof() without a close frame: 1006, reported, nothing queued.
     {
         T c;
-        const event e = c.on_eof();
+        const event e = c.receive_eof();
         CHECK(e.type == event_type::closed);
         CHECK(e.err == error::connection_lost);
         CHECK(e.code == 1006);
         CHECK(e.action == tcp_action::close_now);
         CHECK(c.state() == connection_state::closed);
-        CHECK(c.close_code() == 1006);
+        CHECK(c.close_status() == 1006);
         CHECK(c.output().empty());
         CHECK(c.pending_output() == 0u);
         CHECK(drain(c).empty());
@@ -1547,7 +1547,7 @@ TEST_CASE_TEMPLATE("§7.4.1/§7.2.1 1005/1006 never on the wire; a lost TCP conn
     {
         T c;
         (void)feed(c, wire<R>(opcode::text, str("par"), false));
-        const event e = c.on_eof();
+        const event e = c.receive_eof();
         CHECK(e.err == error::connection_lost);
         CHECK(e.code == 1006);
         CHECK(drain(c).empty());
@@ -1556,11 +1556,11 @@ TEST_CASE_TEMPLATE("§7.4.1/§7.2.1 1005/1006 never on the wire; a lost TCP conn
     {
         T c;
         CHECK(c.close(1001) == error::none);
-        const event e = c.on_eof();
+        const event e = c.receive_eof();
         CHECK(e.type == event_type::closed);
         CHECK(e.err == error::connection_lost);
         CHECK(e.code == 1006);
-        CHECK(c.close_code() == 1006);
+        CHECK(c.close_status() == 1006);
         check_one_close(drain(c), R, 1001);
     }
     // close(1005) sends an empty close frame; 1005, 1006 and 1015 are never put in one.
@@ -1572,7 +1572,7 @@ TEST_CASE_TEMPLATE("§7.4.1/§7.2.1 1005/1006 never on the wire; a lost TCP conn
         CHECK(c.state() == connection_state::open);
         CHECK(drain(c).empty());
         CHECK(c.close(close_code::no_status) == error::none);
-        CHECK(c.close_code() == 1005);
+        CHECK(c.close_status() == 1005);
         CHECK(joined_text(describe(frames_of(drain(c), R))) == joined_text({frame_line(opcode::close, {})}));
     }
 }
@@ -1584,7 +1584,7 @@ TEST_CASE_TEMPLATE("§7.1.2 close() with a reason; invalid code, long or bad rea
         T c;
         CHECK(c.close(1001, "going away") == error::none);
         CHECK(c.state() == connection_state::closing);
-        CHECK(c.close_code() == 1001);
+        CHECK(c.close_status() == 1001);
         const bytes w = drain(c);
         if (R == role::server) CHECK(hx(w) == hx(cat({hex("88 0c 03 e9"), str("going away")})));
         CHECK(joined_text(describe(frames_of(w, R))) ==
@@ -1608,7 +1608,7 @@ TEST_CASE_TEMPLATE("§7.1.2 close() with a reason; invalid code, long or bad rea
     CHECK(c.close(1000, "cut \xe2\x82") == error::close_reason_not_utf8);
     // Rejected calls change nothing.
     CHECK(c.state() == connection_state::open);
-    CHECK(c.close_code() == 0);
+    CHECK(c.close_status() == 0);
     CHECK(c.pending_output() == 0u);
     CHECK(drain(c).empty());
     CHECK(c.can_send());
@@ -1663,8 +1663,8 @@ TEST_CASE("§7.1.2/§7.1.4 close handshake between a server and a client, from e
                                                         "closed err=none action=wait_for_peer code=1001 []"}));
         CHECK(drain(s).empty());
         CHECK(drain(c).empty());
-        CHECK(s.close_code() == 1000);
-        CHECK(c.close_code() == 1001);
+        CHECK(s.close_status() == 1000);
+        CHECK(c.close_status() == 1001);
         CHECK(s.timer() == timer_hint::none);
         CHECK(c.timer() == timer_hint::tcp_close);
     }
@@ -1687,22 +1687,22 @@ TEST_CASE_TEMPLATE("§7.1.2/§5.5.2 after our close: data dropped, pings answere
     check_one_close(ours, R, 1000);
 }
 
-TEST_CASE_TEMPLATE("§7.1.1 on_timeout() when timer() is close_handshake", T, server, client) {
+TEST_CASE_TEMPLATE("§7.1.1 receive_timeout() when timer() is close_handshake", T, server, client) {
     T c;
     // No timer: nothing happens.
     CHECK(c.timer() == timer_hint::none);
-    const event idle = c.on_timeout();
+    const event idle = c.receive_timeout();
     CHECK(idle.type == event_type::need_more);
     CHECK(c.state() == connection_state::open);
     CHECK(c.close(1000) == error::none);
     CHECK(c.timer() == timer_hint::close_handshake);
-    const event e = c.on_timeout();
+    const event e = c.receive_timeout();
     CHECK(e.type == event_type::closed);
     CHECK(e.err == error::close_timeout);
     CHECK(e.code == 1006);
     CHECK(e.action == tcp_action::close_now);
     CHECK(c.state() == connection_state::closed);
-    CHECK(c.close_code() == 1006);
+    CHECK(c.close_status() == 1006);
     CHECK(c.timer() == timer_hint::none);
     // A close that arrives late is not processed.
     CHECK(feed(c, wire<T::side>(opcode::close, close_body(1000))).empty());
@@ -2037,7 +2037,7 @@ TEST_CASE_TEMPLATE("split invariance: random streams, random partitions (seeded)
             CHECK(joined_text(describe(joined(evs))) == expected);
             CHECK(hx(drain(c)) == hx(expected_out));
             CHECK(c.state() == whole.state());
-            CHECK(c.close_code() == whole.close_code());
+            CHECK(c.close_status() == whole.close_status());
         }
     }
     // The streams exercise failures and close handshakes, not only data.
@@ -2607,7 +2607,7 @@ TEST_CASE_TEMPLATE("§7.1.7 a failure while closing: reported with our code, no 
     if (!evs.empty()) CHECK(describe(evs[0]) == "ping [" + hx(str("p")) + "]");
     check_failed(evs, error::reserved_opcode, 4000);
     CHECK(c.state() == connection_state::failed);
-    CHECK(c.close_code() == 4000);
+    CHECK(c.close_status() == 4000);
     // Only the pong for the ping before the failure; our close went already.
     CHECK(joined_text(describe(frames_of(drain(c), R))) == joined_text({frame_line(opcode::pong, str("p"))}));
     CHECK(joined_text(describe(frames_of(ours, R))) ==

@@ -1,4 +1,5 @@
-// tests/test_error.cpp — the error enumeration: stable values, unique names,
+// tests/test_error.cpp — the error enumeration and its table: stable values,
+// one row per value in value order, accessors that read the row, unique names,
 // a message, a kind and a close code for every value; the HTTP status a
 // server answers each opening-handshake error with; close code names.
 #include <doctest/doctest.h>
@@ -87,11 +88,50 @@ TEST_CASE("error: values are stable (append, never renumber)") {
     CHECK(static_cast<int>(error::extended_connect_bad_pseudo_header) == 64);
     CHECK(static_cast<int>(error::extended_connect_connection_header) == 65);
     CHECK(static_cast<int>(error::handshake_timeout) == 66);
+    CHECK(static_cast<int>(error::extended_connect_rejected) == 67);
+}
+
+TEST_CASE("error: every row of the table sits at its value's position") {
+    const auto& rows = wscodec::detail::error_rows;
+    CHECK(std::size(rows) == 68);
+    CHECK(wscodec::detail::error_rows_in_order());
+    for (std::size_t i = 0; i < std::size(rows); ++i) {
+        CAPTURE(i);
+        CHECK(static_cast<std::size_t>(rows[i].value) == i);
+    }
+}
+
+TEST_CASE("error: every accessor gives the row of its value, and the unknown row past the table") {
+    const auto& rows = wscodec::detail::error_rows;
+    for (std::size_t i = 0; i <= 0xFF; ++i) {
+        const auto e = static_cast<error>(i);
+        const wscodec::detail::error_row& r = i < std::size(rows) ? rows[i] : wscodec::detail::unknown_error_row;
+        CAPTURE(i);
+        CHECK(wscodec::error_name(e) == r.name);
+        CHECK(wscodec::error_message(e) == r.message);
+        CHECK(wscodec::kind_of(e) == r.kind);
+        CHECK(wscodec::close_code_for(e) == r.code);
+        CHECK(wscodec::http_status_for(e) == r.http_status);
+    }
+    const auto unknown = static_cast<error>(std::size(rows));
+    CHECK(std::string(wscodec::error_name(unknown)) == "unknown");
+    CHECK(std::string(wscodec::error_message(unknown)) == "unknown error");
+    CHECK(wscodec::kind_of(unknown) == wscodec::error_kind::none);
+    CHECK(wscodec::close_code_for(unknown) == wscodec::close_code::internal_error);
+    CHECK(wscodec::http_status_for(unknown) == 0);
+}
+
+TEST_CASE("error: out_of_memory is this endpoint's trouble, not the peer's (§7.4.1 1011, RFC 9110 503)") {
+    CHECK(wscodec::kind_of(error::out_of_memory) == wscodec::error_kind::resource);
+    CHECK(wscodec::close_code_for(error::out_of_memory) == wscodec::close_code::internal_error);
+    CHECK(static_cast<int>(wscodec::close_code_for(error::out_of_memory)) == 1011);
+    CHECK(wscodec::is_sendable_close_code(wscodec::close_code_for(error::out_of_memory)));
+    CHECK(wscodec::http_status_for(error::out_of_memory) == 503);
 }
 
 TEST_CASE("error: every value has a unique name, a message, a kind and a close code") {
     const std::size_t n = error_count();
-    CHECK(n == 67);
+    CHECK(n == 68);
     std::set<std::string> names;
     for (std::size_t i = 0; i < n; ++i) {
         const auto e = static_cast<error>(i);
@@ -107,6 +147,8 @@ TEST_CASE("error: every value has a unique name, a message, a kind and a close c
             CHECK(code == wscodec::close_code::internal_error);
         } else if (wscodec::kind_of(e) == wscodec::error_kind::limit) {
             CHECK(code == wscodec::close_code::message_too_big);
+        } else if (wscodec::kind_of(e) == wscodec::error_kind::resource) {
+            CHECK(code == wscodec::close_code::internal_error);
         } else if (wscodec::kind_of(e) == wscodec::error_kind::closed) {
             CHECK(code == wscodec::close_code::abnormal);
             CHECK_FALSE(wscodec::is_sendable_close_code(code));
@@ -129,7 +171,7 @@ TEST_CASE("error: §7.4.1 close codes for peer violations") {
     CHECK(wscodec::kind_of(error::close_reason_too_long) == wscodec::error_kind::usage);
 }
 
-TEST_CASE("error: opening-handshake errors 34-66: names, kinds, close codes and HTTP statuses (RFC 9110 §15, RFC 6455 §4.2.2)") {
+TEST_CASE("error: opening-handshake errors 34-67: names, kinds, close codes and HTTP statuses (RFC 9110 §15, RFC 6455 §4.2.2)") {
     using wscodec::error_kind;
     struct row {
         error e;
@@ -167,15 +209,17 @@ TEST_CASE("error: opening-handshake errors 34-66: names, kinds, close codes and 
         {error::handshake_not_ready, "handshake_not_ready", error_kind::usage, 0},
         {error::invalid_http_input, "invalid_http_input", error_kind::usage, 0},
         {error::subprotocol_not_offered, "subprotocol_not_offered", error_kind::usage, 0},
-        {error::out_of_memory, "out_of_memory", error_kind::limit, 503},
+        {error::out_of_memory, "out_of_memory", error_kind::resource, 503},
         // RFC 8441 / RFC 9220 extended CONNECT requests.
         {error::extended_connect_bad_method, "extended_connect_bad_method", error_kind::http, 400},
         {error::extended_connect_bad_protocol, "extended_connect_bad_protocol", error_kind::http, 400},
         {error::extended_connect_bad_pseudo_header, "extended_connect_bad_pseudo_header", error_kind::http, 400},
         {error::extended_connect_connection_header, "extended_connect_connection_header", error_kind::http, 400},
         {error::handshake_timeout, "handshake_timeout", error_kind::closed, 0},
+        // RFC 8441 §5 / RFC 9220: the server's answer to an extended CONNECT, read by a client.
+        {error::extended_connect_rejected, "extended_connect_rejected", error_kind::http, 0},
     };
-    CHECK(std::size(rows) == 66 - 34 + 1);
+    CHECK(std::size(rows) == 67 - 34 + 1);
     int value = 34;
     for (const row& r : rows) {
         CAPTURE(r.name);
@@ -188,6 +232,7 @@ TEST_CASE("error: opening-handshake errors 34-66: names, kinds, close codes and 
             case error_kind::http: CHECK(code == wscodec::close_code::protocol_error); break;
             case error_kind::usage: CHECK(code == wscodec::close_code::internal_error); break;
             case error_kind::limit: CHECK(code == wscodec::close_code::message_too_big); break;
+            case error_kind::resource: CHECK(code == wscodec::close_code::internal_error); break;
             case error_kind::closed: CHECK(code == wscodec::close_code::abnormal); break;
             default: CHECK(false); break;
         }
@@ -201,7 +246,7 @@ TEST_CASE("error: http_status_for is 0 for every error before the handshake's, a
         CHECK(wscodec::kind_of(static_cast<error>(i)) != wscodec::error_kind::http);
     }
     // Every status a server answers with is a client error, or 5xx for its own trouble.
-    for (int i = 34; i <= 66; ++i) {
+    for (int i = 34; i <= 67; ++i) {
         const std::uint16_t s = wscodec::http_status_for(static_cast<error>(i));
         CAPTURE(i);
         CHECK((s == 0 || s == 400 || s == 405 || s == 426 || s == 431 || s == 503 || s == 505));

@@ -217,18 +217,19 @@ TEST_CASE("extended CONNECT RFC 9113 §8.2.2: no connection-specific field is ac
     CHECK(parse_extended_connect(chrome, req) == error::none);
     const std::array<http_header, 1> conn{{{"connection", "close"}}};
     std::array<http_header, 8> out{};
-    error err = error::none;
+    header_list_result res;
     accept_options a;
     a.headers = conn;
-    CHECK(extended_connect_response(req, a, out, err) == 0);
-    CHECK(std::string(error_name(err)) == "invalid_http_input");
+    res = build_extended_connect_response(req, a, out);
+    CHECK(res.count == 0);
+    CHECK(std::string(error_name(res.err)) == "invalid_http_input");
     const std::array<http_header, 1> upgrade{{{"upgrade", "websocket"}}};
     extended_connect_options o;
     o.authority = "a";
     o.headers = upgrade;
-    err = error::none;
-    CHECK(extended_connect_request_headers(o, out, err) == 0);
-    CHECK(std::string(error_name(err)) == "invalid_http_input");
+    res = build_extended_connect_request(o, out);
+    CHECK(res.count == 0);
+    CHECK(std::string(error_name(res.err)) == "invalid_http_input");
 }
 
 TEST_CASE("extended CONNECT RFC 6455 §4.2.2: the rejection header list") {
@@ -237,11 +238,11 @@ TEST_CASE("extended CONNECT RFC 6455 §4.2.2: the rejection header list") {
         const error e = parse(with(chrome, 9, "sec-websocket-version", "8"));
         CHECK(e == error::handshake_bad_version);
         CHECK(http_status_for(e) == 426);
-        const std::size_t n = extended_connect_rejection(e, out);
+        const std::size_t n = build_extended_connect_rejection(e, out).count;
         CHECK(n == 2);
         CHECK(show(std::span(out).first(n)) == ":status: 426\nsec-websocket-version: 13\n");
         std::array<http_header, 1> one{};
-        CHECK(extended_connect_rejection(e, one) == 0);  // too small
+        CHECK(build_extended_connect_rejection(e, one).count == 0);  // too small
     }
     SUBCASE("every request error: 400, alone") {
         for (const error e : {error::extended_connect_bad_method, error::extended_connect_bad_protocol,
@@ -249,16 +250,16 @@ TEST_CASE("extended CONNECT RFC 6455 §4.2.2: the rejection header list") {
                               error::handshake_bad_subprotocols, error::handshake_duplicate_header}) {
             CAPTURE(error_name(e));
             CHECK(http_status_for(e) == 400);
-            const std::size_t n = extended_connect_rejection(e, out);
+            const std::size_t n = build_extended_connect_rejection(e, out).count;
             CHECK(show(std::span(out).first(n)) == ":status: 400\n");
         }
     }
     SUBCASE("an error with no status (not the request's fault) still answers 400") {
-        const std::size_t n = extended_connect_rejection(error::buffer_too_small, out);
+        const std::size_t n = build_extended_connect_rejection(error::buffer_too_small, out).count;
         CHECK(show(std::span(out).first(n)) == ":status: 400\n");
     }
     SUBCASE("out of memory: 503") {
-        const std::size_t n = extended_connect_rejection(error::out_of_memory, out);
+        const std::size_t n = build_extended_connect_rejection(error::out_of_memory, out).count;
         CHECK(show(std::span(out).first(n)) == ":status: 503\n");
     }
 }
@@ -269,11 +270,12 @@ TEST_CASE("extended CONNECT RFC 8441 §5: the 200 response header list") {
     extended_connect_request req;
     CHECK(parse_extended_connect(chrome, req) == error::none);
     std::array<http_header, 6> out{};
-    error err = error::out_of_memory;
+    header_list_result res;
 
     SUBCASE("nothing chosen: :status 200 alone") {
-        const std::size_t n = extended_connect_response(req, {}, out, err);
-        CHECK(err == error::none);
+        res = build_extended_connect_response(req, {}, out);
+        const std::size_t n = res.count;
+        CHECK(res.err == error::none);
         CHECK(show(std::span(out).first(n)) == ":status: 200\n");
     }
     SUBCASE("subprotocol, extension and more fields, in that order") {
@@ -282,8 +284,9 @@ TEST_CASE("extended CONNECT RFC 8441 §5: the 200 response header list") {
         o.subprotocol = "superchat";
         o.extensions = "permessage-deflate; server_no_context_takeover";
         o.headers = more;
-        const std::size_t n = extended_connect_response(req, o, out, err);
-        CHECK(err == error::none);
+        res = build_extended_connect_response(req, o, out);
+        const std::size_t n = res.count;
+        CHECK(res.err == error::none);
         CHECK(n == 5);
         CHECK(show(std::span(out).first(n)) ==
               ":status: 200\nsec-websocket-protocol: superchat\n"
@@ -291,38 +294,45 @@ TEST_CASE("extended CONNECT RFC 8441 §5: the 200 response header list") {
               "set-cookie: sid=1\nserver: wscodec-test\n");
         // Exactly fits.
         std::array<http_header, 5> exact{};
-        CHECK(extended_connect_response(req, o, exact, err) == 5);
-        CHECK(err == error::none);
+        res = build_extended_connect_response(req, o, exact);
+        CHECK(res.count == 5);
+        CHECK(res.err == error::none);
         // One short: buffer_too_small, nothing written.
         std::array<http_header, 4> small{};
-        CHECK(extended_connect_response(req, o, small, err) == 0);
-        CHECK(err == error::buffer_too_small);
+        res = build_extended_connect_response(req, o, small);
+        CHECK(res.count == 0);
+        CHECK(res.err == error::buffer_too_small);
         CHECK(small[0].name.empty());
     }
     SUBCASE("a subprotocol the client did not offer") {
         accept_options o;
         o.subprotocol = "graphql-ws";
-        CHECK(extended_connect_response(req, o, out, err) == 0);
-        CHECK(err == error::subprotocol_not_offered);
+        res = build_extended_connect_response(req, o, out);
+        CHECK(res.count == 0);
+        CHECK(res.err == error::subprotocol_not_offered);
         o.subprotocol = "Chat";  // exactly as offered (§4.2.2 step 5.4)
-        CHECK(extended_connect_response(req, o, out, err) == 0);
-        CHECK(err == error::subprotocol_not_offered);
+        res = build_extended_connect_response(req, o, out);
+        CHECK(res.count == 0);
+        CHECK(res.err == error::subprotocol_not_offered);
     }
     SUBCASE("invalid input: an upper-case field name, a bad extension text") {
         const http_header upper{"Set-Cookie", "a=b"};
         accept_options o;
         o.headers = std::span(&upper, 1);
-        CHECK(extended_connect_response(req, o, out, err) == 0);
-        CHECK(err == error::invalid_http_input);
+        res = build_extended_connect_response(req, o, out);
+        CHECK(res.count == 0);
+        CHECK(res.err == error::invalid_http_input);
         accept_options x;
         x.extensions = "permessage-deflate;;";
-        CHECK(extended_connect_response(req, x, out, err) == 0);
-        CHECK(err == error::invalid_http_input);
+        res = build_extended_connect_response(req, x, out);
+        CHECK(res.count == 0);
+        CHECK(res.err == error::invalid_http_input);
         const http_header crlf{"x-a", "b\r\nx-b: c"};
         accept_options y;
         y.headers = std::span(&crlf, 1);
-        CHECK(extended_connect_response(req, y, out, err) == 0);
-        CHECK(err == error::invalid_http_input);
+        res = build_extended_connect_response(req, y, out);
+        CHECK(res.count == 0);
+        CHECK(res.err == error::invalid_http_input);
     }
 }
 
@@ -333,12 +343,13 @@ TEST_CASE("extended CONNECT RFC 6455 §9.1: the response names only extensions t
     extended_connect_request req;
     CHECK(parse_extended_connect(chrome, req) == error::none);  // offers permessage-deflate only
     std::array<http_header, 4> out{};
-    error err = error::none;
+    header_list_result res;
     accept_options o;
     o.extensions = "x-webkit-deflate-frame";
-    const std::size_t n = extended_connect_response(req, o, out, err);
+    res = build_extended_connect_response(req, o, out);
+    const std::size_t n = res.count;
     CHECK(n == 0);
-    CHECK(std::string(error_name(err)) == "invalid_http_input");
+    CHECK(std::string(error_name(res.err)) == "invalid_http_input");
 }
 
 // ====================================================== the client's side
@@ -353,9 +364,9 @@ TEST_CASE("extended CONNECT RFC 8441 §4-§5: the client's request header list, 
     o.extensions = "permessage-deflate; client_max_window_bits";
     o.headers = more;
     std::array<http_header, 12> out{};
-    error err = error::out_of_memory;
-    const std::size_t n = extended_connect_request_headers(o, out, err);
-    CHECK(err == error::none);
+    header_list_result res = build_extended_connect_request(o, out);
+    const std::size_t n = res.count;
+    CHECK(res.err == error::none);
     CHECK(n == 10);
     const std::span<const http_header> request = std::span(out).first(n);
     CHECK(show(request) ==
@@ -365,23 +376,25 @@ TEST_CASE("extended CONNECT RFC 8441 §4-§5: the client's request header list, 
 
     SUBCASE("buffer sizes") {
         std::array<http_header, 10> exact{};
-        CHECK(extended_connect_request_headers(o, exact, err) == 10);
-        CHECK(err == error::none);
+        res = build_extended_connect_request(o, exact);
+        CHECK(res.count == 10);
+        CHECK(res.err == error::none);
         std::array<http_header, 9> small{};
-        CHECK(extended_connect_request_headers(o, small, err) == 0);
-        CHECK(err == error::buffer_too_small);
+        res = build_extended_connect_request(o, small);
+        CHECK(res.count == 0);
+        CHECK(res.err == error::buffer_too_small);
         extended_connect_options bare;
         bare.authority = "a";
-        CHECK(extended_connect_request_headers(bare, out, err) == 6);
+        res = build_extended_connect_request(bare, out);
+        CHECK(res.count == 6);
         CHECK(show(std::span(out).first(6)) == ":method: CONNECT\n:protocol: websocket\n:scheme: https\n:path: /\n"
                                                ":authority: a\nsec-websocket-version: 13\n");
     }
     SUBCASE("invalid options") {
         const auto fails = [&](const extended_connect_options& x) {
             std::array<http_header, 12> tmp{};
-            error e = error::none;
-            const std::size_t k = extended_connect_request_headers(x, tmp, e);
-            return k == 0 && e == error::invalid_http_input;
+            const header_list_result r = build_extended_connect_request(x, tmp);
+            return r.count == 0 && r.err == error::invalid_http_input;
         };
         extended_connect_options x = o;
         x.authority = "";
@@ -418,23 +431,24 @@ TEST_CASE("extended CONNECT RFC 8441 §4-§5: the client's request header list, 
         accept_options a;
         a.subprotocol = "chat";
         a.extensions = "permessage-deflate; client_max_window_bits=15";
-        const std::size_t m = extended_connect_response(req, a, resp, err);
-        CHECK(err == error::none);
+        res = build_extended_connect_response(req, a, resp);
+        const std::size_t m = res.count;
+        CHECK(res.err == error::none);
         CHECK(m == 3);
         CHECK(validate_extended_connect_response(std::span(resp).first(m), o) == error::none);
         // Nothing chosen is fine too; so is any 2xx (RFC 8441 §5: "a 2xx series status code").
         CHECK(validate_extended_connect_response(list{{":status", "200"}}, o) == error::none);
         CHECK(validate_extended_connect_response(list{{":status", "204"}}, o) == error::none);
     }
-    SUBCASE("the server refused: handshake_not_101") {
+    SUBCASE("the server refused: extended_connect_rejected") {
         CHECK(validate_extended_connect_response(list{{":status", "403"}, {"content-type", "text/plain"}}, o) ==
-              error::handshake_not_101);
+              error::extended_connect_rejected);
         CHECK(validate_extended_connect_response(list{{":status", "426"}, {"sec-websocket-version", "13"}}, o) ==
-              error::handshake_not_101);
-        CHECK(validate_extended_connect_response(list{{":status", "101"}}, o) == error::handshake_not_101);
-        CHECK(validate_extended_connect_response(list{{":status", "2000"}}, o) == error::handshake_not_101);
-        CHECK(validate_extended_connect_response(list{{":status", "2x0"}}, o) == error::handshake_not_101);
-        CHECK(validate_extended_connect_response(list{{"content-type", "text/plain"}}, o) == error::handshake_not_101);
+              error::extended_connect_rejected);
+        CHECK(validate_extended_connect_response(list{{":status", "101"}}, o) == error::extended_connect_rejected);
+        CHECK(validate_extended_connect_response(list{{":status", "2000"}}, o) == error::extended_connect_rejected);
+        CHECK(validate_extended_connect_response(list{{":status", "2x0"}}, o) == error::extended_connect_rejected);
+        CHECK(validate_extended_connect_response(list{{"content-type", "text/plain"}}, o) == error::extended_connect_rejected);
     }
     SUBCASE("a subprotocol or extension the client did not offer") {
         CHECK(validate_extended_connect_response(list{{":status", "200"}, {"sec-websocket-protocol", "mqtt"}}, o) ==

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 #include <wscodec/frame.hpp>
+#include <wscodec/mask.hpp>
 
 #include "helpers.hpp"
 

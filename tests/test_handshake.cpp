@@ -163,7 +163,7 @@ std::vector<std::string> lines(const std::vector<field>& fs) {
 // ------------------------------------------------------- what was parsed
 
 std::string describe(const event& ev) {
-    return std::string(event_type_name(ev.type)) + " err=" + error_name(ev.err) + " code=" + std::to_string(ev.code) +
+    return std::string(event_type_name(ev.type)) + " err=" + error_name(ev.err) + " status=" + std::to_string(ev.http_status) +
            " action=" + tcp_action_name(ev.action) + " consumed=" + std::to_string(ev.consumed) +
            " position=" + std::to_string(ev.position);
 }
@@ -177,7 +177,7 @@ std::string expect_failed(error e, std::uint16_t code, std::size_t consumed, std
     event ev;
     ev.type = event_type::failed;
     ev.err = e;
-    ev.code = code;
+    ev.http_status = code;
     ev.action = tcp_action::close_now;
     ev.consumed = consumed;
     ev.position = position;
@@ -185,7 +185,7 @@ std::string expect_failed(error e, std::uint16_t code, std::size_t consumed, std
 }
 /// A failure without where it sits in the input (which depends on the split).
 std::string failure_of(const event& ev) {
-    return std::string(event_type_name(ev.type)) + " err=" + error_name(ev.err) + " code=" + std::to_string(ev.code) +
+    return std::string(event_type_name(ev.type)) + " err=" + error_name(ev.err) + " status=" + std::to_string(ev.http_status) +
            " action=" + tcp_action_name(ev.action);
 }
 
@@ -1530,7 +1530,7 @@ TEST_CASE("handshake §4.1: every sample response is read by a client that made 
         offer of = offer_for(samples::responses[5].key);
         CHECK(std::string(samples::responses[5].name) == "nginx_401");
         client_handshake c(of.options(), of.nonce);
-        CHECK(c.receive(as_bytes(samples::responses[5].bytes)).code == 401);
+        CHECK(c.receive(as_bytes(samples::responses[5].bytes)).http_status == 401);
         CHECK(c.response().reason == "Unauthorized");
         CHECK(c.response().header("www-authenticate") == std::optional<std::string_view>("Basic realm=\"chat\""));
         CHECK(c.response().content_length == std::optional<std::uint64_t>(179));

@@ -1,5 +1,6 @@
 // tests/test_http_fast.cpp — the handshake's fast internals against their
-// plain counterparts (wscodec/detail/http.hpp, wscodec/accept.hpp):
+// plain counterparts (wscodec/detail/http_simd.hpp, http_scalar.hpp,
+// http_lists.hpp, wscodec/accept.hpp):
 //
 //  - classify_fields_avx2 and classify_fields_avx512 against a scalar
 //    classification (CR, LF, not a tchar, forbidden control byte; bytes past
@@ -29,7 +30,9 @@
 #include <string_view>
 #include <vector>
 #include <wscodec/accept.hpp>
-#include <wscodec/detail/http.hpp>
+#include <wscodec/detail/http_lists.hpp>
+#include <wscodec/detail/http_scalar.hpp>
+#include <wscodec/detail/http_simd.hpp>
 #include <wscodec/handshake.hpp>
 
 #include "helpers.hpp"
@@ -675,8 +678,8 @@ TEST_CASE("http fast path: a request fed whole and byte by byte gives the same f
             CHECK(b.type == event_type::failed);
             CHECK(error_name(w.err) == error_name(sc.expected));
             CHECK(error_name(b.err) == error_name(sc.expected));
-            CHECK(w.code == 400);
-            CHECK(b.code == 400);
+            CHECK(w.http_status == 400);
+            CHECK(b.http_status == 400);
             continue;
         }
         REQUIRE(w.type == event_type::request);
@@ -747,10 +750,10 @@ std::string describe(const std::vector<seen_field>& fs, bool with_bits) {
 }
 
 std::string describe(const detail::parse_outcome& o) {
-    const char* k = o.what == detail::parse_outcome::kind::done         ? "done"
-                    : o.what == detail::parse_outcome::kind::incomplete ? "incomplete"
-                                                                         : "failed";
-    return std::string(k) + " err=" + error_name(o.err) + " at=" + std::to_string(o.at);
+    const char* k = o.status == detail::parse_outcome::kind::done         ? "done"
+                    : o.status == detail::parse_outcome::kind::incomplete ? "incomplete"
+                                                                           : "failed";
+    return std::string(k) + " err=" + error_name(detail::to_error(o.err)) + " at=" + std::to_string(o.at);
 }
 
 struct field_parse {
@@ -781,7 +784,7 @@ field_parse run_fields(std::string_view input, std::size_t from, std::size_t max
 std::string fields_disagreement(std::string_view input, std::size_t from, std::size_t max_fields, int which) {
     const field_parse ref = run_fields(input, from, max_fields, 0);
     const field_parse fast = run_fields(input, from, max_fields, which);
-    const bool ref_done = ref.outcome->what == detail::parse_outcome::kind::done;
+    const bool ref_done = ref.outcome->status == detail::parse_outcome::kind::done;
     std::string out;
     if (!fast.outcome) {
         if (fast.fields != 0) out += "gave up with fields=" + std::to_string(fast.fields) + "; ";
@@ -866,7 +869,7 @@ TEST_CASE("http fast path: parse_fields_fast on each classifier hands on parse_f
         const std::string start = i % 3 == 0 ? "" : "GET / HTTP/1.1\r\n";
         const std::string input = start + random_block(rng);
         const std::size_t max_fields = rng() % 4 == 0 ? rng() % 24 : 100;
-        valid += run_fields(input, start.size(), max_fields, 0).outcome->what == detail::parse_outcome::kind::done;
+        valid += run_fields(input, start.size(), max_fields, 0).outcome->status == detail::parse_outcome::kind::done;
         for (int w : which) {
             const std::string diff = fields_disagreement(input, start.size(), max_fields, w);
             if (!diff.empty()) r.add(diff);

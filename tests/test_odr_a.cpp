@@ -24,7 +24,7 @@ TEST_CASE("odr: two translation units share one definition of every inline entit
     const odr::observed b = odr::from_b();
     CHECK(a.validate_fn == b.validate_fn);
     CHECK(a.table == b.table);
-    CHECK(a.result.error == wscodec::utf8_error::invalid);
+    CHECK(a.result.err == wscodec::utf8_error::invalid);
     CHECK(a.result.position == 11);
     CHECK(a.result == b.result);
     CHECK(a.mask_phase == 1);

@@ -73,7 +73,7 @@ wscodec::event_type read_until(int fd, client& c, std::vector<message>& got, std
     std::uint8_t buf[1500];  // small reads: messages arrive in many pieces
     for (;;) {
         const ssize_t n = read(fd, buf, sizeof buf);
-        if (n <= 0) return c.on_eof().type;
+        if (n <= 0) return c.receive_eof().type;
         wscodec::mutable_bytes in(buf, static_cast<std::size_t>(n));
         wscodec::event_type last = wscodec::event_type::need_more;
         for (wscodec::event ev; (ev = c.receive(in)).type != wscodec::event_type::need_more;) {

@@ -1236,8 +1236,8 @@ struct endpoint {
         switch (ev.type) {
             case event_type::data: {
                 const message_assembler::result a = assembler.add(ev);
-                if (a.state == message_assembler::status::too_big) problem("assembler: message too big");
-                if (a.state != message_assembler::status::complete) return;
+                if (a.status == message_assembler::progress::too_big) problem("assembler: message too big");
+                if (a.status != message_assembler::progress::complete) return;
                 if (next_in == incoming->size()) {
                     problem("a message more than was sent");
                     return;
@@ -1435,8 +1435,8 @@ void run_pair(std::uint64_t seed, std::size_t count, closer who) {
     CHECK_MESSAGE(ds.empty(), "server: " << ds);
     CHECK(c.conn.state() == connection_state::closed);
     CHECK(s.conn.state() == connection_state::closed);
-    CHECK(c.conn.close_code() == c_close.code);
-    CHECK(s.conn.close_code() == s_close.code);
+    CHECK(c.conn.close_status() == c_close.code);
+    CHECK(s.conn.close_status() == s_close.code);
     CHECK(s.conn.timer() == timer_hint::none);
     CHECK(c.conn.timer() == timer_hint::tcp_close);
     CHECK_FALSE(c.conn.can_send());
@@ -1448,12 +1448,12 @@ void run_pair(std::uint64_t seed, std::size_t count, closer who) {
 
     // The server closes TCP; the client reads end-of-stream: a normal end,
     // after which there is nothing left to wait for.
-    const event eof = c.conn.on_eof();
+    const event eof = c.conn.receive_eof();
     CHECK(eof.type == event_type::closed);
     CHECK(eof.err == error::none);
     CHECK(eof.code == c_close.code);
     CHECK_MESSAGE(eof.action == tcp_action::close_now,
-                  "after on_eof() the server has closed TCP: nothing to wait for, got "
+                  "after receive_eof() the server has closed TCP: nothing to wait for, got "
                                                                                   << std::string(tcp_action_name(eof.action)));
     CHECK(c.conn.timer() == timer_hint::none);
     CHECK(c.conn.state() == connection_state::closed);

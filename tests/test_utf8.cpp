@@ -17,8 +17,8 @@ namespace doctest {
 template <>
 struct StringMaker<wscodec::utf8_result> {
     static String convert(const wscodec::utf8_result& r) {
-        const char* e = r.error == wscodec::utf8_error::none      ? "none"
-                        : r.error == wscodec::utf8_error::invalid ? "invalid"
+        const char* e = r.err == wscodec::utf8_error::none      ? "none"
+                        : r.err == wscodec::utf8_error::invalid ? "invalid"
                                                                   : "truncated";
         return (std::string(e) + "@" + std::to_string(r.position)).c_str();
     }
@@ -162,7 +162,7 @@ constexpr std::uint8_t edge_bytes[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F,
 bool sequence_open(const bytes& in, std::size_t end) {
     for (std::size_t j = end; j > 0 && end - j < 3;) {
         --j;
-        if ((in[j] & 0xC0) != 0x80) return detail::utf8_validate_scalar(in.data() + j, end - j).error == truncated;
+        if ((in[j] & 0xC0) != 0x80) return detail::utf8_validate_scalar(in.data() + j, end - j).err == truncated;
     }
     return false;
 }
@@ -188,7 +188,7 @@ std::string check_feeds(const bytes& in, const std::vector<std::size_t>& parts, 
         const std::string where = "feed [" + std::to_string(start) + "," + std::to_string(end) + ") ";
         if (failed) {
             if (got != want) return where + "after the error returned " + show(got) + ", want sticky " + show(want);
-        } else if (want.error == invalid && want.position < end) {
+        } else if (want.err == invalid && want.position < end) {
             if (got != want)
                 return where + "delivering the invalid byte returned " + show(got) + ", want " + show(want);
             if (v.offset() != want.position) return where + "offset() after the error is " + std::to_string(v.offset());
@@ -512,7 +512,7 @@ TEST_CASE("utf8 exhaustive: all 256 1-byte inputs") {
             CHECK(validate_utf8(bytes_view(&byte, 1), k) == want);
             utf8_validator val;
             const utf8_result fed = val.feed(bytes_view(&byte, 1), k);
-            CHECK(fed == (want.error == invalid ? want : utf8_result{none, 1}));
+            CHECK(fed == (want.err == invalid ? want : utf8_result{none, 1}));
             CHECK(val.finish() == want);
         }
     }

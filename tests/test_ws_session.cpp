@@ -118,6 +118,7 @@ std::string event_line(const event& ev) {
     std::string s = event_type_name(ev.type);
     if (ev.err != error::none) s += std::string(" err=") + error_name(ev.err);
     if (ev.code != 0) s += " code=" + std::to_string(ev.code);
+    if (ev.http_status != 0) s += " code=" + std::to_string(ev.http_status);
     if (ev.action != tcp_action::none) s += std::string(" action=") + tcp_action_name(ev.action);
     return s;
 }
@@ -639,7 +640,7 @@ void run_pair(std::uint64_t seed, std::size_t count, closer who) {
     CHECK(s.s.timer() == timer_hint::none);
     CHECK(c.s.timer() == timer_hint::tcp_close);
     // The server closes TCP; the client reads EOF: a normal end.
-    const event eof = c.s.on_eof();
+    const event eof = c.s.receive_eof();
     CHECK(event_line(eof) == "closed code=" + std::to_string(who == closer::client ? 1001 : 4001) + " action=close_now");
     CHECK(c.s.timer() == timer_hint::none);
 }
@@ -784,8 +785,8 @@ TEST_CASE("session: a plain HTTP request through the server session is answered 
         CHECK_FALSE(s.can_send());
         CHECK(s.respond(200) == error::handshake_not_ready);
         CHECK(s.output().empty());
-        CHECK(s.on_timeout().type == event_type::need_more);
-        const event eof = s.on_eof();
+        CHECK(s.receive_timeout().type == event_type::need_more);
+        const event eof = s.receive_eof();
         CHECK(eof.type == event_type::closed);
         CHECK(eof.err == error::none);
         CHECK(eof.action == tcp_action::close_now);
@@ -973,31 +974,31 @@ TEST_CASE("session: before the handshake nothing can be sent; the handshake time
         CHECK(ev.type == event_type::need_more);
         CHECK(ev.consumed == part.size());
         CHECK(s.timer() == timer_hint::handshake);
-        const event t = s.on_timeout();
+        const event t = s.receive_timeout();
         CHECK(event_line(t) == "closed err=handshake_timeout code=1006 action=close_now");
         CHECK(s.state() == session_state::done);
         CHECK(s.timer() == timer_hint::none);
         CHECK(s.output().empty());
-        CHECK(s.on_timeout().type == event_type::need_more);  // reported once
+        CHECK(s.receive_timeout().type == event_type::need_more);  // reported once
     }
     SUBCASE("server: EOF in the middle of the request") {
         server_session s;
         bytes part = test::b("GET /chat HTTP/1.1\r\nHo");
         CHECK(s.receive(part).type == event_type::need_more);
-        CHECK(event_line(s.on_eof()) == "closed err=connection_lost code=1006 action=close_now");
+        CHECK(event_line(s.receive_eof()) == "closed err=connection_lost code=1006 action=close_now");
         CHECK(s.state() == session_state::done);
         CHECK(s.timer() == timer_hint::none);
     }
     SUBCASE("server: EOF before any byte") {
         server_session s;
-        CHECK(event_line(s.on_eof()) == "closed err=connection_lost code=1006 action=close_now");
+        CHECK(event_line(s.receive_eof()) == "closed err=connection_lost code=1006 action=close_now");
     }
     SUBCASE("client: timeout, with the request still queued") {
         seeded_client_session c(chat_request(), {}, seeded_key_source(1));
         CHECK(c.send_text("x") == error::not_open);
         CHECK(c.timer() == timer_hint::handshake);
         CHECK(c.pending_output() > 0);
-        CHECK(event_line(c.on_timeout()) == "closed err=handshake_timeout code=1006 action=close_now");
+        CHECK(event_line(c.receive_timeout()) == "closed err=handshake_timeout code=1006 action=close_now");
         CHECK(c.state() == session_state::done);
     }
     SUBCASE("client: EOF before the response") {
@@ -1005,7 +1006,7 @@ TEST_CASE("session: before the handshake nothing can be sent; the handshake time
         (void)drain(c);
         bytes part = test::b("HTTP/1.1 101 Switching");
         CHECK(c.receive(part).type == event_type::need_more);
-        CHECK(event_line(c.on_eof()) == "closed err=connection_lost code=1006 action=close_now");
+        CHECK(event_line(c.receive_eof()) == "closed err=connection_lost code=1006 action=close_now");
         CHECK(c.state() == session_state::done);
     }
     SUBCASE("client: invalid request options start done, with nothing to write") {

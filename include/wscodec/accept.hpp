@@ -7,11 +7,15 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string_view>
 #include <type_traits>
+#include <wscodec/bytes.hpp>
 #include <wscodec/detail/base64.hpp>
+#include <wscodec/detail/config.hpp>
 #include <wscodec/detail/sha1.hpp>
 
 namespace wscodec {
@@ -45,33 +49,17 @@ inline constexpr std::array<std::uint8_t, 64> key_guid_second_block = [] {
 inline constexpr std::array<std::uint32_t, 80> key_guid_first_lanes = sha1_schedule_lanes(key_guid_first_block);
 inline constexpr std::array<std::uint32_t, 80> key_guid_second_schedule = sha1_schedule_lanes(key_guid_second_block);
 
-#if WSCODEC_X86
-/// sha1_key_guid on the SHA extensions: the key's bytes go from the caller's
-/// memory into registers, the GUID's words are constants, and the second
-/// block's schedule was computed at compile time.
-WSCODEC_TARGET_SHA_NI inline void sha1_key_guid_sha_ni(const char* key, std::uint32_t* h) noexcept {
-    const __m128i reverse = _mm_set_epi64x(0x0001020304050607LL, 0x08090A0B0C0D0E0FLL);
-    const auto guid = [](std::size_t group) {  // W[4g..4g+3] with the key's words zero
-        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(key_guid_first_lanes.data() + 4 * group));
-    };
-    const __m128i w0 = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(key)), reverse);
-    // Bytes 16-23 are the key's last eight: W[4] and W[5] in the top lanes; W[6], W[7] are the GUID's.
-    const __m128i w1 = _mm_or_si128(_mm_shuffle_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(key + 16)), reverse), guid(1));
-    sha_ni::compress_then_fixed(h, w0, w1, guid(2), guid(3), key_guid_second_schedule.data());
-}
-#endif
-
 /// SHA-1 of a 24-byte key followed by the 36-byte WebSocket GUID (RFC 6455
-/// §4.2.2), the one message the handshake hashes: 60 bytes, so the first block
-/// is key, GUID and the 0x80 pad byte, and the second is the constant length
-/// block. Skips the streaming hasher's buffering.
+/// §4.2.2), the one message the handshake hashes, as its five words, on
+/// kernel `k`: the two blocks are the constants above with the key copied in,
+/// so the streaming hasher's buffering is skipped.
 [[nodiscard]] inline std::array<std::uint32_t, 5> sha1_key_guid_words(const char* key,
                                                                     sha1_kernel k = sha1_kernel::best) noexcept {
     static_assert(websocket_guid_size == 36);
     std::array<std::uint32_t, 5> h = sha1_initial_hash;
 #if WSCODEC_X86
     if (resolve_sha1_kernel(k) == sha1_kernel::sha_ni) {
-        sha1_key_guid_sha_ni(key, h.data());
+        sha_ni::digest_head24_then_fixed(h.data(), key, key_guid_first_lanes.data(), key_guid_second_schedule.data());
         return h;
     }
 #else
@@ -87,33 +75,7 @@ WSCODEC_TARGET_SHA_NI inline void sha1_key_guid_sha_ni(const char* key, std::uin
 
 /// sha1_key_guid_words as the digest's bytes.
 [[nodiscard]] inline sha1_digest sha1_key_guid(const char* key, sha1_kernel k = sha1_kernel::best) noexcept {
-    const std::array<std::uint32_t, 5> h = sha1_key_guid_words(key, k);
-    sha1_digest out{};
-    for (std::size_t i = 0; i < 5; ++i) {
-        out[4 * i] = static_cast<std::uint8_t>(h[i] >> 24);
-        out[4 * i + 1] = static_cast<std::uint8_t>(h[i] >> 16);
-        out[4 * i + 2] = static_cast<std::uint8_t>(h[i] >> 8);
-        out[4 * i + 3] = static_cast<std::uint8_t>(h[i]);
-    }
-    return out;
-}
-
-/// The base64 of a digest given as its five words: 27 characters and one '='.
-/// The 160 bits are read 48 at a time (eight characters), then 16 (three).
-[[nodiscard]] inline std::array<char, 28> base64_digest_words(const std::array<std::uint32_t, 5>& h) noexcept {
-    std::array<char, 28> out{};
-    const auto eight = [&out](std::size_t at, std::uint64_t bits48) {
-        for (std::size_t j = 0; j < 8; ++j) out[at + j] = base64_alphabet_chars[(bits48 >> (42 - 6 * j)) & 63];
-    };
-    eight(0, std::uint64_t{h[0]} << 16 | h[1] >> 16);
-    eight(8, std::uint64_t{h[1] & 0xFFFFu} << 32 | h[2]);
-    eight(16, std::uint64_t{h[3]} << 16 | h[4] >> 16);
-    const std::uint32_t last = h[4] & 0xFFFFu;  // 16 bits: two characters, then four bits and two zero bits
-    out[24] = base64_alphabet_chars[last >> 10];
-    out[25] = base64_alphabet_chars[(last >> 4) & 63];
-    out[26] = base64_alphabet_chars[(last << 2) & 63];
-    out[27] = '=';
-    return out;
+    return sha1_digest_bytes(sha1_key_guid_words(key, k));
 }
 }  // namespace detail
 

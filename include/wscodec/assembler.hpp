@@ -11,7 +11,7 @@ namespace wscodec {
 /// messages. State: 32 bytes.
 class message_assembler {
 public:
-    enum class status : std::uint8_t {
+    enum class progress : std::uint8_t {
         partial,   ///< the message continues; nothing to hand out yet
         complete,  ///< `message` holds the whole message
         too_big,   ///< the message does not fit the buffer: close with 1009
@@ -19,7 +19,7 @@ public:
     };
 
     struct result {
-        status state = status::ignored;
+        progress status = progress::ignored;
         message_type type = message_type::binary;
         bytes_view message{};  ///< complete: valid until the next add() or reset()
     };
@@ -38,15 +38,15 @@ public:
             overflow_ = false;
             type_ = ev.message;
         }
-        if (overflow_) return {status::partial, type_, {}};  // skipping what is left of it
+        if (overflow_) return {progress::partial, type_, {}};  // skipping what is left of it
         if (ev.payload.size() > storage_.size() - size_) {
             overflow_ = true;
-            return {status::too_big, type_, {}};
+            return {progress::too_big, type_, {}};
         }
         for (std::size_t i = 0; i < ev.payload.size(); ++i) storage_[size_ + i] = ev.payload[i];
         size_ += ev.payload.size();
-        if (!ev.last) return {status::partial, type_, {}};
-        return {status::complete, type_, bytes_view(storage_.data(), size_)};
+        if (!ev.last) return {progress::partial, type_, {}};
+        return {progress::complete, type_, bytes_view(storage_.data(), size_)};
     }
 
     /// Forgets a partly collected message; its remaining pieces are skipped.

@@ -1,12 +1,14 @@
-// wscodec/error.hpp — the one error enumeration of the codec: every peer
-// violation, limit and local misuse has a stable value, a stable name, a human
-// message and the close code to send. Values are appended, never renumbered.
+// wscodec/error.hpp — the error enumeration, its kinds, and one table row per error (name, message, kind, close code, HTTP status).
 #pragma once
 
+#include <cstddef>
+#include <iterator>
 #include <wscodec/close_code.hpp>
 
 namespace wscodec {
 
+/// Every peer violation, limit, local misuse and abnormal end; values are
+/// appended, never renumbered.
 enum class error : std::uint8_t {
     none = 0,
     // Frame header, RFC 6455 §5.2 (peer violations).
@@ -38,9 +40,9 @@ enum class error : std::uint8_t {
     unexpected_continuation = 22,  ///< continuation frame with no message started
     expected_continuation = 23,    ///< new text/binary frame while a message is open
     // Limits (the peer exceeded what this endpoint accepts, §7.4.1 code 1009).
-    frame_too_big = 24,            ///< frame payload over limits::max_frame_size
-    message_too_big = 25,          ///< message over limits::max_message_size
-    too_many_fragments = 26,       ///< message in more frames than limits::max_fragments
+    frame_too_big = 24,            ///< frame payload over receive_limits::max_frame_size
+    message_too_big = 25,          ///< message over receive_limits::max_message_size
+    too_many_fragments = 26,       ///< message in more frames than receive_limits::max_fragments
     // Connection misuse (local).
     not_open = 27,                 ///< sending after the close handshake started or the connection failed
     send_in_progress = 28,         ///< a message is still being sent (streaming or not yet written)
@@ -90,9 +92,11 @@ enum class error : std::uint8_t {
     extended_connect_connection_header = 65, ///< RFC 9113 §8.2.2: a connection-specific header (Connection, Upgrade, ...) or an upper-case name
     // Connection end, continued.
     handshake_timeout = 66,              ///< the caller's handshake timer expired
+    // WebSocket over HTTP/2 and HTTP/3, client side (the server's response).
+    extended_connect_rejected = 67,      ///< RFC 8441 §5 / RFC 9220: the server answered the extended CONNECT with a status other than 2xx (see the response)
 };
 
-/// Who is at fault for an error.
+/// Who or what caused an error.
 enum class error_kind : std::uint8_t {
     none,
     protocol,  ///< the peer broke RFC 6455
@@ -100,225 +104,203 @@ enum class error_kind : std::uint8_t {
     usage,     ///< the local caller misused the API
     closed,    ///< the connection ended abnormally (1006, never sent)
     http,      ///< the peer's opening handshake was malformed or broke RFC 6455 §4
+    resource,  ///< the local endpoint ran out of a resource (memory)
 };
 
-/// Stable snake_case name, equal to the enumerator's name.
-[[nodiscard]] constexpr const char* error_name(error e) noexcept {
-    switch (e) {
-        case error::none: return "none";
-        case error::reserved_opcode: return "reserved_opcode";
-        case error::reserved_bits_set: return "reserved_bits_set";
-        case error::control_frame_too_long: return "control_frame_too_long";
-        case error::control_frame_fragmented: return "control_frame_fragmented";
-        case error::length_msb_set: return "length_msb_set";
-        case error::non_minimal_length: return "non_minimal_length";
-        case error::frame_not_masked: return "frame_not_masked";
-        case error::frame_masked: return "frame_masked";
-        case error::invalid_utf8: return "invalid_utf8";
-        case error::close_payload_too_short: return "close_payload_too_short";
-        case error::invalid_close_code: return "invalid_close_code";
-        case error::invalid_close_reason: return "invalid_close_reason";
-        case error::close_reason_too_long: return "close_reason_too_long";
-        case error::unsendable_close_code: return "unsendable_close_code";
-        case error::close_reason_not_utf8: return "close_reason_not_utf8";
-        case error::buffer_too_small: return "buffer_too_small";
-        case error::unknown_opcode: return "unknown_opcode";
-        case error::control_frame_not_final: return "control_frame_not_final";
-        case error::control_payload_too_long: return "control_payload_too_long";
-        case error::payload_too_long: return "payload_too_long";
-        case error::invalid_rsv: return "invalid_rsv";
-        case error::unexpected_continuation: return "unexpected_continuation";
-        case error::expected_continuation: return "expected_continuation";
-        case error::frame_too_big: return "frame_too_big";
-        case error::message_too_big: return "message_too_big";
-        case error::too_many_fragments: return "too_many_fragments";
-        case error::not_open: return "not_open";
-        case error::send_in_progress: return "send_in_progress";
-        case error::no_message_started: return "no_message_started";
-        case error::control_queue_full: return "control_queue_full";
-        case error::connection_lost: return "connection_lost";
-        case error::close_timeout: return "close_timeout";
-        case error::text_not_utf8: return "text_not_utf8";
-        case error::http_bad_request_line: return "http_bad_request_line";
-        case error::http_bad_header: return "http_bad_header";
-        case error::http_bad_header_value: return "http_bad_header_value";
-        case error::http_obs_fold: return "http_obs_fold";
-        case error::http_bad_line_ending: return "http_bad_line_ending";
-        case error::http_headers_too_large: return "http_headers_too_large";
-        case error::http_too_many_headers: return "http_too_many_headers";
-        case error::http_version_not_supported: return "http_version_not_supported";
-        case error::handshake_http_too_old: return "handshake_http_too_old";
-        case error::handshake_method_not_get: return "handshake_method_not_get";
-        case error::handshake_no_host: return "handshake_no_host";
-        case error::handshake_duplicate_header: return "handshake_duplicate_header";
-        case error::handshake_no_connection_upgrade: return "handshake_no_connection_upgrade";
-        case error::handshake_bad_version: return "handshake_bad_version";
-        case error::handshake_bad_key: return "handshake_bad_key";
-        case error::handshake_bad_subprotocols: return "handshake_bad_subprotocols";
-        case error::handshake_bad_extensions: return "handshake_bad_extensions";
-        case error::handshake_request_body: return "handshake_request_body";
-        case error::http_bad_status_line: return "http_bad_status_line";
-        case error::handshake_not_101: return "handshake_not_101";
-        case error::handshake_no_upgrade_websocket: return "handshake_no_upgrade_websocket";
-        case error::handshake_bad_accept: return "handshake_bad_accept";
-        case error::handshake_unexpected_subprotocol: return "handshake_unexpected_subprotocol";
-        case error::handshake_unexpected_extension: return "handshake_unexpected_extension";
-        case error::handshake_not_ready: return "handshake_not_ready";
-        case error::invalid_http_input: return "invalid_http_input";
-        case error::subprotocol_not_offered: return "subprotocol_not_offered";
-        case error::out_of_memory: return "out_of_memory";
-        case error::extended_connect_bad_method: return "extended_connect_bad_method";
-        case error::extended_connect_bad_protocol: return "extended_connect_bad_protocol";
-        case error::extended_connect_bad_pseudo_header: return "extended_connect_bad_pseudo_header";
-        case error::extended_connect_connection_header: return "extended_connect_connection_header";
-        case error::handshake_timeout: return "handshake_timeout";
-    }
-    return "unknown";
+namespace detail {
+
+/// One error described once; every accessor below reads its row.
+struct error_row {
+    error value;
+    const char* name;             ///< the enumerator's name
+    const char* message;          ///< one sentence for logs, close reasons and HTTP bodies
+    error_kind kind;
+    close_code code;              ///< to send (§7.4.1), or to report (1006) when the connection ended
+    std::uint16_t http_status;    ///< a server's answer (RFC 9110 §15); 0: a server never answers it
+};
+
+/// Row i describes the error whose value is i (checked below).
+inline constexpr error_row error_rows[] = {
+    {error::none, "none", "no error",
+     error_kind::none, close_code::normal, 0},
+    {error::reserved_opcode, "reserved_opcode", "frame uses a reserved opcode",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::reserved_bits_set, "reserved_bits_set", "frame sets a reserved bit that no extension allows",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::control_frame_too_long, "control_frame_too_long", "control frame payload is longer than 125 bytes",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::control_frame_fragmented, "control_frame_fragmented", "control frame is fragmented",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::length_msb_set, "length_msb_set", "64-bit payload length has its most significant bit set",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::non_minimal_length, "non_minimal_length", "payload length is not encoded in the minimal number of bytes",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::frame_not_masked, "frame_not_masked", "frame from a client is not masked",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::frame_masked, "frame_masked", "frame from a server is masked",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::invalid_utf8, "invalid_utf8", "text is not valid UTF-8",
+     error_kind::protocol, close_code::invalid_payload, 0},
+    {error::close_payload_too_short, "close_payload_too_short", "close frame payload is one byte long",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::invalid_close_code, "invalid_close_code", "close frame carries a status code that may not be sent",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::invalid_close_reason, "invalid_close_reason", "close frame reason is not valid UTF-8",
+     error_kind::protocol, close_code::invalid_payload, 0},
+    {error::close_reason_too_long, "close_reason_too_long", "close reason is longer than 123 bytes",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::unsendable_close_code, "unsendable_close_code", "this close code may not be sent in a close frame",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::close_reason_not_utf8, "close_reason_not_utf8", "close reason is not valid UTF-8",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::buffer_too_small, "buffer_too_small", "output buffer is too small",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::unknown_opcode, "unknown_opcode", "frame to send has an opcode that RFC 6455 does not define",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::control_frame_not_final, "control_frame_not_final", "control frame to send is not final",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::control_payload_too_long, "control_payload_too_long", "control frame to send has a payload longer than 125 bytes",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::payload_too_long, "payload_too_long", "frame to send has a payload length of 2^63 bytes or more",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::invalid_rsv, "invalid_rsv", "frame to send sets bits outside RSV1-3",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::unexpected_continuation, "unexpected_continuation", "continuation frame without a message to continue",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::expected_continuation, "expected_continuation", "new message started before the previous one ended",
+     error_kind::protocol, close_code::protocol_error, 0},
+    {error::frame_too_big, "frame_too_big", "frame payload exceeds the configured limit",
+     error_kind::limit, close_code::message_too_big, 0},
+    {error::message_too_big, "message_too_big", "message exceeds the configured size limit",
+     error_kind::limit, close_code::message_too_big, 0},
+    {error::too_many_fragments, "too_many_fragments", "message exceeds the configured number of fragments",
+     error_kind::limit, close_code::message_too_big, 0},
+    {error::not_open, "not_open", "connection is not open for sending",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::send_in_progress, "send_in_progress", "previous message is still being sent",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::no_message_started, "no_message_started", "no streamed message was begun",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::control_queue_full, "control_queue_full", "a control frame already waits to be written",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::connection_lost, "connection_lost", "connection ended without a close handshake",
+     error_kind::closed, close_code::abnormal, 0},
+    {error::close_timeout, "close_timeout", "close handshake timed out",
+     error_kind::closed, close_code::abnormal, 0},
+    {error::text_not_utf8, "text_not_utf8", "text to send is not valid UTF-8",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::http_bad_request_line, "http_bad_request_line", "HTTP request line is malformed",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::http_bad_header, "http_bad_header", "HTTP header line is malformed",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::http_bad_header_value, "http_bad_header_value", "HTTP header value contains a control character",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::http_obs_fold, "http_obs_fold", "HTTP header uses obsolete line folding",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::http_bad_line_ending, "http_bad_line_ending", "HTTP line does not end in CRLF",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::http_headers_too_large, "http_headers_too_large", "HTTP header block exceeds the configured size limit",
+     error_kind::http, close_code::protocol_error, 431},
+    {error::http_too_many_headers, "http_too_many_headers", "HTTP message has more header fields than the configured limit",
+     error_kind::http, close_code::protocol_error, 431},
+    {error::http_version_not_supported, "http_version_not_supported", "HTTP version is not supported",
+     error_kind::http, close_code::protocol_error, 505},
+    {error::handshake_http_too_old, "handshake_http_too_old", "WebSocket upgrade requires HTTP/1.1 or later",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::handshake_method_not_get, "handshake_method_not_get", "WebSocket upgrade request method must be GET",
+     error_kind::http, close_code::protocol_error, 405},
+    {error::handshake_no_host, "handshake_no_host", "request has no Host header",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::handshake_duplicate_header, "handshake_duplicate_header", "a header that may appear only once appears more than once",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::handshake_no_connection_upgrade, "handshake_no_connection_upgrade", "Connection header does not contain the token Upgrade",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::handshake_bad_version, "handshake_bad_version", "Sec-WebSocket-Version must be 13",
+     error_kind::http, close_code::protocol_error, 426},
+    {error::handshake_bad_key, "handshake_bad_key", "Sec-WebSocket-Key must be the base64 encoding of 16 bytes",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::handshake_bad_subprotocols, "handshake_bad_subprotocols", "Sec-WebSocket-Protocol is not a comma-separated list of tokens",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::handshake_bad_extensions, "handshake_bad_extensions", "Sec-WebSocket-Extensions is malformed",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::handshake_request_body, "handshake_request_body", "WebSocket upgrade request must not have a body",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::http_bad_status_line, "http_bad_status_line", "HTTP status line is malformed",
+     error_kind::http, close_code::protocol_error, 0},
+    {error::handshake_not_101, "handshake_not_101", "server did not switch protocols",
+     error_kind::http, close_code::protocol_error, 0},
+    {error::handshake_no_upgrade_websocket, "handshake_no_upgrade_websocket", "response Upgrade header is not websocket",
+     error_kind::http, close_code::protocol_error, 0},
+    {error::handshake_bad_accept, "handshake_bad_accept", "Sec-WebSocket-Accept does not match the key",
+     error_kind::http, close_code::protocol_error, 0},
+    {error::handshake_unexpected_subprotocol, "handshake_unexpected_subprotocol", "server selected a subprotocol that was not offered",
+     error_kind::http, close_code::protocol_error, 0},
+    {error::handshake_unexpected_extension, "handshake_unexpected_extension", "server selected an extension that was not offered",
+     error_kind::http, close_code::protocol_error, 0},
+    {error::handshake_not_ready, "handshake_not_ready", "no request is waiting for an answer",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::invalid_http_input, "invalid_http_input", "header, status, host, target or token to send is not valid HTTP",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::subprotocol_not_offered, "subprotocol_not_offered", "chosen subprotocol was not offered by the client",
+     error_kind::usage, close_code::internal_error, 0},
+    // Not the peer's doing: 1009 (message too big) would blame its message, so the
+    // peer sees 1011 (this endpoint hit an unexpected condition, §7.4.1); a server
+    // answers the handshake with 503 (RFC 9110 §15.6.4: a temporary condition).
+    {error::out_of_memory, "out_of_memory", "out of memory",
+     error_kind::resource, close_code::internal_error, 503},
+    {error::extended_connect_bad_method, "extended_connect_bad_method", "extended CONNECT :method must be CONNECT",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::extended_connect_bad_protocol, "extended_connect_bad_protocol", "extended CONNECT :protocol must be websocket",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::extended_connect_bad_pseudo_header, "extended_connect_bad_pseudo_header", "extended CONNECT pseudo-headers are missing, repeated, unknown or misplaced",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::extended_connect_connection_header, "extended_connect_connection_header", "extended CONNECT carries a connection-specific or upper-case header field",
+     error_kind::http, close_code::protocol_error, 400},
+    {error::handshake_timeout, "handshake_timeout", "opening handshake timed out",
+     error_kind::closed, close_code::abnormal, 0},
+    {error::extended_connect_rejected, "extended_connect_rejected", "server answered the extended CONNECT with a status other than 2xx",
+     error_kind::http, close_code::protocol_error, 0},
+};
+
+/// What the accessors give for a value with no row (a cast, or a value from a newer version).
+inline constexpr error_row unknown_error_row{static_cast<error>(0xFF), "unknown", "unknown error",
+                                             error_kind::none, close_code::internal_error, 0};
+
+/// True if every row's value equals its index.
+[[nodiscard]] constexpr bool error_rows_in_order() noexcept {
+    for (std::size_t i = 0; i < std::size(error_rows); ++i)
+        if (static_cast<std::size_t>(error_rows[i].value) != i) return false;
+    return true;
 }
 
-/// One-sentence description for logs and close reasons.
-[[nodiscard]] constexpr const char* error_message(error e) noexcept {
-    switch (e) {
-        case error::none: return "no error";
-        case error::reserved_opcode: return "frame uses a reserved opcode";
-        case error::reserved_bits_set: return "frame sets a reserved bit that no extension allows";
-        case error::control_frame_too_long: return "control frame payload is longer than 125 bytes";
-        case error::control_frame_fragmented: return "control frame is fragmented";
-        case error::length_msb_set: return "64-bit payload length has its most significant bit set";
-        case error::non_minimal_length: return "payload length is not encoded in the minimal number of bytes";
-        case error::frame_not_masked: return "frame from a client is not masked";
-        case error::frame_masked: return "frame from a server is masked";
-        case error::invalid_utf8: return "text is not valid UTF-8";
-        case error::close_payload_too_short: return "close frame payload is one byte long";
-        case error::invalid_close_code: return "close frame carries a status code that may not be sent";
-        case error::invalid_close_reason: return "close frame reason is not valid UTF-8";
-        case error::close_reason_too_long: return "close reason is longer than 123 bytes";
-        case error::unsendable_close_code: return "this close code may not be sent in a close frame";
-        case error::close_reason_not_utf8: return "close reason is not valid UTF-8";
-        case error::buffer_too_small: return "output buffer is too small";
-        case error::unknown_opcode: return "frame to send has an opcode that RFC 6455 does not define";
-        case error::control_frame_not_final: return "control frame to send is not final";
-        case error::control_payload_too_long: return "control frame to send has a payload longer than 125 bytes";
-        case error::payload_too_long: return "frame to send has a payload length of 2^63 bytes or more";
-        case error::invalid_rsv: return "frame to send sets bits outside RSV1-3";
-        case error::unexpected_continuation: return "continuation frame without a message to continue";
-        case error::expected_continuation: return "new message started before the previous one ended";
-        case error::frame_too_big: return "frame payload exceeds the configured limit";
-        case error::message_too_big: return "message exceeds the configured size limit";
-        case error::too_many_fragments: return "message exceeds the configured number of fragments";
-        case error::not_open: return "connection is not open for sending";
-        case error::send_in_progress: return "previous message is still being sent";
-        case error::no_message_started: return "no streamed message was begun";
-        case error::control_queue_full: return "a control frame already waits to be written";
-        case error::connection_lost: return "connection ended without a close handshake";
-        case error::close_timeout: return "close handshake timed out";
-        case error::text_not_utf8: return "text to send is not valid UTF-8";
-        case error::http_bad_request_line: return "HTTP request line is malformed";
-        case error::http_bad_header: return "HTTP header line is malformed";
-        case error::http_bad_header_value: return "HTTP header value contains a control character";
-        case error::http_obs_fold: return "HTTP header uses obsolete line folding";
-        case error::http_bad_line_ending: return "HTTP line does not end in CRLF";
-        case error::http_headers_too_large: return "HTTP header block exceeds the configured size limit";
-        case error::http_too_many_headers: return "HTTP message has more header fields than the configured limit";
-        case error::http_version_not_supported: return "HTTP version is not supported";
-        case error::handshake_http_too_old: return "WebSocket upgrade requires HTTP/1.1 or later";
-        case error::handshake_method_not_get: return "WebSocket upgrade request method must be GET";
-        case error::handshake_no_host: return "request has no Host header";
-        case error::handshake_duplicate_header: return "a header that may appear only once appears more than once";
-        case error::handshake_no_connection_upgrade: return "Connection header does not contain the token Upgrade";
-        case error::handshake_bad_version: return "Sec-WebSocket-Version must be 13";
-        case error::handshake_bad_key: return "Sec-WebSocket-Key must be the base64 encoding of 16 bytes";
-        case error::handshake_bad_subprotocols: return "Sec-WebSocket-Protocol is not a comma-separated list of tokens";
-        case error::handshake_bad_extensions: return "Sec-WebSocket-Extensions is malformed";
-        case error::handshake_request_body: return "WebSocket upgrade request must not have a body";
-        case error::http_bad_status_line: return "HTTP status line is malformed";
-        case error::handshake_not_101: return "server did not switch protocols";
-        case error::handshake_no_upgrade_websocket: return "response Upgrade header is not websocket";
-        case error::handshake_bad_accept: return "Sec-WebSocket-Accept does not match the key";
-        case error::handshake_unexpected_subprotocol: return "server selected a subprotocol that was not offered";
-        case error::handshake_unexpected_extension: return "server selected an extension that was not offered";
-        case error::handshake_not_ready: return "no request is waiting for an answer";
-        case error::invalid_http_input: return "header, status, host, target or token to send is not valid HTTP";
-        case error::subprotocol_not_offered: return "chosen subprotocol was not offered by the client";
-        case error::out_of_memory: return "out of memory";
-        case error::extended_connect_bad_method: return "extended CONNECT :method must be CONNECT";
-        case error::extended_connect_bad_protocol: return "extended CONNECT :protocol must be websocket";
-        case error::extended_connect_bad_pseudo_header: return "extended CONNECT pseudo-headers are missing, repeated, unknown or misplaced";
-        case error::extended_connect_connection_header: return "extended CONNECT carries a connection-specific or upper-case header field";
-        case error::handshake_timeout: return "opening handshake timed out";
-    }
-    return "unknown error";
+static_assert(error_rows_in_order(), "error_rows: row i must describe the error whose value is i");
+static_assert(std::size(error_rows) == static_cast<std::size_t>(error::extended_connect_rejected) + 1,
+              "error_rows: one row per error, the last enumerator last");
+
+/// The row of `e`, or unknown_error_row when `e` has none.
+[[nodiscard]] constexpr const error_row& error_row_of(error e) noexcept {
+    const auto i = static_cast<std::size_t>(e);
+    return i < std::size(error_rows) ? error_rows[i] : unknown_error_row;
 }
 
-/// Whether the peer or the local caller caused `e`.
-[[nodiscard]] constexpr error_kind kind_of(error e) noexcept {
-    switch (e) {
-        case error::none: return error_kind::none;
-        case error::close_reason_too_long:
-        case error::unsendable_close_code:
-        case error::close_reason_not_utf8:
-        case error::buffer_too_small:
-        case error::unknown_opcode:
-        case error::control_frame_not_final:
-        case error::control_payload_too_long:
-        case error::payload_too_long:
-        case error::invalid_rsv:
-        case error::not_open:
-        case error::send_in_progress:
-        case error::no_message_started:
-        case error::control_queue_full:
-        case error::text_not_utf8:
-        case error::handshake_not_ready:
-        case error::invalid_http_input:
-        case error::subprotocol_not_offered: return error_kind::usage;
-        case error::out_of_memory: return error_kind::limit;
-        case error::frame_too_big:
-        case error::message_too_big:
-        case error::too_many_fragments: return error_kind::limit;
-        case error::connection_lost:
-        case error::close_timeout:
-        case error::handshake_timeout: return error_kind::closed;
-        default: break;
-    }
-    if (e >= error::http_bad_request_line && e <= error::handshake_unexpected_extension) return error_kind::http;
-    if (e >= error::extended_connect_bad_method && e <= error::extended_connect_connection_header) return error_kind::http;
-    return error_kind::protocol;
-}
+}  // namespace detail
 
-/// The close code to send when the peer causes `e` (§7.4.1); close_code::normal
-/// for error::none, close_code::internal_error for local misuse, and
-/// close_code::abnormal (reported, never sent) when the connection was lost.
-[[nodiscard]] constexpr close_code close_code_for(error e) noexcept {
-    if (e == error::invalid_utf8 || e == error::invalid_close_reason) return close_code::invalid_payload;
-    switch (kind_of(e)) {
-        case error_kind::none: return close_code::normal;
-        case error_kind::usage: return close_code::internal_error;
-        case error_kind::limit: return close_code::message_too_big;
-        case error_kind::closed: return close_code::abnormal;
-        case error_kind::protocol:
-        case error_kind::http: break;
-    }
-    return close_code::protocol_error;
-}
+/// Stable snake_case name, equal to the enumerator's name ("unknown" for a value with no enumerator).
+[[nodiscard]] constexpr const char* error_name(error e) noexcept { return detail::error_row_of(e).name; }
 
-/// The HTTP status a server answers `e` with (RFC 9110 §15): 431 for header
-/// limits, 505 for a major version other than 1, 405 for a method other than
-/// GET, 426 for a WebSocket version other than 13 (§4.2.2), 503 when memory
-/// ran out, 400 for every other malformed or invalid request; 0 for errors that
-/// a server does not answer (client-side, local misuse, connection errors).
-[[nodiscard]] constexpr std::uint16_t http_status_for(error e) noexcept {
-    switch (e) {
-        case error::http_headers_too_large:
-        case error::http_too_many_headers: return 431;
-        case error::http_version_not_supported: return 505;
-        case error::handshake_method_not_get: return 405;
-        case error::handshake_bad_version: return 426;
-        case error::out_of_memory: return 503;
-        default: break;
-    }
-    if (e >= error::http_bad_request_line && e <= error::handshake_request_body) return 400;
-    if (e >= error::extended_connect_bad_method && e <= error::extended_connect_connection_header) return 400;
-    return 0;
-}
+/// One-sentence description for logs and close reasons ("unknown error" for a value with no enumerator).
+[[nodiscard]] constexpr const char* error_message(error e) noexcept { return detail::error_row_of(e).message; }
+
+/// Who or what caused `e` (error_kind::none for error::none and for a value with no enumerator).
+[[nodiscard]] constexpr error_kind kind_of(error e) noexcept { return detail::error_row_of(e).kind; }
+
+/// The close code to send when `e` ends the connection (§7.4.1): 1000 for error::none, 1002 or
+/// 1007 for a peer violation, 1009 for a limit, 1011 for local misuse or a lack of resources,
+/// and 1006 (reported, never sent) when the connection was lost.
+[[nodiscard]] constexpr close_code close_code_for(error e) noexcept { return detail::error_row_of(e).code; }
+
+/// The HTTP status a server answers `e` with (RFC 9110 §15, RFC 6455 §4.2.2), or 0 for an
+/// error a server does not answer (client-side, local misuse, connection errors).
+[[nodiscard]] constexpr std::uint16_t http_status_for(error e) noexcept { return detail::error_row_of(e).http_status; }
 
 }  // namespace wscodec

@@ -1,5 +1,6 @@
-// wscodec/events.hpp — what a connection reports from received bytes: data
-// pieces, control frames, the close handshake and failures.
+// wscodec/events.hpp — the vocabulary of what the handshake and the
+// connection report from received bytes (one event type, so one loop serves
+// the session), what the caller does with TCP, and which timer to run.
 #pragma once
 
 #include <wscodec/error.hpp>
@@ -17,10 +18,18 @@ enum class event_type : std::uint8_t {
     close,      ///< the peer's close frame; our close frame is queued if it was not sent
     failed,     ///< the peer broke the protocol or a limit; a close frame is queued
     closed,     ///< the connection is over: see `action`
-    // Sessions (session.hpp): the opening handshake.
+    // The opening handshake (server_handshake, client_handshake, session).
     request,       ///< server: a WebSocket upgrade request waits: accept() or respond()
     http_request,  ///< server: a plain HTTP request (no Upgrade: websocket) waits: respond()
     open,          ///< client: the server accepted; messages flow
+};
+
+/// The timer the caller should run, if any (the library reads no clock).
+enum class timer_hint : std::uint8_t {
+    none,
+    close_handshake,  ///< connection: we sent close; if the peer's close does not come, call receive_timeout()
+    tcp_close,        ///< client connection after the close handshake: if the server does not close TCP, call receive_timeout()
+    handshake,        ///< session: the opening handshake has not finished; if it takes too long, call receive_timeout()
 };
 
 /// What the caller does with the TCP connection once output is written.
@@ -69,7 +78,8 @@ struct event {
     std::uint8_t rsv = 0;                         ///< data: RSV bits of the message's first frame
     tcp_action action = tcp_action::none;         ///< failed, closed: what to do with TCP
     error err = error::none;                      ///< failed, closed: why
-    std::uint16_t code = 0;  ///< close: the peer's code (1005 if none); failed: the code sent; closed: the close code
+    std::uint16_t code = 0;         ///< close: the peer's close code (1005 if none); failed: the close code sent; closed: the close code
+    std::uint16_t http_status = 0;  ///< handshake failed: the HTTP status answered (server) or received (client)
     std::size_t consumed = 0;  ///< bytes of the input this call used
     /// failed: offset in this input of the offending byte; 0 if it came with an
     /// earlier input, or if a text message ended inside a UTF-8 sequence (the

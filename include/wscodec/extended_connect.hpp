@@ -1,39 +1,41 @@
 // wscodec/extended_connect.hpp — WebSocket over HTTP/2 (RFC 8441) and HTTP/3
 // (RFC 9220): the opening handshake is an extended CONNECT on one stream, its
 // header list already decoded by the caller's HTTP/2 or HTTP/3 stack (HPACK,
-// QPACK). These helpers validate that header list, and build the header lists
-// of the request and of the 2xx response. There is no key and no
-// Sec-WebSocket-Accept (RFC 8441 §5); after a 2xx the stream carries RFC 6455
-// frames, so a connection (connection.hpp), which starts open, reads the
-// stream's DATA bytes directly.
+// QPACK). These functions validate the request and the response header
+// lists, and build the request, the 2xx response and the refusal. There is no
+// key and no Sec-WebSocket-Accept (RFC 8441 §5); after a 2xx the stream
+// carries RFC 6455 frames, so a connection (connection.hpp), which starts
+// open, reads the stream's DATA bytes directly. No state.
 #pragma once
 
-#include <wscodec/handshake.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <wscodec/error.hpp>
+#include <wscodec/http_message.hpp>
 
 namespace wscodec {
 
 namespace detail {
-/// The elements of the comma lists of every field named `name` in a header list.
-class span_list_cursor {
+/// The fields of a header list, in order.
+class span_field_cursor {
 public:
-    constexpr span_list_cursor() noexcept = default;
-    span_list_cursor(std::span<const http_header> headers, std::string_view name) noexcept
-        : headers_(headers), name_(name) {}
-    bool next(std::string_view& out) noexcept {
-        for (;;) {
-            if (list_.next(out)) return true;
-            while (i_ < headers_.size() && !iequals(headers_[i_].name, name_)) ++i_;
-            if (i_ == headers_.size()) return false;
-            list_ = list_cursor(headers_[i_++].value);
-        }
+    constexpr span_field_cursor() noexcept = default;
+    explicit span_field_cursor(std::span<const http_header> headers) noexcept : headers_(headers) {}
+    bool next(http_header& out) noexcept {
+        if (i_ == headers_.size()) return false;
+        out = headers_[i_++];
+        return true;
     }
 
 private:
     std::span<const http_header> headers_{};
-    std::string_view name_{};
     std::size_t i_ = 0;
-    list_cursor list_{};
 };
+
+/// The elements of the comma lists of every field named `name` in a header list.
+using span_list_cursor = basic_named_list_cursor<span_field_cursor>;
 
 using span_extension_cursor = basic_extension_cursor<span_list_cursor>;
 
@@ -70,6 +72,12 @@ using span_extension_cursor = basic_extension_cursor<span_list_cursor>;
 using span_value_range = cursor_range<detail::span_list_cursor, std::string_view>;
 using span_extension_range = cursor_range<detail::span_extension_cursor, extension>;
 
+/// What a header-list builder wrote: `count` fields, or 0 with `err` set.
+struct header_list_result {
+    std::size_t count = 0;
+    error err = error::none;
+};
+
 /// A validated extended CONNECT request. Views point into the caller's header list.
 struct extended_connect_request {
     std::string_view scheme;     ///< :scheme ("https", "http")
@@ -95,7 +103,7 @@ struct extended_connect_request {
 /// connection-specific field (RFC 9113 §8.2); sec-websocket-version 13 (RFC
 /// 6455 §4.2.1, answered with 426); well-formed subprotocol and extension
 /// lists. On success fills `out`. The error's http_status_for() is the status
-/// to answer with (extended_connect_rejection()).
+/// to answer with (build_extended_connect_rejection()).
 [[nodiscard]] inline error parse_extended_connect(std::span<const http_header> headers,
                                                   extended_connect_request& out) noexcept {
     using detail::iequals;
@@ -152,65 +160,42 @@ struct extended_connect_request {
 /// Writes the header list of the 200 response accepting `request` into `out`:
 /// :status 200, then sec-websocket-protocol and sec-websocket-extensions when
 /// chosen, then `o.headers` (lower-case names, none connection-specific). Each
-/// extension in `o.extensions` must have been offered. Returns the number of
-/// fields written, or 0 with `err` set: buffer_too_small,
-/// subprotocol_not_offered, invalid_http_input.
-[[nodiscard]] inline std::size_t extended_connect_response(const extended_connect_request& request,
-                                                           const accept_options& o, std::span<http_header> out,
-                                                           error& err) noexcept {
-    err = error::none;
+/// extension in `o.extensions` must have been offered. Errors:
+/// buffer_too_small, subprotocol_not_offered, invalid_http_input.
+[[nodiscard]] inline header_list_result build_extended_connect_response(const extended_connect_request& request,
+                                                                        const accept_options& o,
+                                                                        std::span<http_header> out) noexcept {
     if (!o.subprotocol.empty()) {
         bool offered = false;
         for (std::string_view p : request.subprotocols()) offered = offered || p == o.subprotocol;
-        if (!offered) {
-            err = error::subprotocol_not_offered;
-            return 0;
-        }
+        if (!offered) return {0, error::subprotocol_not_offered};
     }
-    if (!o.extensions.empty()) {
-        bool ok = detail::is_extension_list(o.extensions) && detail::is_field_value(o.extensions);
-        detail::list_cursor c(o.extensions);
-        std::string_view e;
-        while (ok && c.next(e)) {
-            bool offered = false;
-            for (const extension& x : request.extensions()) offered = offered || detail::iequals(x.name, detail::extension_name(e));
-            ok = offered;
-        }
-        if (!ok) {
-            err = error::invalid_http_input;
-            return 0;
-        }
-    }
-    for (const http_header& h : o.headers) {
-        if (!detail::is_h2_field(h)) {
-            err = error::invalid_http_input;
-            return 0;
-        }
-    }
+    if (!o.extensions.empty() && !(detail::is_extension_list(o.extensions) && detail::is_field_value(o.extensions) &&
+                                   detail::extensions_offered(o.extensions, request.extensions())))
+        return {0, error::invalid_http_input};
+    for (const http_header& h : o.headers)
+        if (!detail::is_h2_field(h)) return {0, error::invalid_http_input};
     const std::size_t n = 1u + (o.subprotocol.empty() ? 0u : 1u) + (o.extensions.empty() ? 0u : 1u) + o.headers.size();
-    if (out.size() < n) {
-        err = error::buffer_too_small;
-        return 0;
-    }
+    if (out.size() < n) return {0, error::buffer_too_small};
     std::size_t i = 0;
     out[i++] = {":status", "200"};
     if (!o.subprotocol.empty()) out[i++] = {"sec-websocket-protocol", o.subprotocol};
     if (!o.extensions.empty()) out[i++] = {"sec-websocket-extensions", o.extensions};
     for (const http_header& h : o.headers) out[i++] = h;
-    return i;
+    return {i, error::none};
 }
 
-/// The header list refusing an extended CONNECT that failed with `e`:
-/// :status from http_status_for(e) (400 if it has none), plus
-/// sec-websocket-version 13 with a 426 (RFC 6455 §4.2.2). Returns the count
-/// (at most 2), 0 if `out` is too small.
-[[nodiscard]] inline std::size_t extended_connect_rejection(error e, std::span<http_header> out) noexcept {
+/// Writes the header list refusing an extended CONNECT that failed with `e`
+/// into `out`: :status from http_status_for(e) (400 if it has none), plus
+/// sec-websocket-version 13 with a 426 (RFC 6455 §4.2.2); at most 2 fields.
+/// Errors: buffer_too_small.
+[[nodiscard]] inline header_list_result build_extended_connect_rejection(error e, std::span<http_header> out) noexcept {
     const std::uint16_t status = http_status_for(e);
     const std::size_t n = status == 426 ? 2 : 1;
-    if (out.size() < n) return 0;
+    if (out.size() < n) return {0, error::buffer_too_small};
     out[0] = {":status", detail::status_text(status == 0 ? 400 : status)};
     if (n == 2) out[1] = {"sec-websocket-version", "13"};
-    return n;
+    return {n, error::none};
 }
 
 /// What a client sends as an extended CONNECT.
@@ -227,26 +212,18 @@ struct extended_connect_options {
 /// Writes the extended CONNECT request's header list into `out`: :method,
 /// :protocol, :scheme, :path, :authority, sec-websocket-version, then origin,
 /// sec-websocket-protocol, sec-websocket-extensions when given, then
-/// `o.headers`. Returns the count, or 0 with `err` set (buffer_too_small,
-/// invalid_http_input).
-[[nodiscard]] inline std::size_t extended_connect_request_headers(const extended_connect_options& o,
-                                                                  std::span<http_header> out, error& err) noexcept {
-    err = error::none;
+/// `o.headers`. Errors: buffer_too_small, invalid_http_input.
+[[nodiscard]] inline header_list_result build_extended_connect_request(const extended_connect_options& o,
+                                                                       std::span<http_header> out) noexcept {
     bool ok = detail::is_token(o.scheme) && !o.authority.empty() && detail::is_field_value(o.authority) &&
               !o.path.empty() && detail::is_field_value(o.path) && detail::is_field_value(o.origin) &&
               detail::is_token_list(o.subprotocols) && detail::is_field_value(o.subprotocols) &&
               detail::is_extension_list(o.extensions) && detail::is_field_value(o.extensions);
     for (const http_header& h : o.headers) ok = ok && detail::is_h2_field(h);
-    if (!ok) {
-        err = error::invalid_http_input;
-        return 0;
-    }
+    if (!ok) return {0, error::invalid_http_input};
     const std::size_t n = 6u + (o.origin.empty() ? 0u : 1u) + (o.subprotocols.empty() ? 0u : 1u) +
                           (o.extensions.empty() ? 0u : 1u) + o.headers.size();
-    if (out.size() < n) {
-        err = error::buffer_too_small;
-        return 0;
-    }
+    if (out.size() < n) return {0, error::buffer_too_small};
     std::size_t i = 0;
     out[i++] = {":method", "CONNECT"};
     out[i++] = {":protocol", "websocket"};
@@ -258,13 +235,14 @@ struct extended_connect_options {
     if (!o.subprotocols.empty()) out[i++] = {"sec-websocket-protocol", o.subprotocols};
     if (!o.extensions.empty()) out[i++] = {"sec-websocket-extensions", o.extensions};
     for (const http_header& h : o.headers) out[i++] = h;
-    return i;
+    return {i, error::none};
 }
 
 /// Validates the response to an extended CONNECT sent with `o`: :status 2xx
-/// (otherwise handshake_not_101: the server refused), a subprotocol that was
-/// offered (handshake_unexpected_subprotocol), extensions that were offered
-/// (handshake_unexpected_extension). On success the stream carries frames.
+/// (otherwise extended_connect_rejected: the server refused), a subprotocol
+/// that was offered (handshake_unexpected_subprotocol), extensions that were
+/// offered (handshake_unexpected_extension). On success the stream carries
+/// frames.
 [[nodiscard]] inline error validate_extended_connect_response(std::span<const http_header> headers,
                                                               const extended_connect_options& o) noexcept {
     std::string_view status;
@@ -278,22 +256,12 @@ struct extended_connect_options {
         }
     }
     if (status.size() != 3 || status[0] != '2' || status[1] < '0' || status[1] > '9' || status[2] < '0' || status[2] > '9')
-        return error::handshake_not_101;
+        return error::extended_connect_rejected;
     if (protocols > 1) return error::handshake_duplicate_header;
-    if (protocols == 1) {
-        bool ok = false;
-        detail::list_cursor c(o.subprotocols);
-        std::string_view p;
-        while (c.next(p)) ok = ok || p == protocol;
-        if (!ok) return error::handshake_unexpected_subprotocol;
-    }
+    if (protocols == 1 && !detail::list_contains(o.subprotocols, protocol)) return error::handshake_unexpected_subprotocol;
     for (const extension& x : span_extension_range(detail::span_extension_cursor(headers, "sec-websocket-extensions"))) {
         if (!detail::is_extension(x.text)) return error::handshake_bad_extensions;
-        bool ok = false;
-        detail::list_cursor c(o.extensions);
-        std::string_view e;
-        while (c.next(e)) ok = ok || detail::iequals(detail::extension_name(e), x.name);
-        if (!ok) return error::handshake_unexpected_extension;
+        if (!detail::list_has_extension(o.extensions, x.name)) return error::handshake_unexpected_extension;
     }
     return error::none;
 }

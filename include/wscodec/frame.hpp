@@ -5,8 +5,8 @@
 #pragma once
 
 #include <array>
+#include <wscodec/bytes.hpp>
 #include <wscodec/error.hpp>
-#include <wscodec/mask.hpp>
 
 namespace wscodec {
 
@@ -135,6 +135,62 @@ namespace detail {
 }
 }  // namespace detail
 
+// The header's fields, each read in one place (§5.2). Every decoding path
+// (try_decode_header and the connection's straight-line path) uses these.
+
+/// The FIN bit of byte 0.
+[[nodiscard]] constexpr bool fin_bit(std::uint8_t b0) noexcept { return (b0 & 0x80) != 0; }
+/// RSV1-3 of byte 0, as rsv1 | rsv2 | rsv3.
+[[nodiscard]] constexpr std::uint8_t rsv_bits(std::uint8_t b0) noexcept {
+    return static_cast<std::uint8_t>((b0 >> 4) & 0x7);
+}
+/// The 4-bit opcode of byte 0.
+[[nodiscard]] constexpr std::uint8_t opcode_bits(std::uint8_t b0) noexcept { return b0 & 0x0F; }
+/// The MASK bit of byte 1.
+[[nodiscard]] constexpr bool mask_bit(std::uint8_t b1) noexcept { return (b1 & 0x80) != 0; }
+/// The 7-bit length field of byte 1 (126: 16-bit length follows; 127: 64-bit).
+[[nodiscard]] constexpr std::uint8_t length7(std::uint8_t b1) noexcept { return b1 & 0x7F; }
+/// Bytes of extended length that the 7-bit field `len7` announces: 0, 2 or 8.
+[[nodiscard]] constexpr std::size_t extended_length_size(std::uint8_t len7) noexcept {
+    return len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
+}
+/// The big-endian extended length of `size` bytes (2 or 8) at `p`.
+[[nodiscard]] constexpr std::uint64_t read_extended_length(const std::uint8_t* p, std::size_t size) noexcept {
+    std::uint64_t length = 0;
+    for (std::size_t i = 0; i < size; ++i) length = (length << 8) | p[i];
+    return length;
+}
+/// True if `length` needed the `size`-byte extended form (§5.2: the minimal
+/// number of bytes MUST be used).
+[[nodiscard]] constexpr bool is_minimal_length(std::uint64_t length, std::size_t size) noexcept {
+    return size == 0 || (size == 2 ? length >= 126 : length > 0xFFFF);
+}
+/// True if byte 0 starts a data frame (continuation, text or binary) with no
+/// RSV bit: the frames no extension and no control logic need to look at.
+[[nodiscard]] constexpr bool is_plain_data_first_byte(std::uint8_t b0) noexcept {
+    return (b0 & 0x7F) <= 0x2;  // below FIN: RSV1-3 clear and an opcode of 0, 1 or 2
+}
+
+/// The first rule of §5.2/§5.5 that byte 0 alone breaks under `rules`, in
+/// bit order: reserved_bits_set, reserved_opcode, control_frame_fragmented.
+[[nodiscard]] constexpr error check_first_byte(std::uint8_t b0, const decode_rules& rules) noexcept {
+    if ((rsv_bits(b0) & ~rules.allowed_rsv) != 0) return error::reserved_bits_set;
+    if (!is_known_opcode(opcode_bits(b0))) return error::reserved_opcode;
+    if (is_control(static_cast<opcode>(opcode_bits(b0))) && !fin_bit(b0)) return error::control_frame_fragmented;
+    return error::none;
+}
+
+/// The first rule of §5.1/§5.5 that byte 1 breaks after a valid byte 0:
+/// frame_masked / frame_not_masked, then control_frame_too_long.
+[[nodiscard]] constexpr error check_second_byte(std::uint8_t b0, std::uint8_t b1, const decode_rules& rules) noexcept {
+    const bool masked = mask_bit(b1);
+    if (masked && rules.mask == mask_rule::forbidden) return error::frame_masked;
+    if (!masked && rules.mask == mask_rule::required) return error::frame_not_masked;
+    if (is_control(static_cast<opcode>(opcode_bits(b0))) && length7(b1) > max_control_payload)
+        return error::control_frame_too_long;
+    return error::none;
+}
+
 /// Decodes the frame header at the start of `in` under `rules`, failing as soon
 /// as the bytes that break a rule have arrived; bytes after the header are not
 /// read.
@@ -142,53 +198,38 @@ namespace detail {
 /// Errors are checked in wire order, so a byte never has to wait for a later
 /// one to be judged, and within a byte in bit order (a check that needs the
 /// opcode comes after it):
-///   byte 0: reserved_bits_set, reserved_opcode, control_frame_fragmented;
-///   byte 1: frame_masked / frame_not_masked, then control_frame_too_long
-///           (length field 126 or 127 on a control frame);
+///   byte 0: check_first_byte;
+///   byte 1: check_second_byte;
 ///   byte 2: length_msb_set (64-bit form);
 ///   end of the extended length: non_minimal_length, at offset 1, the byte
 ///           that chose the wider form.
 [[nodiscard]] constexpr decode_result try_decode_header(bytes_view in, const decode_rules& rules = {}) noexcept {
     const std::size_t n = in.size();
     if (n == 0) return detail::decode_need(2);
-
-    // Byte 0: FIN, RSV1-3, opcode (§5.2).
     const std::uint8_t b0 = in[0];
-    const bool fin = (b0 & 0x80) != 0;
-    const auto rsv = static_cast<std::uint8_t>((b0 >> 4) & 0x7);
-    const auto op = static_cast<std::uint8_t>(b0 & 0x0F);
-    if ((rsv & ~rules.allowed_rsv) != 0) return detail::decode_fail(error::reserved_bits_set, 0);
-    if (!is_known_opcode(op)) return detail::decode_fail(error::reserved_opcode, 0);
-    const bool control = is_control(static_cast<opcode>(op));
-    if (control && !fin) return detail::decode_fail(error::control_frame_fragmented, 0);  // §5.5
+    if (const error e = check_first_byte(b0, rules); e != error::none) return detail::decode_fail(e, 0);
     if (n == 1) return detail::decode_need(1);
 
-    // Byte 1: MASK, 7-bit length (§5.2, masking rules §5.1).
     const std::uint8_t b1 = in[1];
-    const bool masked = (b1 & 0x80) != 0;
-    if (masked && rules.mask == mask_rule::forbidden) return detail::decode_fail(error::frame_masked, 1);
-    if (!masked && rules.mask == mask_rule::required) return detail::decode_fail(error::frame_not_masked, 1);
-    const auto len7 = static_cast<std::uint8_t>(b1 & 0x7F);
-    if (control && len7 > max_control_payload) return detail::decode_fail(error::control_frame_too_long, 1);
-
-    const std::size_t ext = len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
+    if (const error e = check_second_byte(b0, b1, rules); e != error::none) return detail::decode_fail(e, 1);
+    const bool masked = mask_bit(b1);
+    const std::size_t ext = extended_length_size(length7(b1));
     const std::size_t total = 2 + ext + (masked ? 4 : 0);
     if (ext == 8 && n > 2 && (in[2] & 0x80) != 0) return detail::decode_fail(error::length_msb_set, 2);
     if (n < 2 + ext) return detail::decode_need(total - n);
 
-    std::uint64_t length = len7;
+    std::uint64_t length = length7(b1);
     if (ext != 0) {
-        length = 0;
-        for (std::size_t i = 2; i < 2 + ext; ++i) length = (length << 8) | in[i];
-        const bool minimal = ext == 2 ? length >= 126 : length > 0xFFFF;
-        if (!minimal && !rules.allow_non_minimal_length) return detail::decode_fail(error::non_minimal_length, 1);
+        length = read_extended_length(in.data() + 2, ext);
+        if (!is_minimal_length(length, ext) && !rules.allow_non_minimal_length)
+            return detail::decode_fail(error::non_minimal_length, 1);
     }
     if (n < total) return detail::decode_need(total - n);
 
     frame_header h;
-    h.fin = fin;
-    h.rsv = rsv;
-    h.op = static_cast<opcode>(op);
+    h.fin = fin_bit(b0);
+    h.rsv = rsv_bits(b0);
+    h.op = static_cast<opcode>(opcode_bits(b0));
     h.masked = masked;
     h.payload_length = length;
     if (masked) {

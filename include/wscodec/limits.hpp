@@ -10,7 +10,7 @@ namespace wscodec {
 /// close code 1009 as soon as a frame header declares it, before any of the
 /// payload arrives. Payload is streamed, never buffered, so these bound what
 /// the application is asked to handle, not the codec's memory (which is fixed).
-struct limits {
+struct receive_limits {
     /// Largest payload of one frame. 16 MiB: far above what browsers send in
     /// one frame, small enough that a typo'd or hostile 2^63 length is refused.
     std::uint64_t max_frame_size = std::uint64_t{16} << 20;
@@ -26,7 +26,7 @@ struct limits {
 
 /// Behaviour of a connection.
 struct connection_options {
-    struct limits limits {};
+    receive_limits limits{};
     /// Answer every ping with a pong carrying its payload (§5.5.2). Off: pings
     /// are only reported, and the application sends pongs itself.
     bool auto_pong = true;

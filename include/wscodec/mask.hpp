@@ -3,16 +3,17 @@
 // chunk by chunk as it arrives. Stateless; dispatches to SIMD at run time.
 #pragma once
 
-#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <wscodec/bytes.hpp>
 #include <wscodec/detail/cpu.hpp>
 #include <wscodec/detail/mask_simd.hpp>
+#include <wscodec/kernel.hpp>
 
 namespace wscodec {
 
-/// The masking key of a frame, in wire order.
-using mask_key = std::array<std::uint8_t, 4>;
-
 namespace detail {
+/// XORs `n` bytes of `src` into `dst` with the rotated key word `key32` on kernel `k`.
 inline void mask_dispatch(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key32,
                           kernel k) noexcept {
     if (n < 32) k = kernel::scalar;  // below one AVX2 vector the word loop wins

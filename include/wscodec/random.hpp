@@ -3,7 +3,10 @@
 // `mask_key operator()() noexcept`; the connection holds it by value.
 #pragma once
 
-#include <wscodec/mask.hpp>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <wscodec/bytes.hpp>
 
 #if defined(__linux__)
 #include <fcntl.h>

@@ -182,8 +182,8 @@ public:
 
     /// The timer from timer() expired. During the handshake: a closed event
     /// (handshake_timeout, code 1006, close_now); then as the connection's.
-    [[nodiscard]] event on_timeout() noexcept {
-        if (state_ == session_state::open) return conn_.on_timeout();
+    [[nodiscard]] event receive_timeout() noexcept {
+        if (state_ == session_state::open) return conn_.receive_timeout();
         if (state_ == session_state::done) return event{};
         state_ = session_state::done;
         return ended(error::handshake_timeout);
@@ -191,8 +191,8 @@ public:
 
     /// The peer closed TCP. Before the handshake finished: a closed event
     /// (connection_lost, 1006); after a refusal: closed without error, code 0.
-    [[nodiscard]] event on_eof() noexcept {
-        if (state_ == session_state::open) return conn_.on_eof();
+    [[nodiscard]] event receive_eof() noexcept {
+        if (state_ == session_state::open) return conn_.receive_eof();
         const bool lost = state_ == session_state::handshake;
         state_ = session_state::done;
         return ended(lost ? error::connection_lost : error::none);

@@ -4,9 +4,12 @@
 #pragma once
 
 #include <string_view>
+#include <wscodec/bytes.hpp>
 #include <wscodec/detail/cpu.hpp>
 #include <wscodec/detail/utf8_scalar.hpp>
 #include <wscodec/detail/utf8_simd.hpp>
+#include <wscodec/kernel.hpp>
+#include <wscodec/utf8_result.hpp>
 
 namespace wscodec {
 
@@ -66,7 +69,7 @@ public:
 
     /// Validates the next chunk with kernel `k`.
     [[nodiscard]] utf8_result feed(bytes_view chunk, kernel k = kernel::best) noexcept {
-        if (error_ != utf8_error::none) return {error_, static_cast<std::size_t>(offset_)};
+        if (err_ != utf8_error::none) return {err_, static_cast<std::size_t>(offset_)};
         const std::uint8_t* p = chunk.data();
         const std::size_t n = chunk.size();
         std::size_t i = 0;
@@ -94,7 +97,7 @@ public:
         }
         const utf8_result body = validate_utf8(chunk.subspan(i, end - i), k);
         // A sequence cut short inside the body is cut by the lead byte at `end`.
-        if (body.error == utf8_error::truncated) return fail(end);
+        if (body.err == utf8_error::truncated) return fail(end);
         if (!body.ok()) return fail(i + body.position);
         for (std::size_t j = end; j < n; ++j) {
             if (!step(p[j])) return fail(j);
@@ -110,7 +113,7 @@ public:
     /// Ends the text: an unfinished sequence is utf8_error::truncated at the
     /// offset of its lead byte.
     [[nodiscard]] constexpr utf8_result finish() const noexcept {
-        if (error_ != utf8_error::none) return {error_, static_cast<std::size_t>(offset_)};
+        if (err_ != utf8_error::none) return {err_, static_cast<std::size_t>(offset_)};
         if (need_ > 0) return {utf8_error::truncated, static_cast<std::size_t>(offset_ - pending_)};
         return {utf8_error::none, static_cast<std::size_t>(offset_)};
     }
@@ -145,12 +148,13 @@ private:
         return true;
     }
 
+    /// Fails at byte `i` of the current chunk, for good, and reports it.
     utf8_result fail(std::size_t i) noexcept {
-        error_ = utf8_error::invalid;
+        err_ = utf8_error::invalid;
         need_ = 0;
         pending_ = 0;
         offset_ += i;
-        return {error_, static_cast<std::size_t>(offset_)};
+        return {err_, static_cast<std::size_t>(offset_)};
     }
 
     std::uint64_t offset_ = 0;
@@ -158,7 +162,7 @@ private:
     std::uint8_t lo_ = 0x80;    // range of the next continuation byte
     std::uint8_t hi_ = 0xBF;
     std::uint8_t pending_ = 0;  // bytes of the open sequence seen so far
-    utf8_error error_ = utf8_error::none;
+    utf8_error err_ = utf8_error::none;
 };
 
 }  // namespace wscodec

@@ -1,9 +1,10 @@
 // wscodec/detail/base64.hpp — base64 (RFC 4648 §4) for the opening handshake
-// (RFC 6455 §4.1 step 7, §4.2.2 step 5.4): encoding with padding, and a strict
+// (RFC 6455 §4.1 step 7, §4.2.2 step 5.4): encoding with padding, a fixed-size
+// encoder for the 20-byte SHA-1 digest of Sec-WebSocket-Accept, and a strict
 // decoder that accepts exactly what the encoder produces — the standard
 // alphabet, whole 4-character quanta, '=' only as the final one or two
 // characters, and zero pad bits (the canonical encoding of §3.5). Caller
-// buffers, no heap, usable in constant expressions.
+// buffers, no heap; encode and decode are usable in constant expressions.
 #pragma once
 
 #include <array>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <wscodec/bytes.hpp>
 #include <wscodec/detail/config.hpp>
 
 namespace wscodec::detail {
@@ -64,6 +66,25 @@ constexpr std::size_t base64_encode(bytes_view in, std::span<char> out) noexcept
     return o;
 }
 
+/// The base64 of a SHA-1 digest given as its five big-endian words (the
+/// Sec-WebSocket-Accept value, RFC 6455 §4.2.2): 27 characters and one '='.
+/// The 160 bits are read 48 at a time (eight characters), then 16 (three).
+[[nodiscard]] inline std::array<char, 28> base64_digest_words(const std::array<std::uint32_t, 5>& h) noexcept {
+    std::array<char, 28> out{};
+    const auto eight = [&out](std::size_t at, std::uint64_t bits48) {
+        for (std::size_t j = 0; j < 8; ++j) out[at + j] = base64_alphabet_chars[(bits48 >> (42 - 6 * j)) & 63];
+    };
+    eight(0, std::uint64_t{h[0]} << 16 | h[1] >> 16);
+    eight(8, std::uint64_t{h[1] & 0xFFFFu} << 32 | h[2]);
+    eight(16, std::uint64_t{h[3]} << 16 | h[4] >> 16);
+    const std::uint32_t last = h[4] & 0xFFFFu;  // 16 bits: two characters, then four bits and two zero bits
+    out[24] = base64_alphabet_chars[last >> 10];
+    out[25] = base64_alphabet_chars[(last >> 4) & 63];
+    out[26] = base64_alphabet_chars[(last << 2) & 63];
+    out[27] = '=';
+    return out;
+}
+
 /// Why base64_decode refused its input. Stable values: append, never renumber.
 enum class base64_error : std::uint8_t {
     none = 0,
@@ -91,11 +112,11 @@ enum class base64_error : std::uint8_t {
 /// the index of the offending character (for bad_length the start of the
 /// incomplete quantum, for output_too_small 0).
 struct base64_result {
-    base64_error error = base64_error::none;
+    base64_error err = base64_error::none;
     std::size_t size = 0;
     std::size_t position = 0;
 
-    constexpr explicit operator bool() const noexcept { return error == base64_error::none; }
+    constexpr explicit operator bool() const noexcept { return err == base64_error::none; }
     friend constexpr bool operator==(const base64_result&, const base64_result&) noexcept = default;
 };
 

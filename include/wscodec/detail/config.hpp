@@ -1,19 +1,11 @@
-// wscodec/detail/config.hpp — byte span aliases, compiler attributes and the
-// per-ISA target macros shared by every header. No state.
+// wscodec/detail/config.hpp — the base every header builds on: compiler
+// attributes, the per-ISA target macros, and the byte spans of
+// wscodec/bytes.hpp. No state.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <span>
-
-namespace wscodec {
-
-/// Read-only view of bytes handed to or produced by the codec.
-using bytes_view = std::span<const std::uint8_t>;
-/// Mutable view of bytes (receive buffers are unmasked in place).
-using mutable_bytes = std::span<std::uint8_t>;
-
-}  // namespace wscodec
+#include <wscodec/bytes.hpp>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define WSCODEC_ALWAYS_INLINE inline __attribute__((always_inline))
@@ -37,6 +29,7 @@ using mutable_bytes = std::span<std::uint8_t>;
 #define WSCODEC_TARGET_SSE41 __attribute__((target("sse4.1")))
 #define WSCODEC_TARGET_AVX2 __attribute__((target("avx2")))
 #define WSCODEC_TARGET_AVX512BW __attribute__((target("avx512f,avx512bw,avx2")))
+#define WSCODEC_TARGET_SHA_NI __attribute__((target("sha,sse4.1")))
 #else
 #define WSCODEC_X86 0
 #endif

@@ -1,32 +1,19 @@
-// wscodec/detail/cpu.hpp — which SIMD kernels this CPU can run. Detection
-// reads the CPU model that the compiler runtime fills in before main; the one
-// exception, the SHA extensions (which clang 14's __builtin_cpu_supports does
-// not name), is read once with cpuid into a function-local constant.
+// wscodec/detail/cpu.hpp — which kernels this CPU can run: the support test
+// and resolution of wscodec::kernel for the byte kernels, and the probe for
+// the SHA extensions. Detection reads the CPU model that the compiler runtime
+// fills in before main; the one exception, the SHA extensions (which clang
+// 14's __builtin_cpu_supports does not name), is read once with cpuid into a
+// function-local constant.
 #pragma once
 
 #include <wscodec/detail/config.hpp>
+#include <wscodec/kernel.hpp>
 
 #if WSCODEC_X86
 #include <cpuid.h>
 #endif
 
 namespace wscodec {
-
-/// An implementation of the byte kernels (UTF-8 validation, masking).
-/// `best` picks the fastest one this CPU supports.
-enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, neon = 4 };
-
-/// Stable lower-case name of a kernel ("scalar", "avx2", ...).
-[[nodiscard]] constexpr const char* kernel_name(kernel k) noexcept {
-    switch (k) {
-        case kernel::best: return "best";
-        case kernel::scalar: return "scalar";
-        case kernel::sse41: return "sse41";
-        case kernel::avx2: return "avx2";
-        case kernel::neon: return "neon";
-    }
-    return "unknown";
-}
 
 /// True if kernel `k` can run on this CPU in this build.
 [[nodiscard]] inline bool kernel_supported(kernel k) noexcept {
@@ -58,12 +45,20 @@ enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, ne
 #endif
 }
 
+/// Resolves kernel::best and unsupported requests to a runnable kernel.
+[[nodiscard]] inline kernel resolve_kernel(kernel k) noexcept {
+    if (k == kernel::best || !kernel_supported(k)) return best_kernel();
+    return k;
+}
+
+namespace detail {
+
 /// True if this CPU has the x86 SHA extensions together with SSSE3 and SSE4.1,
 /// which the SHA-1 kernel also uses; always false off x86-64.
 [[nodiscard]] inline bool cpu_has_sha_ni() noexcept {
 #if WSCODEC_X86
-    // cpuid traps to the hypervisor on virtual machines (microseconds), so it
-    // runs once; the answer never changes while the process lives.
+    // cpuid traps to the hypervisor on virtual machines, so it runs once; the
+    // answer never changes while the process lives.
     static const bool has = [] {
         unsigned a = 0, b = 0, c = 0, d = 0;
         if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
@@ -78,10 +73,5 @@ enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, ne
 #endif
 }
 
-/// Resolves kernel::best and unsupported requests to a runnable kernel.
-[[nodiscard]] inline kernel resolve_kernel(kernel k) noexcept {
-    if (k == kernel::best || !kernel_supported(k)) return best_kernel();
-    return k;
-}
-
+}  // namespace detail
 }  // namespace wscodec

@@ -5,28 +5,9 @@
 
 #include <cstring>
 #include <wscodec/detail/config.hpp>
+#include <wscodec/utf8_result.hpp>
 
-namespace wscodec {
-
-/// Outcome class of a UTF-8 validation.
-enum class utf8_error : std::uint8_t {
-    none = 0,       ///< valid
-    invalid = 1,    ///< the byte at `position` can never continue a valid text
-    truncated = 2,  ///< the input ended inside the sequence that starts at `position`
-};
-
-/// Result of a validation: `position` is the offset of the first offending
-/// byte (invalid), of the unfinished sequence's lead byte (truncated), or the
-/// input size (valid).
-struct utf8_result {
-    utf8_error error = utf8_error::none;
-    std::size_t position = 0;
-
-    [[nodiscard]] constexpr bool ok() const noexcept { return error == utf8_error::none; }
-    friend constexpr bool operator==(const utf8_result&, const utf8_result&) = default;
-};
-
-namespace detail {
+namespace wscodec::detail {
 
 /// What a lead byte asks of the sequence it starts: `need` continuation bytes,
 /// the first of them in [lo, hi] (the others in 80..BF). need == 0xFF: the byte
@@ -37,6 +18,7 @@ struct utf8_lead {
     std::uint8_t hi;
 };
 
+/// What lead byte `b` asks of the sequence it starts (Unicode Table 3-7).
 [[nodiscard]] constexpr utf8_lead utf8_classify_lead(std::uint8_t b) noexcept {
     if (b < 0x80) return {0, 0x80, 0xBF};
     if (b < 0xC2) return {0xFF, 0, 0};           // stray continuation, C0, C1 (overlong)
@@ -102,5 +84,4 @@ struct utf8_lead {
     return {utf8_error::none, n};
 }
 
-}  // namespace detail
-}  // namespace wscodec
+}  // namespace wscodec::detail

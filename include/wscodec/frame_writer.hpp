@@ -1,0 +1,241 @@
+// wscodec/frame_writer.hpp — the send side of a connection (RFC 6455 §5.2,
+// §5.4, §5.6): the one message being sent, cut into frames, and the output
+// spans that interleave those frames with the control queue's.
+#pragma once
+
+#include <wscodec/control_queue.hpp>
+#include <wscodec/events.hpp>
+#include <wscodec/utf8.hpp>
+
+namespace wscodec {
+
+/// Bytes ready to write: `count` spans, in order. A frame's header and payload
+/// come as two spans (writev), the payload viewing the caller's buffer.
+struct output_buffers {
+    std::array<bytes_view, 2> parts{};
+    std::size_t count = 0;
+    /// A client's payload waits that only copy_output() can mask (it was
+    /// queued with send(), not send_in_place()): call copy_output().
+    bool needs_copy = false;
+
+    [[nodiscard]] constexpr std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < count; ++i) n += parts[i].size();
+        return n;
+    }
+    [[nodiscard]] constexpr bool empty() const noexcept { return count == 0; }
+};
+
+namespace detail {
+
+/// One data message at a time, whole or in parts, framed as it is handed
+/// out (at most `fragment_size` payload bytes a frame; 0: one frame per
+/// part), its payload never copied except to mask a client's. Control frames
+/// from the queue go between data frames. State: about 100 bytes.
+template <role R>
+class frame_writer {
+public:
+    explicit frame_writer(std::uint64_t fragment_size = 0) noexcept : fragment_size_(fragment_size) {}
+
+    /// True if a data frame is being handed out or more of the message waits.
+    [[nodiscard]] bool busy() const noexcept { return left_ > 0 || need_frame_ || unit_ == unit::frame; }
+    /// True between begin() and the part marked last.
+    [[nodiscard]] bool streaming() const noexcept { return streaming_; }
+
+    /// Starts a whole message (`last`) or the first part of one; text must
+    /// be UTF-8 (§5.6, §8.1), or text_not_utf8 and nothing is queued.
+    [[nodiscard]] error start(message_type type, const std::uint8_t* data, std::size_t size, bool in_place) noexcept {
+        if (streaming_ || busy()) return error::send_in_progress;
+        if (type == message_type::text && !validate_utf8(bytes_view(data, size)).ok()) return error::text_not_utf8;
+        type_ = type;
+        started_ = false;
+        set_part(data, size, in_place, true);
+        return error::none;
+    }
+
+    /// Begins a message sent in parts whose size is not known yet.
+    [[nodiscard]] error begin(message_type type) noexcept {
+        if (streaming_ || busy()) return error::send_in_progress;
+        streaming_ = true;
+        type_ = type;
+        started_ = false;
+        utf8_.reset();
+        return error::none;
+    }
+
+    /// Queues the next part of the begun message; `last` ends it. Text is
+    /// checked across parts: a bad part is refused and the text so far kept.
+    [[nodiscard]] error part(const std::uint8_t* data, std::size_t size, bool in_place, bool last) noexcept {
+        if (!streaming_) return error::no_message_started;
+        if (busy()) return error::send_in_progress;
+        if (type_ == message_type::text) {
+            utf8_validator probe = utf8_;
+            utf8_result u = probe.feed(bytes_view(data, size));
+            if (u.ok() && last) u = probe.finish();
+            if (!u.ok()) return error::text_not_utf8;
+            utf8_ = probe;
+        }
+        set_part(data, size, in_place, last);
+        if (last) streaming_ = false;
+        return error::none;
+    }
+
+    /// Our close is queued: no further part may come; `now` (an echo or a
+    /// failure) also ends the message being sent with its current frame.
+    void stop(bool now) noexcept {
+        streaming_ = false;
+        if (now) {
+            left_ = 0;
+            need_frame_ = false;
+        }
+    }
+
+    /// The next bytes to write, without copying (see connection::output()).
+    template <class Keys>
+    [[nodiscard]] output_buffers output(control_queue<R>& controls, Keys& keys) noexcept {
+        output_buffers out;
+        if (unit_ == unit::none) select(controls, keys);
+        if (unit_ == unit::control) {
+            out.parts[0] = controls.front();
+            out.count = 1;
+        } else if (unit_ == unit::frame) {
+            if (hdr_sent_ < hdr_.size) out.parts[out.count++] = bytes_view(hdr_.bytes.data() + hdr_sent_, hdr_.size - hdr_sent_);
+            if (frame_left_ > 0) {
+                if (R == role::client && !in_place_) out.needs_copy = true;
+                else out.parts[out.count++] = bytes_view(frame_ptr_, static_cast<std::size_t>(frame_left_));
+            }
+        }
+        return out;
+    }
+
+    /// Copies (and for a client, masks) as much output as fits in `dst`,
+    /// marks it written and returns the number of bytes copied.
+    template <class Keys>
+    std::size_t copy_output(mutable_bytes dst, control_queue<R>& controls, Keys& keys) noexcept {
+        std::size_t total = 0;
+        while (total < dst.size()) {
+            if (unit_ == unit::none) select(controls, keys);
+            if (unit_ == unit::none) break;
+            const mutable_bytes room = dst.subspan(total);
+            std::size_t k = 0;
+            if (unit_ == unit::control || hdr_sent_ < hdr_.size) {
+                const bytes_view o = output(controls, keys).parts[0];
+                k = std::min(room.size(), o.size());
+                for (std::size_t i = 0; i < k; ++i) room[i] = o[i];
+            } else {
+                k = static_cast<std::size_t>(std::min<std::uint64_t>(room.size(), frame_left_));
+                if (R == role::client && !in_place_)
+                    (void)apply_mask_copy(room.first(k), bytes_view(frame_ptr_, k), frame_key_, frame_phase_);
+                else
+                    for (std::size_t i = 0; i < k; ++i) room[i] = frame_ptr_[i];
+            }
+            advance(k, controls);
+            total += k;
+        }
+        return total;
+    }
+
+    /// Moves the output position `n` bytes on.
+    void advance(std::size_t n, control_queue<R>& controls) noexcept {
+        while (n > 0 && unit_ != unit::none) {
+            if (unit_ == unit::control) {
+                n -= controls.advance(n);
+                if (!controls.selected()) unit_ = unit::none;
+            } else {
+                if (hdr_sent_ < hdr_.size) {
+                    const std::size_t k = std::min<std::size_t>(n, hdr_.size - hdr_sent_);
+                    hdr_sent_ = static_cast<std::uint8_t>(hdr_sent_ + k);
+                    n -= k;
+                }
+                const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(n, frame_left_));
+                frame_ptr_ += k;
+                frame_left_ -= k;
+                frame_phase_ = static_cast<std::uint8_t>((frame_phase_ + k) & 3);
+                n -= k;
+                if (hdr_sent_ == hdr_.size && frame_left_ == 0) unit_ = unit::none;
+            }
+        }
+    }
+
+    /// Data bytes waiting: the frame being handed out, the next frame's
+    /// header, and the rest of the payload (later frames' headers not counted).
+    [[nodiscard]] std::uint64_t pending() const noexcept {
+        std::uint64_t n = 0;
+        if (unit_ == unit::frame) n += static_cast<std::uint64_t>(hdr_.size - hdr_sent_) + frame_left_;
+        if (left_ > 0 || need_frame_) {  // the header of the next frame, not built yet
+            frame_header h;
+            h.masked = R == role::client;
+            h.payload_length = fragment_size_ != 0 && left_ > fragment_size_ ? fragment_size_ : left_;
+            n += header_size(h);
+        }
+        return n + left_;
+    }
+
+private:
+    enum class unit : std::uint8_t { none, control, frame };
+
+    void set_part(const std::uint8_t* data, std::size_t size, bool in_place, bool last) noexcept {
+        ptr_ = const_cast<std::uint8_t*>(data);  // written only when in_place
+        left_ = size;
+        in_place_ = in_place;
+        last_ = last;
+        // An empty part still needs a frame if it starts or ends the message.
+        need_frame_ = size == 0 && (last || !started_);
+    }
+
+    /// Picks what to hand out next: a control frame between data frames
+    /// (controls.select() knows which), else the next frame of the message.
+    template <class Keys>
+    void select(control_queue<R>& controls, Keys& keys) noexcept {
+        if (controls.select(left_ > 0 || need_frame_)) {
+            unit_ = unit::control;
+            return;
+        }
+        if (left_ == 0 && !need_frame_) return;
+        std::uint64_t n = left_;
+        if (fragment_size_ != 0 && n > fragment_size_) n = fragment_size_;
+        frame_header h;
+        h.fin = last_ && n == left_;
+        h.op = started_ ? opcode::continuation : static_cast<opcode>(type_);
+        h.payload_length = n;
+        h.masked = R == role::client;
+        if constexpr (R == role::client) {
+            h.key = keys();
+            if (in_place_) (void)apply_mask(mutable_bytes(ptr_, static_cast<std::size_t>(n)), h.key);
+        }
+        frame_key_ = h.key;
+        frame_phase_ = 0;
+        hdr_ = encode_header(h);
+        hdr_sent_ = 0;
+        frame_ptr_ = ptr_;
+        frame_left_ = n;
+        ptr_ += n;
+        left_ -= n;
+        need_frame_ = false;
+        started_ = true;
+        unit_ = unit::frame;
+    }
+
+    // The message: what is left to frame.
+    std::uint8_t* ptr_ = nullptr;
+    std::uint64_t left_ = 0;
+    utf8_validator utf8_;  // the text of a streamed message so far
+    message_type type_ = message_type::binary;
+    bool started_ = false;
+    bool last_ = false;
+    bool in_place_ = false;
+    bool need_frame_ = false;
+    bool streaming_ = false;
+    // The unit being handed out; for a data frame, its header and payload.
+    unit unit_ = unit::none;
+    std::uint8_t hdr_sent_ = 0;
+    std::uint8_t frame_phase_ = 0;
+    mask_key frame_key_{};
+    encoded_header hdr_{};
+    const std::uint8_t* frame_ptr_ = nullptr;
+    std::uint64_t frame_left_ = 0;
+    std::uint64_t fragment_size_;  // largest payload of one frame; 0: one frame per part
+};
+
+}  // namespace detail
+}  // namespace wscodec
