@@ -24,7 +24,7 @@
 // non-data events, the same data per message (a failing frame's bytes before
 // the offending one are delivered by every run), the same
 // failure position and the same output bytes, and the session the same events
-// up to its own close(); after failed or closed, no event but need_more;
+// up to its own close(); after failed or closed, no event but ended (or need_more for no input);
 // consumed bytes add up to each input; data and control payloads equal an
 // independent decode of the stream (byte-wise unmasking); the output of every
 // run decodes at the peer without failure to exactly what was sent: the
@@ -189,6 +189,10 @@ public:
 
     void add(const event& ev, std::size_t input_start) {
         if (ev.type == event_type::need_more) return;
+        if (ev.type == event_type::ended) {
+            expect(phase_ == phase::over, "ended before failed or closed");
+            return;
+        }
         expect(phase_ != phase::over, "event after failed or closed", event_type_name(ev.type));
         if (phase_ == phase::after_close) expect(ev.type == event_type::closed, "close not followed by closed");
         record r;
@@ -292,8 +296,9 @@ void receive_all(Conn& c, mutable_bytes in, std::size_t start, event_log& log, O
         const connection_state before = c.state();
         const event ev = c.receive(rest);
         expect(ev.consumed <= rest.size(), "consumed more than the input");
-        if (ev.type == event_type::need_more || ev.type == event_type::failed)
-            expect(ev.consumed == rest.size(), "need_more or failed left input unconsumed");
+        if (ev.type == event_type::need_more || ev.type == event_type::failed || ev.type == event_type::ended)
+            expect(ev.consumed == rest.size(), "need_more, failed or ended left input unconsumed");
+        if (ev.type == event_type::ended) expect(!rest.empty(), "ended without input (need_more expected)");
         if (ev.type == event_type::failed) expect(ev.position <= rest.size(), "failure position outside the input");
         if (ev.type == event_type::closed) expect(ev.consumed == 0, "closed consumed input");
         if (!ev.payload.empty()) {
@@ -316,7 +321,7 @@ void receive_all(Conn& c, mutable_bytes in, std::size_t start, event_log& log, O
         on_event(ev, before, rest);
         used += ev.consumed;
         rest = rest.subspan(ev.consumed);
-        if (ev.type == event_type::need_more) break;
+        if (ev.type == event_type::need_more || ev.type == event_type::ended) break;
     }
     expect(used == in.size(), "consumed bytes do not add up to the input");
 }
@@ -620,7 +625,8 @@ record end_with_eof(Conn& c) {
                "receive_eof() before the end is not connection_lost");
     }
     std::uint8_t b[8] = {0x81};  // an empty text frame's header, and room GCC can see
-    expect(c.receive(mutable_bytes(b, 3)).type == event_type::need_more, "receive() after receive_eof() reports");
+    expect(c.receive(mutable_bytes(b, 3)).type == event_type::ended, "receive() after receive_eof() is not ended");
+    expect(c.receive(mutable_bytes(b, 0)).type == event_type::need_more, "receive() of nothing after the end is not need_more");
     record r;
     r.type = ev.type;
     r.err = ev.err;

@@ -302,7 +302,9 @@ void receive_run(Conn conn, bytes_view stream, mutable_bytes work, std::size_t p
                 case event_type::failed: ++t.failed; break;
                 case event_type::request:  // session events: never from a connection
                 case event_type::http_request:
-                case event_type::open: ++t.failed; break;
+                case event_type::open:
+                case event_type::answer_pending: ++t.failed; break;
+                case event_type::ended: break;
             }
             zero_copy = !zero_copy;
             if (zero_copy) {

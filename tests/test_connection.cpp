@@ -178,8 +178,9 @@ std::string joined_text(const std::vector<std::string>& lines) {
     return s;
 }
 
-/// Calls receive() on `in` until it returns need_more, recording the events.
-/// Checks that consumed never runs past the input and that every byte is used.
+/// Calls receive() on `in` until it returns need_more (or ended: input after
+/// the end), recording the events. Checks that consumed never runs past the
+/// input and that every byte is used.
 template <class C>
 std::vector<rec> feed(C& c, mutable_bytes in) {
     std::vector<rec> out;
@@ -189,7 +190,7 @@ std::vector<rec> feed(C& c, mutable_bytes in) {
         CHECK(ev.consumed <= in.size() - off);
         if (ev.consumed > in.size() - off) return out;
         off += ev.consumed;
-        if (ev.type == event_type::need_more) {
+        if (ev.type == event_type::need_more || ev.type == event_type::ended) {
             CHECK(off == in.size());
             return out;
         }
@@ -1387,7 +1388,7 @@ TEST_CASE_TEMPLATE("§5.6/§7.1.4 a failure still to be reported does not outliv
     CHECK(e.err == error::connection_lost);
     CHECK(e.code == 1006);
     const event after = c.receive(g.span().subspan(d.consumed));
-    CHECK(std::string(event_type_name(after.type)) == "need_more");
+    CHECK(std::string(event_type_name(after.type)) == "ended");
     CHECK(c.state() == connection_state::closed);
     CHECK(c.close_status() == 1006);
     // The connection failed when the bad byte arrived: its 1007 close frame

@@ -886,7 +886,7 @@ TEST_CASE("handshake §4.2.1 RFC 9112: every refusal is the same however the req
             server_handshake s;
             const fed f = feed(s, r.input, parts);
             CHECK(s.failure() == r.err);
-            CHECK_EQ(failure_of(f.ev), "failed err=" + std::string(error_name(r.err)) + " code=" + std::to_string(r.status) +
+            CHECK_EQ(failure_of(f.ev), "failed err=" + std::string(error_name(r.err)) + " status=" + std::to_string(r.status) +
                                            " action=close_now");
             CHECK_EQ(f.problems, "");
             CHECK(text(s.output()) == out);
@@ -1064,7 +1064,7 @@ TEST_CASE("handshake §4.2.1: header block limits: max_header_bytes (431) and ma
         CAPTURE(parts_text(parts));
         server_handshake s;
         const fed f = feed(s, over, parts);
-        CHECK_EQ(failure_of(f.ev), "failed err=http_headers_too_large code=431 action=close_now");
+        CHECK_EQ(failure_of(f.ev), "failed err=http_headers_too_large status=431 action=close_now");
         CHECK_EQ(f.problems, "");
     }
     // An endless header block fails once the limit is reached, not at its end.

@@ -498,7 +498,7 @@ transcript feed(Conn conn, const bytes& stream, const std::vector<std::size_t>& 
                         std::to_string(at));
                 break;
             }
-            if (ev.type == event_type::need_more) {
+            if (ev.type == event_type::need_more || ev.type == event_type::ended) {
                 if (ev.consumed != in.size()) problem("need_more left bytes unconsumed at " + std::to_string(at));
                 drain(conn, t.output, dr);
                 break;
@@ -563,7 +563,9 @@ transcript feed(Conn conn, const bytes& stream, const std::vector<std::size_t>& 
                 case event_type::need_more: break;
                 case event_type::request:  // session events: never from a connection
                 case event_type::http_request:
-                case event_type::open: problem(std::string(event_type_name(ev.type)) + " from a connection"); break;
+                case event_type::open:
+                case event_type::answer_pending: problem(std::string(event_type_name(ev.type)) + " from a connection"); break;
+                case event_type::ended: break;
             }
             drain(conn, t.output, dr);
             if (ev.consumed == 0) {
@@ -1218,7 +1220,7 @@ struct endpoint {
         std::size_t stalls = 0;
         for (;;) {
             const event ev = conn.receive(in);
-            if (ev.type == event_type::need_more) {
+            if (ev.type == event_type::need_more || ev.type == event_type::ended) {
                 if (ev.consumed != in.size()) problem("need_more left bytes unconsumed");
                 return;
             }
@@ -1268,7 +1270,9 @@ struct endpoint {
             case event_type::need_more: return;
             case event_type::request:  // session events: never from a connection
             case event_type::http_request:
-            case event_type::open: problem(std::string(event_type_name(ev.type)) + " from a connection"); return;
+            case event_type::open:
+            case event_type::answer_pending: problem(std::string(event_type_name(ev.type)) + " from a connection"); return;
+            case event_type::ended: return;
         }
     }
 };

@@ -1,9 +1,10 @@
-// tests/test_sha1.cpp — wscodec/detail/sha1.hpp: the FIPS 180 / NIST example
-// vectors on every SHA-1 kernel; every length 0..200 of a pattern fed to the
-// hasher in every split (whole, byte by byte, every 2-way split, chunks of
-// every size; every 3-way split up to 130 bytes), the SHA extensions against
-// the portable path and both against digests computed independently; reads
-// stay inside guard-page buffers; constant evaluation.
+// tests/test_sha1.cpp — wscodec/detail/sha1.hpp (over sha1_portable.hpp and
+// sha1_shani.hpp): the FIPS 180 / NIST example vectors on every SHA-1 kernel;
+// every length 0..200 of a pattern fed to the hasher in every split (whole,
+// byte by byte, every 2-way split, chunks of every size; every 3-way split up
+// to 130 bytes), the SHA extensions against the portable path and both
+// against digests computed independently; reads stay inside guard-page
+// buffers; constant evaluation.
 #include <doctest/doctest.h>
 
 #include <string>

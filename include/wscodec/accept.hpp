@@ -59,7 +59,7 @@ inline constexpr std::array<std::uint32_t, 80> key_guid_second_schedule = sha1_s
     std::array<std::uint32_t, 5> h = sha1_initial_hash;
 #if WSCODEC_X86
     if (resolve_sha1_kernel(k) == sha1_kernel::sha_ni) {
-        sha_ni::digest_head24_then_fixed(h.data(), key, key_guid_first_lanes.data(), key_guid_second_schedule.data());
+        sha_ni::digest_head24_then_fixed<key_guid_first_lanes, key_guid_second_schedule>(h.data(), key);
         return h;
     }
 #else

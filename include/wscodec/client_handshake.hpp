@@ -191,23 +191,16 @@ private:
 
     // Everything the fields set, cleared; the status line kept.
     void reset_fields() noexcept {
-        http_response fresh;
-        fresh.version_major = response_.version_major;
-        fresh.version_minor = response_.version_minor;
-        fresh.status = response_.status;
-        fresh.reason = response_.reason;
-        response_ = fresh;
+        detail::clear_fields(response_, &http_response::version_major, &http_response::version_minor, &http_response::status,
+                             &http_response::reason);
         accepts_ = protocols_seen_ = 0;
         bad_extensions_ = false;
     }
 
     // "HTTP/x.y NNN reason" CRLF at `p` (the block starts at `begin`).
     [[nodiscard]] detail::parse_outcome read_start_line(const char* begin, const char*& p, const char* end) noexcept {
-        using k = detail::parse_outcome::kind;
         const detail::parse_outcome more{};
-        const auto bad = [begin](const char* at) {
-            return detail::parse_outcome{k::failed, detail::http_fault::bad_status_line, static_cast<std::size_t>(at - begin)};
-        };
+        const auto bad = [begin](const char* at) { return detail::parse_failure(detail::http_fault::bad_status_line, begin, at); };
         const int v = detail::read_http_version(p, end, response_.version_major, response_.version_minor);
         if (v == 0) return more;
         if (v < 0) return bad(p);
@@ -225,22 +218,10 @@ private:
         if (*p == ' ') ++p;
         else if (*p != '\r') return bad(p);  // "HTTP/1.1 101" without a reason is tolerated
         const char* reason = p;
-        for (;;) {
-            p = detail::find_ctl_or_tab(p, end);
-            if (p == end) return more;
-            if (*p == '\t') {
-                ++p;
-                continue;
-            }
-            if (*p != '\r') return detail::parse_outcome{k::failed, *p == '\n' ? detail::http_fault::bad_line_ending : detail::http_fault::bad_status_line,
-                                                         static_cast<std::size_t>(p - begin)};
-            if (p + 1 == end) return more;
-            if (p[1] != '\n') return detail::parse_outcome{k::failed, detail::http_fault::bad_line_ending, static_cast<std::size_t>(p - begin)};
-            break;
-        }
+        const detail::parse_outcome text = detail::read_line_text(begin, p, end, detail::http_fault::bad_status_line);
+        if (text.status != detail::parse_outcome::kind::done) return text;
         response_.reason = std::string_view(reason, static_cast<std::size_t>(p - reason));
-        p += 2;
-        return detail::parse_outcome{k::done, detail::http_fault::none, static_cast<std::size_t>(p - begin)};
+        return detail::parse_done(begin, p += 2);
     }
 
     // As the server's: names told apart by length, values cut out only for
@@ -250,31 +231,15 @@ private:
         using detail::name_is;
         switch (name.size()) {
             case 7:
-                if (name_is(name, "upgrade"))
-                    response_.upgrade_websocket = response_.upgrade_websocket || detail::list_has_token(v.value(), "websocket");
-                break;
-            case 10:
-                if (name_is(name, "connection"))
-                    response_.connection_upgrade = response_.connection_upgrade || detail::list_has_token(v.value(), "upgrade");
-                break;
+            case 10: detail::read_upgrade_field(response_, name, v); break;
             case 14:
                 if (name_is(name, "content-length")) {
                     std::uint64_t n = 0;
                     if (detail::parse_length(v.value(), n)) response_.content_length = n;
                 }
                 break;
-            case 20:
-                if (name_is(name, "sec-websocket-accept")) {
-                    ++accepts_;
-                    response_.accept = v.value();
-                }
-                break;
-            case 22:
-                if (name_is(name, "sec-websocket-protocol")) {
-                    ++protocols_seen_;
-                    response_.subprotocol = v.value();
-                }
-                break;
+            case 20: detail::read_single_field(name, "sec-websocket-accept", v, response_.accept, accepts_); break;
+            case 22: detail::read_single_field(name, "sec-websocket-protocol", v, response_.subprotocol, protocols_seen_); break;
             case 24:
                 if (name_is(name, "sec-websocket-extensions")) {
                     const std::string_view value = v.value();

@@ -258,13 +258,17 @@ private:
 
     [[nodiscard]] bool accepting_data() const noexcept { return state_ == connection_state::open; }
 
-    /// Input after the reader stopped: the owed event, else nothing to report.
+    /// Input after the reader stopped: the owed event, else `ended` for
+    /// bytes (discarded) and need_more for none, so that a loop that runs
+    /// until need_more ends too.
     [[nodiscard]] event after_end(std::size_t input_size) noexcept {
         const owed o = owed_;
         owed_ = owed::nothing;
         if (o == owed::failure) return fail(error::invalid_utf8, 0, input_size);
         if (o == owed::closed) return closed_event(error::none, close_status_);
-        return this->need_more(input_size);
+        event ev = this->need_more(input_size);
+        if (input_size != 0) ev.type = event_type::ended;
+        return ev;
     }
 
     /// Handles a complete control frame's payload (already unmasked).

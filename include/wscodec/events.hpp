@@ -22,6 +22,9 @@ enum class event_type : std::uint8_t {
     request,       ///< server: a WebSocket upgrade request waits: accept() or respond()
     http_request,  ///< server: a plain HTTP request (no Upgrade: websocket) waits: respond()
     open,          ///< client: the server accepted; messages flow
+    // Answers that are not news (appended: values are stable).
+    answer_pending,  ///< server session: the request reported earlier waits for accept() or respond(); nothing consumed
+    ended,           ///< bytes after the closed or failed event (or a refusal) are discarded (all consumed): stop reading
 };
 
 /// The timer the caller should run, if any (the library reads no clock).
@@ -52,6 +55,8 @@ enum class tcp_action : std::uint8_t {
         case event_type::request: return "request";
         case event_type::http_request: return "http_request";
         case event_type::open: return "open";
+        case event_type::answer_pending: return "answer_pending";
+        case event_type::ended: return "ended";
     }
     return "unknown";
 }

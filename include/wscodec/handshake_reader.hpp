@@ -33,23 +33,43 @@ namespace wscodec::detail {
 
 /// An event of type `t` that used `consumed` bytes of the input.
 [[nodiscard]] inline event handshake_event(event_type t, std::size_t consumed) noexcept {
-    event ev;
-    ev.type = t;
-    ev.consumed = consumed;
-    return ev;
+    return {.type = t, .consumed = consumed};
 }
 
 /// A failed handshake: `e`, the HTTP status answered or received, close TCP now.
 [[nodiscard]] inline event handshake_failure(error e, std::uint16_t status, std::size_t consumed,
                                              std::size_t position) noexcept {
-    event ev;
-    ev.type = event_type::failed;
-    ev.err = e;
-    ev.http_status = status;
-    ev.action = tcp_action::close_now;
-    ev.consumed = consumed;
-    ev.position = position;
-    return ev;
+    return {.type = event_type::failed,
+            .action = tcp_action::close_now,
+            .err = e,
+            .http_status = status,
+            .consumed = consumed,
+            .position = position};
+}
+
+/// Clears what the fields of `m` set, keeping the start line's `members`.
+template <class Message, class... T>
+void clear_fields(Message& m, T Message::*... members) noexcept {
+    Message fresh;
+    ((fresh.*members = m.*members), ...);
+    m = fresh;
+}
+
+/// Notes a field named `lower` that may appear once: counts it and keeps its value.
+template <class Value, class Count>
+WSCODEC_ALWAYS_INLINE void read_single_field(std::string_view name, std::string_view lower, const Value& v,
+                                             std::string_view& out, Count& count) noexcept {
+    if (!name_is(name, lower)) return;
+    ++count;
+    out = v.value();
+}
+
+/// Notes an Upgrade or a Connection field, which both sides read alike
+/// (§4.1, §4.2.1): whether Upgrade lists websocket and Connection upgrade.
+template <class Message, class Value>
+WSCODEC_ALWAYS_INLINE void read_upgrade_field(Message& m, std::string_view name, const Value& v) noexcept {
+    if (name_is(name, "upgrade")) m.upgrade_websocket = m.upgrade_websocket || list_has_token(v.value(), "websocket");
+    else if (name_is(name, "connection")) m.connection_upgrade = m.connection_upgrade || list_has_token(v.value(), "upgrade");
 }
 
 /// Reads the peer's header block for one side of the handshake. The side (a

@@ -244,22 +244,15 @@ private:
 
     // Everything the fields set, cleared; the request line kept.
     void reset_fields() noexcept {
-        http_request fresh;
-        fresh.method = request_.method;
-        fresh.target = request_.target;
-        fresh.version_major = request_.version_major;
-        fresh.version_minor = request_.version_minor;
-        request_ = fresh;
+        detail::clear_fields(request_, &http_request::method, &http_request::target, &http_request::version_major,
+                             &http_request::version_minor);
         counts_ = {};
     }
 
     // "METHOD target HTTP/x.y" CRLF at `p` (the block starts at `begin`).
     [[nodiscard]] detail::parse_outcome read_start_line(const char* begin, const char*& p, const char* end) noexcept {
-        using k = detail::parse_outcome::kind;
         const detail::parse_outcome more{};
-        const auto bad = [begin](const char* at) {
-            return detail::parse_outcome{k::failed, detail::http_fault::bad_request_line, static_cast<std::size_t>(at - begin)};
-        };
+        const auto bad = [begin](const char* at) { return detail::parse_failure(detail::http_fault::bad_request_line, begin, at); };
         // The common line, "GET " target " HTTP/1.1" CRLF, by word compares.
         const auto word = [](const char* at) {  // eight bytes
             std::uint64_t w = 0;
@@ -275,7 +268,7 @@ private:
                 request_.target = std::string_view(t, static_cast<std::size_t>(q - t));
                 request_.version_major = request_.version_minor = 1;
                 p = q + 11;
-                return detail::parse_outcome{k::done, detail::http_fault::none, static_cast<std::size_t>(p - begin)};
+                return detail::parse_done(begin, p);
             }
         }
         while (p != end && detail::is_tchar(*p)) ++p;
@@ -293,10 +286,9 @@ private:
         if (v < 0) return bad(p);
         if (p == end || (p + 1 == end && *p == '\r')) return more;
         if (*p != '\r' || p[1] != '\n')
-            return detail::parse_outcome{k::failed, *p == '\n' || *p == '\r' ? detail::http_fault::bad_line_ending : detail::http_fault::bad_request_line,
-                                         static_cast<std::size_t>(p - begin)};
-        p += 2;
-        return detail::parse_outcome{k::done, detail::http_fault::none, static_cast<std::size_t>(p - begin)};
+            return detail::parse_failure(*p == '\n' || *p == '\r' ? detail::http_fault::bad_line_ending : detail::http_fault::bad_request_line,
+                                         begin, p);
+        return detail::parse_done(begin, p += 2);
     }
 
     // `v` is a detail::cut_value or lazy_value: v.value() is the field's value.
@@ -304,26 +296,10 @@ private:
     WSCODEC_ALWAYS_INLINE void on_field(std::string_view name, const Value& v) noexcept {
         using detail::name_is;
         switch (name.size()) {
-            case 4:
-                if (name_is(name, "host")) {
-                    ++counts_.host;
-                    request_.host = v.value();
-                }
-                break;
-            case 6:
-                if (name_is(name, "origin")) {
-                    ++counts_.origin;
-                    request_.origin = v.value();
-                }
-                break;
+            case 4: detail::read_single_field(name, "host", v, request_.host, counts_.host); break;
+            case 6: detail::read_single_field(name, "origin", v, request_.origin, counts_.origin); break;
             case 7:
-                if (name_is(name, "upgrade"))
-                    request_.upgrade_websocket = request_.upgrade_websocket || detail::list_has_token(v.value(), "websocket");
-                break;
-            case 10:
-                if (name_is(name, "connection"))
-                    request_.connection_upgrade = request_.connection_upgrade || detail::list_has_token(v.value(), "upgrade");
-                break;
+            case 10: detail::read_upgrade_field(request_, name, v); break;
             case 14:
                 if (name_is(name, "content-length")) {
                     std::uint64_t n = 0;
@@ -344,30 +320,29 @@ private:
                     request_.transfer_encoding = true;
                 }
                 break;
-            case 21:
-                if (name_is(name, "sec-websocket-version")) {
-                    ++counts_.version;
-                    request_.websocket_version = v.value();
-                }
-                break;
+            case 21: detail::read_single_field(name, "sec-websocket-version", v, request_.websocket_version, counts_.version); break;
             case 22:
-                if (name_is(name, "sec-websocket-protocol")) {
-                    const std::string_view value = v.value();
-                    counts_.bad_protocols = counts_.bad_protocols || !detail::is_token_list(value, v.bits(value));
-                    if (request_.protocol_fields == 0) request_.protocol_field = value;
-                    if (request_.protocol_fields < 255) ++request_.protocol_fields;
-                }
+                read_offer<detail::list_grammar::tokens>(name, "sec-websocket-protocol", v, counts_.bad_protocols,
+                                                         request_.protocol_field, request_.protocol_fields);
                 break;
             case 24:
-                if (name_is(name, "sec-websocket-extensions")) {
-                    const std::string_view value = v.value();
-                    counts_.bad_extensions = counts_.bad_extensions || !detail::is_extension_list(value, v.bits(value));
-                    if (request_.extension_fields == 0) request_.extension_field = value;
-                    if (request_.extension_fields < 255) ++request_.extension_fields;
-                }
+                read_offer<detail::list_grammar::extensions>(name, "sec-websocket-extensions", v, counts_.bad_extensions,
+                                                             request_.extension_field, request_.extension_fields);
                 break;
             default: break;
         }
+    }
+
+    // An offer list named `lower` (Sec-WebSocket-Protocol, -Extensions):
+    // whether every value follows grammar G, the first value, how many fields.
+    template <detail::list_grammar G, class Value>
+    WSCODEC_ALWAYS_INLINE static void read_offer(std::string_view name, std::string_view lower, const Value& v, bool& bad,
+                                                 std::string_view& first, std::uint8_t& fields) noexcept {
+        if (!detail::name_is(name, lower)) return;
+        const std::string_view value = v.value();
+        bad = bad || !detail::is_list<G>(value, v.bits(value));
+        if (fields == 0) first = value;
+        if (fields < 255) ++fields;
     }
 
     // The checks of §4.2.1 on a complete request, in a fixed order.

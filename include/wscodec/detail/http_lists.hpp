@@ -184,16 +184,25 @@ template <list_grammar G>
     return st == start || st == after_token || st == after_param || st == after_ows;
 }
 
+/// True if `list` follows grammar `G`: on the bulk path's non-tchar bits
+/// when they are known, byte by byte otherwise.
+template <list_grammar G>
+[[nodiscard]] inline bool is_list(std::string_view list, value_bits bits = {}) noexcept {
+    if (bits.known) return valid_list<G>(list, bits.nontchar);
+    if constexpr (G == list_grammar::tokens) return is_token_list_bytewise(list);
+    else return is_extension_list_bytewise(list);
+}
+
 /// True if every element of `list` is a token (RFC 6455 §4.1
 /// Sec-WebSocket-Protocol); empty elements are allowed (RFC 9110 §5.6.1.2).
 [[nodiscard]] inline bool is_token_list(std::string_view list, value_bits bits = {}) noexcept {
-    return bits.known ? valid_list<list_grammar::tokens>(list, bits.nontchar) : is_token_list_bytewise(list);
+    return is_list<list_grammar::tokens>(list, bits);
 }
 
 /// True if every element of `list` is a well-formed extension (§9.1); empty
 /// elements are allowed.
 [[nodiscard]] inline bool is_extension_list(std::string_view list, value_bits bits = {}) noexcept {
-    return bits.known ? valid_list<list_grammar::extensions>(list, bits.nontchar) : is_extension_list_bytewise(list);
+    return is_list<list_grammar::extensions>(list, bits);
 }
 
 /// One extension of a Sec-WebSocket-Extensions list (§9.1):

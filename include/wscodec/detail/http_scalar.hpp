@@ -42,6 +42,36 @@ struct parse_outcome {
     std::size_t at = 0;
 };
 
+/// A failed outcome: fault `f` at `at`, in a block that starts at `begin`.
+[[nodiscard]] constexpr parse_outcome parse_failure(http_fault f, const char* begin, const char* at) noexcept {
+    return {parse_outcome::kind::failed, f, static_cast<std::size_t>(at - begin)};
+}
+
+/// A done outcome: the line or block ends before `end` (its CRLF read).
+[[nodiscard]] constexpr parse_outcome parse_done(const char* begin, const char* end) noexcept {
+    return {parse_outcome::kind::done, http_fault::none, static_cast<std::size_t>(end - begin)};
+}
+
+/// Moves `p` over the text of a line (a field value or a reason phrase: HTAB
+/// allowed, no other control byte) to its CR: done with the LF after it
+/// checked; incomplete (at 0) if the input ends first; failed at a forbidden
+/// byte (`bad_byte`) or a lone LF or CR (bad_line_ending).
+[[nodiscard]] WSCODEC_ALWAYS_INLINE parse_outcome read_line_text(const char* begin, const char*& p, const char* end,
+                                                                http_fault bad_byte) noexcept {
+    for (;;) {
+        p = find_ctl_or_tab(p, end);
+        if (p == end) return {};
+        if (*p == '\t') {
+            ++p;
+            continue;
+        }
+        if (*p != '\r') return parse_failure(*p == '\n' ? http_fault::bad_line_ending : bad_byte, begin, p);
+        if (p + 1 == end) return {};
+        if (p[1] != '\n') return parse_failure(http_fault::bad_line_ending, begin, p);
+        return parse_done(begin, p);
+    }
+}
+
 /// Reads "HTTP/d.d" at `p`: 1 = ok, 0 = input ended first, -1 = malformed.
 [[nodiscard]] inline int read_http_version(const char*& p, const char* end, std::uint8_t& major,
                                            std::uint8_t& minor) noexcept {
@@ -74,7 +104,7 @@ template <class OnField>
 [[nodiscard]] parse_outcome parse_fields(const char* begin, const char* p, const char* end, std::size_t max_fields,
                                          std::size_t& fields, OnField&& on) noexcept {
     using k = parse_outcome::kind;
-    const auto fail = [begin](http_fault e, const char* at) { return parse_outcome{k::failed, e, static_cast<std::size_t>(at - begin)}; };
+    const auto fail = [begin](http_fault e, const char* at) { return parse_failure(e, begin, at); };
     for (;;) {
         const parse_outcome more{k::incomplete, http_fault::none, static_cast<std::size_t>(p - begin)};
         if (p == end) return more;
@@ -82,7 +112,7 @@ template <class OnField>
         if (c == '\r') {
             if (p + 1 == end) return more;
             if (p[1] != '\n') return fail(http_fault::bad_line_ending, p);
-            return parse_outcome{k::done, http_fault::none, static_cast<std::size_t>(p + 2 - begin)};
+            return parse_done(begin, p + 2);
         }
         if (c == '\n') return fail(http_fault::bad_line_ending, p);
         if (c == ' ' || c == '\t') return fail(http_fault::obs_fold, p);
@@ -95,18 +125,9 @@ template <class OnField>
         ++p;
         while (p != end && (*p == ' ' || *p == '\t')) ++p;
         const char* value = p;
-        for (;;) {
-            p = find_ctl_or_tab(p, end);
-            if (p == end) return more;
-            if (*p == '\t') {
-                ++p;
-                continue;
-            }
-            if (*p != '\r') return fail(*p == '\n' ? http_fault::bad_line_ending : http_fault::bad_header_value, p);
-            if (p + 1 == end) return more;
-            if (p[1] != '\n') return fail(http_fault::bad_line_ending, p);
-            break;
-        }
+        const parse_outcome text = read_line_text(begin, p, end, http_fault::bad_header_value);
+        if (text.status == k::incomplete) return more;
+        if (text.status == k::failed) return text;
         ++fields;
         on(field_name, cut_value{trim_ows(std::string_view(value, static_cast<std::size_t>(p - value)))});
         p += 2;

@@ -97,6 +97,7 @@ WSCODEC_ALWAYS_INLINE void mask_short(std::uint8_t* p, std::size_t n, std::uint3
 }
 
 #if WSCODEC_X86
+/// mask_words' contract on AVX2, 128 bytes a step.
 WSCODEC_TARGET_AVX2 inline void mask_avx2(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
                                           std::uint32_t key32) noexcept {
     if (n >= 128) {
@@ -132,7 +133,7 @@ WSCODEC_TARGET_AVX2 inline void mask_avx2(std::uint8_t* dst, const std::uint8_t*
     mask_words(dst + i, src + i, n - i, key32);
 }
 
-// SSE2 is part of x86-64; this is the kernel::sse41 choice for masking.
+/// mask_words' contract on SSE2 (part of x86-64), 64 bytes a step: the kernel::sse41 choice.
 inline void mask_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key32) noexcept {
     const __m128i k = _mm_set1_epi32(static_cast<int>(key32));
     std::size_t i = 0;
@@ -155,6 +156,7 @@ inline void mask_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
 #endif  // WSCODEC_X86
 
 #if WSCODEC_NEON
+/// mask_words' contract on NEON, 64 bytes a step.
 inline void mask_neon(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key32) noexcept {
     const uint8x16_t k = vreinterpretq_u8_u32(vdupq_n_u32(key32));
     std::size_t i = 0;

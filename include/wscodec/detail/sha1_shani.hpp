@@ -11,6 +11,7 @@
 // rotl(a of that state, 30), which sha1nexte adds to the next four words.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <wscodec/detail/config.hpp>
@@ -112,19 +113,19 @@ WSCODEC_TARGET_SHA_NI inline void compress_then_fixed(std::uint32_t* h, __m128i 
 
 /// The digest from H(0), into h[0..4], of a two-block message whose first
 /// block is the 24 bytes at `head` then constant bytes and whose second block
-/// is constant: `first_lanes` holds the first block's W[0..15] in the lane
-/// order of sha1_schedule_lanes with W[0..5] zero, and `second_schedule` the
-/// second block's whole schedule. The head goes from memory into registers.
-WSCODEC_TARGET_SHA_NI inline void digest_head24_then_fixed(std::uint32_t* h, const char* head,
-                                                           const std::uint32_t* first_lanes,
-                                                           const std::uint32_t* second_schedule) noexcept {
-    const auto constant = [first_lanes](std::size_t group) {  // W[4g..4g+3] with the head's words zero
-        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(first_lanes + 4 * group));
+/// is constant: `FirstLanes` holds the first block's W[0..15] in the lane
+/// order of sha1_schedule_lanes with W[0..5] zero, and `SecondSchedule` the
+/// second block's whole schedule; both are constants at known addresses. The
+/// head goes from memory into registers.
+template <const std::array<std::uint32_t, 80>& FirstLanes, const std::array<std::uint32_t, 80>& SecondSchedule>
+WSCODEC_TARGET_SHA_NI inline void digest_head24_then_fixed(std::uint32_t* h, const char* head) noexcept {
+    const auto constant = [](std::size_t group) {  // W[4g..4g+3] with the head's words zero
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(FirstLanes.data() + 4 * group));
     };
     const __m128i w0 = reverse_bytes(_mm_loadu_si128(reinterpret_cast<const __m128i*>(head)));
     // Bytes 16-23 are the head's last eight: W[4] and W[5] in the top lanes; W[6], W[7] are constant.
     const __m128i w1 = _mm_or_si128(reverse_bytes(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(head + 16))), constant(1));
-    compress_then_fixed(h, w0, w1, constant(2), constant(3), second_schedule);
+    compress_then_fixed(h, w0, w1, constant(2), constant(3), SecondSchedule.data());
 }
 
 }  // namespace wscodec::detail::sha_ni

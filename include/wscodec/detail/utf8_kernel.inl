@@ -63,6 +63,7 @@ WSCODEC_NOINLINE inline utf8_result locate(const std::uint8_t* p, std::size_t n,
 /// An error is still reported with its exact position (locate rescans the group).
 inline constexpr std::size_t blocks_per_test = 4;
 
+/// True if the 64-byte block at `p` is ASCII.
 WSCODEC_ALWAYS_INLINE bool block_is_ascii(const std::uint8_t* p) noexcept {
     vec all = vload(p);
     for (std::size_t k = 1; k < per_block; ++k) all = vor(all, vload(p + k * width));
@@ -151,6 +152,7 @@ WSCODEC_NOINLINE inline unmasked_run unmask_three_byte_run(std::uint8_t* p, std:
 /// Bytes the general kernel takes after a 3-byte run that broke in its first block.
 inline constexpr std::size_t three_byte_backoff = 4096;
 
+/// Validates [p, p+n) in one shot, with the result utf8_validate_scalar gives.
 inline utf8_result validate(const std::uint8_t* p, std::size_t n) noexcept {
     const utf8_checker c;
     std::size_t retry_at = 0;  // no 3-byte run is tried before this offset

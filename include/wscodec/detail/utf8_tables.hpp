@@ -22,6 +22,7 @@ namespace wscodec::detail {
     return m;
 }
 
+/// One error class: the nibble sets of b1's high nibble, b1's low nibble and b2's high nibble.
 struct utf8_error_class {
     std::uint16_t hi1, lo1, hi2;
 };
@@ -51,6 +52,7 @@ inline constexpr std::array<utf8_error_class, 8> utf8_error_classes{{
 
 enum class utf8_table_part { hi1, lo1, hi2 };
 
+/// The table for `part`: for each nibble, the bits of the classes whose `part` set holds it.
 [[nodiscard]] constexpr std::array<std::uint8_t, 16> make_utf8_table(utf8_table_part part) noexcept {
     std::array<std::uint8_t, 16> t{};
     for (unsigned nib = 0; nib < 16; ++nib) {
