@@ -173,13 +173,13 @@ private:
         return detail::handshake_failure(e, status, consumed, position);
     }
 
-    // The response's block is complete (`consumed` bytes of this input,
-    // `after` the rest): validates it; a refusal keeps the start of its body.
-    [[nodiscard]] event on_block(std::string_view block, std::size_t consumed, std::string_view after) noexcept {
+    // The response's block is complete (`consumed` bytes of the input `in`):
+    // validates it; a refusal keeps the start of its body.
+    [[nodiscard]] event on_block(std::string_view block, std::size_t consumed, std::string_view in) noexcept {
         response_.raw = block;
         const error e = validate();
         if (e == error::handshake_not_101) {
-            std::string_view body = after;
+            std::string_view body = in.substr(consumed);
             if (response_.content_length && body.size() > *response_.content_length)
                 body = body.substr(0, static_cast<std::size_t>(*response_.content_length));
             response_.body = body;
@@ -230,7 +230,7 @@ private:
     WSCODEC_ALWAYS_INLINE void on_field(std::string_view name, const Value& v) noexcept {
         using detail::name_is;
         switch (name.size()) {
-            case 7:
+            case 7: detail::read_upgrade_field(response_, name, v); break;
             case 10: detail::read_upgrade_field(response_, name, v); break;
             case 14:
                 if (name_is(name, "content-length")) {

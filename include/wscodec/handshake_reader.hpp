@@ -76,7 +76,7 @@ WSCODEC_ALWAYS_INLINE void read_upgrade_field(Message& m, std::string_view name,
 /// friend of this class) provides read_start_line(begin, p, end),
 /// reset_fields() and on_field(name, value) to parse (see parse_head),
 /// fail(err, consumed, position) for a malformed block, and on_block(block,
-/// consumed, after) for a complete one. State: 40 bytes.
+/// consumed, in) for a complete one. State: 40 bytes.
 class handshake_reader {
 public:
     /// Reads `in`: need_more (all consumed), the side's failure, or what the
@@ -92,7 +92,7 @@ public:
         using k = parse_outcome::kind;
         if (r.status == k::incomplete) return handshake_event(event_type::need_more, r.consumed);
         if (r.status == k::failed) return side.fail(to_error(r.err), r.consumed, r.position);
-        return side.on_block(r.block, r.consumed, text.substr(r.consumed));
+        return side.on_block(r.block, r.consumed, text);
     }
 
     /// Frees the gathering buffer (views into it end).

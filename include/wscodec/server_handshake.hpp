@@ -298,7 +298,7 @@ private:
         switch (name.size()) {
             case 4: detail::read_single_field(name, "host", v, request_.host, counts_.host); break;
             case 6: detail::read_single_field(name, "origin", v, request_.origin, counts_.origin); break;
-            case 7:
+            case 7: detail::read_upgrade_field(request_, name, v); break;
             case 10: detail::read_upgrade_field(request_, name, v); break;
             case 14:
                 if (name_is(name, "content-length")) {

@@ -30,7 +30,9 @@ enum class session_state : std::uint8_t {
 ///
 /// A server answers event_type::request with accept() (or respond() to turn it
 /// down) before calling receive() again; bytes after the request that arrived
-/// with it stay unconsumed until then.
+/// with it stay unconsumed until then (receive() answers answer_pending,
+/// consuming nothing). After a refusal or a failed handshake, input is
+/// discarded (event_type::ended).
 template <role R, class KeySource = std::conditional_t<R == role::client, system_key_source, no_key_source>>
 class session {
 public:
@@ -60,12 +62,20 @@ public:
     /// connection::receive(). During the handshake the input is only read.
     [[nodiscard]] event receive(mutable_bytes in) noexcept {
         if (state_ == session_state::open) return conn_.receive(in);
-        if (state_ == session_state::done) {
-            event ev;
+        event ev;
+        if (state_ == session_state::done) {  // bytes after a refusal or a failed handshake are discarded
             ev.consumed = in.size();
+            if (!in.empty()) ev.type = event_type::ended;
             return ev;
         }
-        const event ev = hs_.receive(in);
+        if constexpr (R == role::server) {
+            if (!in.empty() && (hs_.state() == server_handshake_state::upgrade_request ||
+                                hs_.state() == server_handshake_state::http_request)) {
+                ev.type = event_type::answer_pending;  // nothing consumed until accept() or respond()
+                return ev;
+            }
+        }
+        ev = hs_.receive(in);
         if (ev.type == event_type::failed) state_ = session_state::done;
         else if (ev.type == event_type::open) state_ = session_state::open;
         return ev;
@@ -170,6 +180,11 @@ public:
     [[nodiscard]] std::uint64_t pending_output() const noexcept {
         const std::uint64_t h = hs_.output().size();
         return state_ == session_state::open ? h + conn_.pending_output() : h;
+    }
+
+    /// True if an event is owed without new input (connection::has_pending_event()).
+    [[nodiscard]] bool has_pending_event() const noexcept {
+        return state_ == session_state::open && conn_.has_pending_event();
     }
 
     // ---------------------------------------------------------------- time

@@ -44,7 +44,7 @@ template <class Emit, class Space>
 
 /// Puts "name: value" CRLF for each header (anything with `name` and `value`).
 template <class Put, class Headers>
-void put_headers(Put& put, const Headers& headers) noexcept {
+void put_headers(Put& put, Headers headers) noexcept {
     for (const auto& h : headers) {
         put(h.name);
         put(": ");
@@ -55,7 +55,7 @@ void put_headers(Put& put, const Headers& headers) noexcept {
 
 /// True if every header may be sent: a token name and a clean value.
 template <class Headers>
-[[nodiscard]] bool valid_headers(const Headers& headers) noexcept {
+[[nodiscard]] inline bool valid_headers(Headers headers) noexcept {
     for (const auto& h : headers)
         if (!is_token(h.name) || !is_field_value(h.value)) return false;
     return true;
