@@ -1,6 +1,5 @@
 // fuzz/fuzz_request.cpp — libFuzzer target for the server side of the opening
-// handshake (server_handshake in wscodec/handshake.hpp), fed what a client
-// sends.
+// handshake (wscodec/server_handshake.hpp), fed what a client sends.
 //
 // Input layout (bytes past the end read as 0):
 //   byte 0   bits 0-2 max_header_bytes (8192, 64, 200, 1, 512, 1024, 4096,

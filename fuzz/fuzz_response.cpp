@@ -1,6 +1,6 @@
 // fuzz/fuzz_response.cpp — libFuzzer target for the client side of the
-// opening handshake (client_handshake in wscodec/handshake.hpp), fed what a
-// server answers.
+// opening handshake (wscodec/client_handshake.hpp), fed what a server
+// answers.
 //
 // Input layout (bytes past the end read as 0):
 //   byte 0   bits 0-2 max_header_bytes (8192, 64, 200, 1, 512, 1024, 4096,

@@ -1,5 +1,6 @@
-// tests/test_handshake.cpp — wscodec/handshake.hpp: the opening handshake
-// (RFC 6455 §4) over HTTP/1.1 (RFC 9112), both roles.
+// tests/test_handshake.cpp — wscodec/handshake.hpp (http_message.hpp,
+// server_handshake.hpp, client_handshake.hpp): the opening handshake (RFC 6455
+// §4) over HTTP/1.1 (RFC 9112), both roles.
 //
 //  - The RFC's examples (§1.2, §1.3, §4.1, §4.2.2) byte for byte.
 //  - Every request of tests/http_samples.hpp (browsers, curl, Python, Node) is

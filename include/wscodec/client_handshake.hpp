@@ -59,17 +59,19 @@ public:
     }
 
     /// Reads response bytes. Returns need_more, open (`consumed` ends at the
-    /// blank line; later bytes are frames), or failed (`err`; `code` is the
-    /// response status, 0 if none was read; close TCP). A response other than
+    /// blank line; later bytes are frames), or failed (`err`; `http_status`
+    /// is the response's status, 0 if none was read; close TCP). A response other than
     /// 101 fails with handshake_not_101 and stays readable in response().
     [[nodiscard]] event receive(bytes_view in) noexcept {
         if (state_ != client_handshake_state::waiting) return detail::handshake_event(event_type::need_more, 0);
         return reader_.read(in, options_, *this);
     }
 
+    /// Bytes to write: the rest of the request.
     [[nodiscard]] bytes_view output() const noexcept {
         return bytes_view(reinterpret_cast<const std::uint8_t*>(out_.data()) + sent_, out_.size() - sent_);
     }
+    /// Acknowledges `n` bytes of output() as written.
     void consume(std::size_t n) noexcept { sent_ += std::min(n, out_.size() - sent_); }
 
     /// The response once read (see http_response for lifetime).
@@ -77,10 +79,12 @@ public:
     /// The Sec-WebSocket-Key sent.
     [[nodiscard]] std::string_view key() const noexcept { return {key_.data(), key_.size()}; }
     [[nodiscard]] client_handshake_state state() const noexcept { return state_; }
+    /// Why the handshake failed (error::none unless state() is failed).
     [[nodiscard]] error failure() const noexcept { return failure_; }
 
 private:
     friend class detail::handshake_reader;
+    friend class detail::head_reader;
 
     /// A host for the Host field (RFC 3986 §3.2.2): a name or IPv4 address
     /// (unreserved, sub-delims, '%'), an IPv6 address in brackets, or a bare
@@ -104,6 +108,7 @@ private:
         }
         return true;
     }
+    /// A request target to send: origin-form, no space or control byte.
     [[nodiscard]] static bool valid_target(std::string_view t) noexcept {
         if (t.empty() || t.front() != '/') return false;
         for (char c : t)
@@ -111,6 +116,7 @@ private:
         return true;
     }
 
+    /// Checks the options and writes the request (§4.1 items 1-10) into out_.
     [[nodiscard]] error build(const request_options& o) noexcept {
         bool bracket = false;
         if (!valid_host(o.host, bracket) || !valid_target(o.target) || !detail::is_field_value(o.origin) ||
@@ -162,11 +168,12 @@ private:
         return ok ? error::none : error::out_of_memory;
     }
 
+    // The list offered at `at` (offset and length within the request), empty if none.
     [[nodiscard]] std::string_view offered(const std::pair<std::size_t, std::size_t>& at) const noexcept {
         return at.second == 0 ? std::string_view{} : out_.view().substr(at.first, at.second);
     }
 
-    // `status`: the response's, once its block was read; 0 before.
+    // Fails with `e`; `status` is the response's once its block was read, 0 before.
     [[nodiscard]] event fail(error e, std::size_t consumed, std::size_t position, std::uint16_t status = 0) noexcept {
         failure_ = e;
         state_ = client_handshake_state::failed;

@@ -386,13 +386,13 @@ private:
     }
 
     detail::control_queue<R> controls_;
-    detail::frame_writer<R> writer_;
-    std::size_t exposed_ = 0;  // bytes output() handed out and consume() may still take
-    connection_state state_ = connection_state::open;
+    connection_state state_ = connection_state::open;  // the small fields fill the queue's tail padding
     owed owed_ = owed::nothing;
     bool close_received_ = false;
     bool ended_ = false;  // receive_eof() or receive_timeout() told the caller to close TCP
     std::uint16_t close_status_ = 0;
+    detail::frame_writer<R> writer_;
+    std::size_t exposed_ = 0;  // bytes output() handed out and consume() may still take
     connection_options options_;
     [[no_unique_address]] KeySource keys_;
 };

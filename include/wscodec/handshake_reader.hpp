@@ -73,10 +73,9 @@ WSCODEC_ALWAYS_INLINE void read_upgrade_field(Message& m, std::string_view name,
 }
 
 /// Reads the peer's header block for one side of the handshake. The side (a
-/// friend of this class) provides read_start_line(begin, p, end),
-/// reset_fields() and on_field(name, value) to parse (see parse_head),
-/// fail(err, consumed, position) for a malformed block, and on_block(block,
-/// consumed, in) for a complete one. State: 40 bytes.
+/// friend of this class and of head_reader) provides the parse hooks
+/// head_reader calls, fail(err, consumed, position) for a malformed block,
+/// and on_block(block, consumed, in) for a complete one. State: 40 bytes.
 class handshake_reader {
 public:
     /// Reads `in`: need_more (all consumed), the side's failure, or what the
@@ -84,11 +83,7 @@ public:
     template <class Side>
     [[nodiscard]] event read(bytes_view in, const handshake_options& o, Side& side) noexcept {
         const std::string_view text(reinterpret_cast<const char*>(in.data()), in.size());
-        const head_reader::result r = core_.read(
-            text, o.max_header_bytes, o.max_headers,
-            [&side](const char* begin, const char*& p, const char* end) { return side.read_start_line(begin, p, end); },
-            [&side] { side.reset_fields(); },
-            [&side](std::string_view name, const auto& value) WSCODEC_INLINE_LAMBDA { side.on_field(name, value); });
+        const head_reader::result r = core_.read(text, o.max_header_bytes, o.max_headers, side);
         using k = parse_outcome::kind;
         if (r.status == k::incomplete) return handshake_event(event_type::need_more, r.consumed);
         if (r.status == k::failed) return side.fail(to_error(r.err), r.consumed, r.position);

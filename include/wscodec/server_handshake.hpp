@@ -28,8 +28,12 @@ namespace detail {
 /// and what a handshake starts from (copied; deliberately not const, so that
 /// the copy is not turned into clearing each member). Never written.
 inline http_request blank_request{};
-}  // namespace detail
 
+/// How every 101 response accept() writes begins (§4.2.2 step 5); the
+/// accept key follows.
+inline constexpr std::string_view switching_protocols_head =
+    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
+}  // namespace detail
 
 /// Where a server handshake is.
 enum class server_handshake_state : std::uint8_t {
@@ -49,8 +53,8 @@ public:
     /// Reads request bytes. Returns need_more (all consumed), request (an
     /// upgrade request waits; `consumed` ends at the blank line, later bytes
     /// are frames for the connection), http_request (a plain request waits;
-    /// its body, if any, follows `consumed`), or failed (`err`; `code` is the
-    /// HTTP status of the error response now queued; close TCP once written).
+    /// its body, if any, follows `consumed`), or failed (`err`; `http_status`
+    /// is that of the error response now queued; close TCP once written).
     /// After the request, consumes nothing.
     [[nodiscard]] event receive(bytes_view in) noexcept {
         if (state_ != server_handshake_state::reading) return detail::handshake_event(event_type::need_more, 0);
@@ -62,6 +66,11 @@ public:
     [[nodiscard]] const http_request& request() const noexcept {
         return state_ <= server_handshake_state::http_request ? request_ : detail::blank_request;
     }
+
+    /// Hands over the heap buffer that holds a response too long for this
+    /// object (empty if the response is in the object): a session moves it
+    /// out before this object's storage becomes the connection's.
+    [[nodiscard]] detail::byte_buffer take_response_buffer() noexcept { return std::move(out_); }
 
     /// Accepts the upgrade request: queues the 101 response with
     /// Sec-WebSocket-Accept (§4.2.2 step 5). Errors: handshake_not_ready,
@@ -76,8 +85,7 @@ public:
             return error::invalid_http_input;
         if (!detail::valid_headers(o.headers)) return error::invalid_http_input;
         const std::array<char, 28>& accept = accept_;
-        constexpr std::string_view head =
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
+        constexpr std::string_view head = detail::switching_protocols_head;
         constexpr std::string_view protocol = "Sec-WebSocket-Protocol: ", extensions = "Sec-WebSocket-Extensions: ";
         std::size_t n = head.size() + accept.size() + 4;
         if (!o.subprotocol.empty()) n += protocol.size() + o.subprotocol.size() + 2;
@@ -137,6 +145,7 @@ public:
 
 private:
     friend class detail::handshake_reader;
+    friend class detail::head_reader;
 
     [[nodiscard]] bool write_response(std::uint16_t status, std::span<const http_header> headers,
                                       std::string_view body, bool head, std::string_view extra = {}) noexcept {
@@ -208,6 +217,8 @@ private:
         return false;
     }
 
+    // Fails with `e`: queues the error response (http_status_for(e), 400 if
+    // none, the error's message as its body) and frees the reader.
     [[nodiscard]] event fail(error e, std::size_t consumed, std::size_t position) noexcept {
         failure_ = e;
         std::uint16_t status = http_status_for(e);
@@ -231,7 +242,8 @@ private:
         return detail::handshake_failure(e, status, consumed, position);
     }
 
-    // The request's block is complete (`consumed` bytes of this input): validates and reports it.
+    // The request's block is complete (`consumed` bytes of this input):
+    // validates and reports it.
     [[nodiscard]] event on_block(std::string_view block, std::size_t consumed, std::string_view) noexcept {
         request_.raw = block;
         const error e = validate();
@@ -268,7 +280,7 @@ private:
                 request_.target = std::string_view(t, static_cast<std::size_t>(q - t));
                 request_.version_major = request_.version_minor = 1;
                 p = q + 11;
-                return detail::parse_done(begin, p);
+                return {detail::parse_outcome::kind::done, detail::http_fault::none, static_cast<std::size_t>(p - begin)};
             }
         }
         while (p != end && detail::is_tchar(*p)) ++p;
@@ -285,9 +297,10 @@ private:
         if (v == 0) return more;
         if (v < 0) return bad(p);
         if (p == end || (p + 1 == end && *p == '\r')) return more;
-        if (*p != '\r' || p[1] != '\n')
-            return detail::parse_failure(*p == '\n' || *p == '\r' ? detail::http_fault::bad_line_ending : detail::http_fault::bad_request_line,
-                                         begin, p);
+        if (*p != '\r' || p[1] != '\n') {
+            const bool ending = *p == '\n' || *p == '\r';
+            return detail::parse_failure(ending ? detail::http_fault::bad_line_ending : detail::http_fault::bad_request_line, begin, p);
+        }
         return detail::parse_done(begin, p += 2);
     }
 

@@ -1,9 +1,12 @@
 // wscodec/session.hpp — one object per role from the first byte to the close:
-// the opening handshake (handshake.hpp), then the connection (connection.hpp),
-// behind the connection's own receive/events/output shape. The two layers stay
-// usable alone; the session only routes bytes and output between them.
+// the opening handshake (server_handshake.hpp, client_handshake.hpp), then
+// the connection (connection.hpp), in one storage, behind the connection's
+// own receive/events/output shape. The layers stay usable alone; the session
+// routes bytes and output between them.
 #pragma once
 
+#include <memory>
+#include <new>
 #include <wscodec/connection.hpp>
 #include <wscodec/handshake.hpp>
 
@@ -22,6 +25,74 @@ enum class session_state : std::uint8_t {
     done,       ///< no WebSocket: an HTTP response or error response is queued; close TCP once output is written
 };
 
+namespace detail {
+
+/// A server session's 101 response while it is written, once the handshake
+/// object that built it has made room for the connection: a browser's as
+/// the fixed head (static storage) and the accept key with the blank line
+/// (held here); any other on the heap (the handshake's own buffer when it
+/// had one, else one exact copy). State: 64 bytes.
+class server_preface {
+public:
+    /// Takes over the 101 that `hs` has queued; false if the heap copy it
+    /// needs cannot be made.
+    [[nodiscard]] bool take(server_handshake& hs) noexcept {
+        const std::string_view response(reinterpret_cast<const char*>(hs.output().data()), hs.output().size());
+        const std::string_view head = switching_protocols_head;
+        sent_ = 0;
+        heap_ = hs.take_response_buffer();
+        if (heap_.size() != 0) return true;
+        if (response.starts_with(head) && response.size() - head.size() <= rest_.size()) {
+            std::copy(response.begin() + static_cast<std::ptrdiff_t>(head.size()), response.end(), rest_.begin());
+            rest_size_ = static_cast<std::uint8_t>(response.size() - head.size());
+            return true;
+        }
+        return heap_.reserve(response.size()) && heap_.append(response);
+    }
+
+    /// The unsent bytes, as up to two spans.
+    [[nodiscard]] output_buffers output() const noexcept {
+        output_buffers out;
+        const std::string_view head = heap_.size() != 0 ? heap_.view() : std::string_view(switching_protocols_head);
+        const std::size_t head_size = rest_size_ != 0 || heap_.size() != 0 ? head.size() : 0;
+        if (sent_ < head_size)
+            out.parts[out.count++] = bytes_view(reinterpret_cast<const std::uint8_t*>(head.data()) + sent_, head_size - sent_);
+        const std::size_t rest_sent = sent_ > head_size ? sent_ - head_size : 0;
+        if (rest_sent < rest_size_) out.parts[out.count++] = bytes_view(rest_.data() + rest_sent, rest_size_ - rest_sent);
+        return out;
+    }
+
+    /// Bytes not yet written.
+    [[nodiscard]] std::size_t pending() const noexcept {
+        return (heap_.size() != 0 ? heap_.size() : rest_size_ != 0 ? switching_protocols_head.size() + rest_size_ : 0) -
+               sent_;
+    }
+
+    /// Marks up to `n` bytes written; returns how many it took. The heap
+    /// buffer goes once all of it is written.
+    std::size_t consume(std::size_t n) noexcept {
+        const std::size_t k = std::min(n, pending());
+        sent_ += static_cast<std::uint32_t>(k);
+        if (pending() == 0) {
+            heap_.release();
+            rest_size_ = 0;
+            sent_ = 0;
+        }
+        return k;
+    }
+
+private:
+    byte_buffer heap_;
+    std::uint32_t sent_ = 0;
+    std::uint8_t rest_size_ = 0;          // bytes in rest_; 0 when the response is on the heap or written
+    std::array<std::uint8_t, 32> rest_;  // a browser's: the 28-byte key and two CRLFs
+};
+
+/// Nothing: a client session has no preface.
+struct no_preface {};
+
+}  // namespace detail
+
 /// A WebSocket endpoint in role `R` from the first byte: receive() reports
 /// the handshake's events (server: request, http_request; client: open;
 /// failed), then the connection's. Bytes after the handshake are never lost:
@@ -33,6 +104,12 @@ enum class session_state : std::uint8_t {
 /// with it stay unconsumed until then (receive() answers answer_pending,
 /// consuming nothing). After a refusal or a failed handshake, input is
 /// discarded (event_type::ended).
+///
+/// The handshake and the connection share one storage: the handshake object
+/// (handshake()) lives until the upgrade, the connection (connection()) from
+/// then on. A server's 101 moves into the session when accept() builds the
+/// connection; a client's response() stays readable until the first call
+/// after the open event that needs the connection.
 template <role R, class KeySource = std::conditional_t<R == role::client, system_key_source, no_key_source>>
 class session {
 public:
@@ -42,26 +119,43 @@ public:
     /// Server: waits for a request.
     explicit session(const session_options& o = {}) noexcept
         requires(R == role::server)
-        : conn_(o.connection), hs_(o.handshake) {}
+    {
+        std::construct_at(&opening_, o, KeySource{});
+    }
 
     /// Client: queues the request; the key comes from `keys`, which then masks
     /// frames. Invalid options (handshake().failure(): invalid_http_input)
     /// leave the session done with nothing to write.
     explicit session(const request_options& request, const session_options& o = {}, KeySource keys = KeySource{}) noexcept
         requires(R == role::client)
-        : conn_(o.connection, std::move(keys)), hs_(request, draw_nonce(conn_.key_source()), o.handshake) {
-        if (hs_.state() == client_handshake_state::failed) state_ = session_state::done;
+    {
+        std::construct_at(&opening_, o, std::move(keys), request);
+        if (opening_.hs.state() == client_handshake_state::failed) state_ = session_state::done;
     }
 
     session(const session&) = delete;
     session& operator=(const session&) = delete;
-    session(session&&) noexcept = default;
-    session& operator=(session&&) noexcept = default;
+    session(session&& other) noexcept
+        : preface_(std::move(other.preface_)), state_(other.state_), live_(other.live_) {
+        if (live_ == part::connection) std::construct_at(&conn_, std::move(other.conn_));
+        else std::construct_at(&opening_, std::move(other.opening_));
+    }
+    session& operator=(session&& other) noexcept {
+        if (this != &other) {
+            std::destroy_at(this);
+            std::construct_at(this, std::move(other));
+        }
+        return *this;
+    }
+    ~session() {
+        if (live_ == part::connection) std::destroy_at(&conn_);
+        else std::destroy_at(&opening_);
+    }
 
     /// Reads bytes: one event per call and the bytes it consumed, as
     /// connection::receive(). During the handshake the input is only read.
     [[nodiscard]] event receive(mutable_bytes in) noexcept {
-        if (state_ == session_state::open) return conn_.receive(in);
+        if (state_ == session_state::open) return connection().receive(in);
         event ev;
         if (state_ == session_state::done) {  // bytes after a refusal or a failed handshake are discarded
             ev.consumed = in.size();
@@ -69,15 +163,15 @@ public:
             return ev;
         }
         if constexpr (R == role::server) {
-            if (!in.empty() && (hs_.state() == server_handshake_state::upgrade_request ||
-                                hs_.state() == server_handshake_state::http_request)) {
+            if (!in.empty() && (opening_.hs.state() == server_handshake_state::upgrade_request ||
+                                opening_.hs.state() == server_handshake_state::http_request)) {
                 ev.type = event_type::answer_pending;  // nothing consumed until accept() or respond()
                 return ev;
             }
         }
-        ev = hs_.receive(in);
+        ev = opening_.hs.receive(in);
         if (ev.type == event_type::failed) state_ = session_state::done;
-        else if (ev.type == event_type::open) state_ = session_state::open;
+        else if (ev.type == event_type::open) state_ = session_state::open;  // the connection is built on first use
         return ev;
     }
 
@@ -87,16 +181,24 @@ public:
     [[nodiscard]] const http_request& request() const noexcept
         requires(R == role::server)
     {
-        return hs_.request();
+        return live_ == part::handshake ? opening_.hs.request() : detail::blank_request;
     }
 
     /// Server: accepts the upgrade request (101 queued first in output); the connection is open.
     [[nodiscard]] error accept(const accept_options& o = {}) noexcept
         requires(R == role::server)
     {
-        const error e = hs_.accept(o);
-        if (e == error::none) state_ = session_state::open;
-        return e;
+        if (live_ != part::handshake) return error::handshake_not_ready;
+        const error e = opening_.hs.accept(o);
+        if (e != error::none) return e;
+        if (!preface_.take(opening_.hs)) {
+            state_ = session_state::done;
+            opening_.hs.consume(opening_.hs.output().size());  // nothing is written: close TCP
+            return error::out_of_memory;
+        }
+        state_ = session_state::open;
+        build_connection();
+        return error::none;
     }
 
     /// Server: answers the request with an HTTP response (a page, a refusal);
@@ -105,100 +207,130 @@ public:
                                 std::string_view body = {}) noexcept
         requires(R == role::server)
     {
-        const error e = hs_.respond(status, headers, body);
+        if (live_ != part::handshake) return error::handshake_not_ready;
+        const error e = opening_.hs.respond(status, headers, body);
         if (e == error::none) state_ = session_state::done;
         return e;
     }
 
-    /// Client: the server's response (a refusal's status, headers and body included).
+    /// Client: the server's response (a refusal's status, headers and body
+    /// included), until the first call after the open event that needs the
+    /// connection; an empty response after that.
     [[nodiscard]] const http_response& response() const noexcept
         requires(R == role::client)
     {
-        return hs_.response();
+        static const http_response none{};
+        return live_ == part::handshake ? opening_.hs.response() : none;
     }
 
     // --------------------------------------------------------------- send
     // As the connection's; error::not_open before the handshake succeeded.
 
     [[nodiscard]] error send(message_type type, bytes_view payload) noexcept {
-        return state_ == session_state::open ? conn_.send(type, payload) : error::not_open;
+        return open() ? connection().send(type, payload) : error::not_open;
     }
     [[nodiscard]] error send_in_place(message_type type, mutable_bytes payload) noexcept {
-        return state_ == session_state::open ? conn_.send_in_place(type, payload) : error::not_open;
+        return open() ? connection().send_in_place(type, payload) : error::not_open;
     }
-    [[nodiscard]] error send_text(std::string_view text) noexcept { return state_ == session_state::open ? conn_.send_text(text) : error::not_open; }
-    [[nodiscard]] error send_binary(bytes_view payload) noexcept { return state_ == session_state::open ? conn_.send_binary(payload) : error::not_open; }
-    [[nodiscard]] error begin_message(message_type type) noexcept { return state_ == session_state::open ? conn_.begin_message(type) : error::not_open; }
-    [[nodiscard]] error send_part(bytes_view part, bool last) noexcept { return state_ == session_state::open ? conn_.send_part(part, last) : error::not_open; }
+    [[nodiscard]] error send_text(std::string_view text) noexcept {
+        return open() ? connection().send_text(text) : error::not_open;
+    }
+    [[nodiscard]] error send_binary(bytes_view payload) noexcept {
+        return open() ? connection().send_binary(payload) : error::not_open;
+    }
+    [[nodiscard]] error begin_message(message_type type) noexcept {
+        return open() ? connection().begin_message(type) : error::not_open;
+    }
+    [[nodiscard]] error send_part(bytes_view part, bool last) noexcept {
+        return open() ? connection().send_part(part, last) : error::not_open;
+    }
     [[nodiscard]] error send_part_in_place(mutable_bytes part, bool last) noexcept {
-        return state_ == session_state::open ? conn_.send_part_in_place(part, last) : error::not_open;
+        return open() ? connection().send_part_in_place(part, last) : error::not_open;
     }
-    [[nodiscard]] error ping(bytes_view payload = {}) noexcept { return state_ == session_state::open ? conn_.ping(payload) : error::not_open; }
-    [[nodiscard]] error pong(bytes_view payload = {}) noexcept { return state_ == session_state::open ? conn_.pong(payload) : error::not_open; }
+    [[nodiscard]] error ping(bytes_view payload = {}) noexcept {
+        return open() ? connection().ping(payload) : error::not_open;
+    }
+    [[nodiscard]] error pong(bytes_view payload = {}) noexcept {
+        return open() ? connection().pong(payload) : error::not_open;
+    }
     [[nodiscard]] error close(std::uint16_t code = static_cast<std::uint16_t>(close_code::normal),
                               std::string_view reason = {}) noexcept {
-        return state_ == session_state::open ? conn_.close(code, reason) : error::not_open;
+        return open() ? connection().close(code, reason) : error::not_open;
     }
     [[nodiscard]] error close(close_code code, std::string_view reason = {}) noexcept {
-        return state_ == session_state::open ? conn_.close(code, reason) : error::not_open;
+        return open() ? connection().close(code, reason) : error::not_open;
     }
-    [[nodiscard]] bool can_send() const noexcept { return state_ == session_state::open && conn_.can_send(); }
-    [[nodiscard]] bool can_send_part() const noexcept { return state_ == session_state::open && conn_.can_send_part(); }
+    // (Queries answer for a connection not built yet as a new one would.)
+    [[nodiscard]] bool can_send() const noexcept { return open() && (!built() || conn_.can_send()); }
+    [[nodiscard]] bool can_send_part() const noexcept { return open() && built() && conn_.can_send_part(); }
 
     // -------------------------------------------------------------- output
 
     /// The next bytes to write: the handshake's request or response first, then the connection's.
     [[nodiscard]] output_buffers output() noexcept {
-        const bytes_view h = hs_.output();
-        if (!h.empty()) {
+        if (live_ == part::handshake) {
             output_buffers out;
-            out.parts[0] = h;
-            out.count = 1;
-            return out;
+            out.parts[0] = opening_.hs.output();
+            out.count = out.parts[0].empty() ? 0 : 1;
+            if (out.count != 0 || state_ != session_state::open) return out;
         }
-        return state_ == session_state::open ? conn_.output() : output_buffers{};
+        if constexpr (R == role::server) {
+            if (preface_.pending() != 0) return preface_.output();
+        }
+        return state_ == session_state::open ? connection().output() : output_buffers{};
     }
 
     /// Acknowledges `n` bytes of what output() last handed out as written.
     void consume(std::size_t n) noexcept {
-        if (!hs_.output().empty()) hs_.consume(n);
-        else if (state_ == session_state::open) conn_.consume(n);
+        if (live_ == part::handshake && !opening_.hs.output().empty()) {
+            opening_.hs.consume(n);
+            return;
+        }
+        if constexpr (R == role::server) {
+            if (preface_.pending() != 0) {
+                preface_.consume(n);
+                return;
+            }
+        }
+        if (state_ == session_state::open) connection().consume(n);
     }
 
     /// Copies as much output as fits in `dst` (masking a client's payloads),
     /// acknowledges it, and returns the number of bytes written.
     std::size_t copy_output(mutable_bytes dst) noexcept {
-        const bytes_view h = hs_.output();
-        const std::size_t k = std::min(h.size(), dst.size());
-        for (std::size_t i = 0; i < k; ++i) dst[i] = h[i];
-        hs_.consume(k);
-        if (state_ != session_state::open || k < h.size()) return k;
-        return k + conn_.copy_output(dst.subspan(k));
+        std::size_t k = 0;
+        for (output_buffers o = ahead_output(); !o.empty() && k < dst.size(); o = ahead_output()) {
+            const std::size_t n = std::min(o.parts[0].size(), dst.size() - k);
+            std::copy_n(o.parts[0].begin(), n, dst.begin() + static_cast<std::ptrdiff_t>(k));
+            consume(n);
+            k += n;
+        }
+        if (state_ != session_state::open || !ahead_output().empty()) return k;
+        return k + connection().copy_output(dst.subspan(k));
     }
 
     /// Bytes waiting to be written (backpressure: stop reading while this stays high).
     [[nodiscard]] std::uint64_t pending_output() const noexcept {
-        const std::uint64_t h = hs_.output().size();
-        return state_ == session_state::open ? h + conn_.pending_output() : h;
+        std::uint64_t n = live_ == part::handshake ? opening_.hs.output().size() : 0;
+        if constexpr (R == role::server) n += preface_.pending();
+        return built() ? n + conn_.pending_output() : n;
     }
 
     /// True if an event is owed without new input (connection::has_pending_event()).
-    [[nodiscard]] bool has_pending_event() const noexcept {
-        return state_ == session_state::open && conn_.has_pending_event();
-    }
+    [[nodiscard]] bool has_pending_event() const noexcept { return built() && conn_.has_pending_event(); }
 
     // ---------------------------------------------------------------- time
 
     /// Which timer to run: handshake while the opening handshake runs, then the connection's.
     [[nodiscard]] timer_hint timer() const noexcept {
         if (state_ == session_state::handshake) return timer_hint::handshake;
-        return state_ == session_state::open ? conn_.timer() : timer_hint::none;
+        return built() ? conn_.timer() : timer_hint::none;
     }
 
     /// The timer from timer() expired. During the handshake: a closed event
     /// (handshake_timeout, code 1006, close_now); then as the connection's.
     [[nodiscard]] event receive_timeout() noexcept {
-        if (state_ == session_state::open) return conn_.receive_timeout();
+        if (state_ == session_state::open) return connection().receive_timeout();
         if (state_ == session_state::done) return event{};
         state_ = session_state::done;
         return ended(error::handshake_timeout);
@@ -207,7 +339,7 @@ public:
     /// The peer closed TCP. Before the handshake finished: a closed event
     /// (connection_lost, 1006); after a refusal: closed without error, code 0.
     [[nodiscard]] event receive_eof() noexcept {
-        if (state_ == session_state::open) return conn_.receive_eof();
+        if (state_ == session_state::open) return connection().receive_eof();
         const bool lost = state_ == session_state::handshake;
         state_ = session_state::done;
         return ended(lost ? error::connection_lost : error::none);
@@ -216,12 +348,63 @@ public:
     // ------------------------------------------------------------- access
 
     [[nodiscard]] session_state state() const noexcept { return state_; }
-    [[nodiscard]] connection_type& connection() noexcept { return conn_; }
-    [[nodiscard]] const connection_type& connection() const noexcept { return conn_; }
-    [[nodiscard]] handshake_type& handshake() noexcept { return hs_; }
-    [[nodiscard]] const handshake_type& handshake() const noexcept { return hs_; }
+    /// The connection, once state() is open.
+    [[nodiscard]] connection_type& connection() noexcept {
+        if (live_ != part::connection) build_connection();
+        return conn_;
+    }
+    [[nodiscard]] const connection_type& connection() const noexcept {
+        // A session defined const never reaches the open state, so this
+        // object is not const where the connection is still to be built.
+        return const_cast<session*>(this)->connection();
+    }
+    /// The handshake, until state() is open.
+    [[nodiscard]] handshake_type& handshake() noexcept { return opening_.hs; }
+    [[nodiscard]] const handshake_type& handshake() const noexcept { return opening_.hs; }
 
 private:
+    enum class part : std::uint8_t { handshake, connection };
+
+    /// The handshake and what the connection is built from. A client's key
+    /// source comes first: the handshake draws its nonce from it.
+    struct opening_part {
+        [[no_unique_address]] KeySource keys;
+        connection_options options;
+        handshake_type hs;
+
+        opening_part(const session_options& o, KeySource k) noexcept
+            requires(R == role::server)
+            : keys(std::move(k)), options(o.connection), hs(o.handshake) {}
+        opening_part(const session_options& o, KeySource k, const request_options& request) noexcept
+            requires(R == role::client)
+            : keys(std::move(k)), options(o.connection), hs(request, draw_nonce(keys), o.handshake) {}
+        opening_part(opening_part&&) noexcept = default;
+    };
+
+    [[nodiscard]] bool open() const noexcept { return state_ == session_state::open; }
+    [[nodiscard]] bool built() const noexcept { return live_ == part::connection; }
+
+    /// Output that goes before the connection's: the handshake's, the 101.
+    [[nodiscard]] output_buffers ahead_output() noexcept {
+        output_buffers out;
+        if (live_ == part::handshake && !opening_.hs.output().empty()) {
+            out.parts[0] = opening_.hs.output();
+            out.count = 1;
+            return out;
+        }
+        if constexpr (R == role::server) return preface_.output();
+        return out;
+    }
+
+    /// Replaces the handshake with the connection in the shared storage.
+    void build_connection() noexcept {
+        const connection_options o = opening_.options;
+        KeySource keys = std::move(opening_.keys);
+        std::destroy_at(&opening_);
+        std::construct_at(&conn_, o, std::move(keys));
+        live_ = part::connection;
+    }
+
     [[nodiscard]] static std::array<std::uint8_t, 16> draw_nonce(KeySource& keys) noexcept {
         std::array<std::uint8_t, 16> nonce{};
         for (std::size_t i = 0; i < 16; i += 4) {
@@ -240,9 +423,13 @@ private:
         return ev;
     }
 
-    connection_type conn_;  // first: a client's handshake draws its nonce from the connection's key source
-    handshake_type hs_;
+    union {
+        opening_part opening_;
+        connection_type conn_;
+    };
+    [[no_unique_address]] std::conditional_t<R == role::server, detail::server_preface, detail::no_preface> preface_;
     session_state state_ = session_state::handshake;
+    part live_ = part::handshake;
 };
 
 using server_session = session<role::server>;

@@ -63,7 +63,10 @@ public:
         size_ = n;
         return data_;
     }
+    /// Keeps the first `n` bytes (no-op if there are fewer).
+    /// Keeps the first `n` bytes (all of them if there are fewer).
     void resize_down(std::size_t n) noexcept { if (n < size_) size_ = n; }
+    /// Frees the storage; the buffer is empty.
     void release() noexcept {
         delete[] data_;
         data_ = nullptr;

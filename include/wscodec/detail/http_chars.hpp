@@ -26,6 +26,7 @@ inline constexpr std::array<bool, 256> tchar_table = [] {
     return t;
 }();
 
+/// True if `c` may appear in a token.
 [[nodiscard]] constexpr bool is_tchar(char c) noexcept { return tchar_table[static_cast<unsigned char>(c)]; }
 
 /// A control byte that may not appear in a field value: 0x00-0x1F except HTAB, and DEL.
@@ -34,6 +35,7 @@ inline constexpr std::array<bool, 256> tchar_table = [] {
     return (u < 0x20 && u != '\t') || u == 0x7F;
 }
 
+/// `c` in lower case if it is an ASCII letter.
 [[nodiscard]] constexpr char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
 /// ASCII case-insensitive equality.
@@ -73,6 +75,7 @@ template <std::size_t N>
     return a == b;
 }
 
+/// True if `s` is a token: one or more tchars.
 [[nodiscard]] constexpr bool is_token(std::string_view s) noexcept {
     if (s.empty()) return false;
     for (char c : s)

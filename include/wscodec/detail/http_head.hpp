@@ -46,6 +46,8 @@ template <class StartLine, class ResetFields, class OnField>
 /// the new bytes plus at most one line. State: 40 bytes.
 class head_reader {
 public:
+    /// What read() made of an input: the block done, incomplete (all of it
+    /// consumed), or failed with `err`.
     struct result {
         parse_outcome::kind status = parse_outcome::kind::incomplete;
         http_fault err = http_fault::none;
@@ -54,13 +56,17 @@ public:
         std::string_view block;    ///< done: the block
     };
 
-    /// Reads `in` on into the block; `start_line`, `reset_fields` and `on`
-    /// are parse_head's.
-    template <class StartLine, class ResetFields, class OnField>
-    [[nodiscard]] result read(std::string_view in, std::size_t max_bytes, std::size_t max_fields, StartLine&& start_line,
-                              ResetFields&& reset_fields, OnField&& on) noexcept {
-        const auto parse = [&](std::string_view b, std::size_t from) {
-            return parse_head(b, from, max_fields, fields_, start_line, reset_fields, on);
+    /// Reads `in` on into the block for `side`, which provides parse_head's
+    /// start line, reset and field hooks as read_start_line(begin, p, end),
+    /// reset_fields() and on_field(name, value).
+    template <class Side>
+    [[nodiscard]] result read(std::string_view in, std::size_t max_bytes, std::size_t max_fields, Side& side) noexcept {
+        const auto parse = [this, &side, max_fields](std::string_view b, std::size_t from) {
+            return parse_head(
+                b, from, max_fields, fields_,
+                [&side](const char* begin, const char*& p, const char* end) { return side.read_start_line(begin, p, end); },
+                [&side] { side.reset_fields(); },
+                [&side](std::string_view name, const auto& value) WSCODEC_INLINE_LAMBDA { side.on_field(name, value); });
         };
         using k = parse_outcome::kind;
         const std::size_t before = buf_.size();

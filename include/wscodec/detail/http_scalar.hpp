@@ -47,7 +47,7 @@ struct parse_outcome {
     return {parse_outcome::kind::failed, f, static_cast<std::size_t>(at - begin)};
 }
 
-/// A done outcome: the line or block ends before `end` (its CRLF read).
+/// A done outcome that ends at `end` (after the CRLF read), measured from `begin`.
 [[nodiscard]] constexpr parse_outcome parse_done(const char* begin, const char* end) noexcept {
     return {parse_outcome::kind::done, http_fault::none, static_cast<std::size_t>(end - begin)};
 }
