@@ -31,22 +31,27 @@
 // messages (the last one cut only by our close frame), the pings, pongs that
 // answer received pings or were asked for, and the close frame the model
 // predicts; nothing follows our close frame.
+//
+// The event record and its recorder, the receive loop, the output drain and
+// the exact heap copies come from tests/helpers.hpp, shared with the unit tests.
+#pragma once
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <memory>
 #include <type_traits>
 #include <vector>
 #include <wscodec/connection.hpp>
-#pragma once
 
+#include "../tests/helpers.hpp"
 
 namespace fuzz_connection {
 
 using namespace wscodec;
-using bytes = std::vector<std::uint8_t>;
+using test::bytes;
+using test::exact_copy;
 
 [[noreturn]] inline void violation(const char* what, const char* detail = nullptr) {
     if (detail != nullptr)
@@ -75,19 +80,6 @@ endpoint<R> make_endpoint(const connection_options& options, std::uint64_t seed)
         return endpoint<R>(options);
     }
 }
-
-/// An exactly sized heap copy of `src`, so ASan reports a read past its end.
-class exact_copy {
-public:
-    explicit exact_copy(bytes_view src) : size_(src.size()), data_(new std::uint8_t[src.size()]) {
-        if (size_ != 0) std::memcpy(data_.get(), src.data(), size_);
-    }
-    [[nodiscard]] mutable_bytes span() noexcept { return {data_.get(), size_}; }
-
-private:
-    std::size_t size_;
-    std::unique_ptr<std::uint8_t[]> data_;
-};
 
 // ---------------------------------------------------------------- configuration
 
@@ -151,21 +143,6 @@ inline std::vector<std::pair<std::size_t, std::size_t>> plan_reads(const bytes& 
 
 // ------------------------------------------------------------------ event log
 
-/// An event in a form that does not depend on how the input was cut.
-struct record {
-    event_type type = event_type::need_more;
-    message_type message = message_type::binary;
-    bool first = false;
-    bool last = false;
-    std::uint8_t rsv = 0;
-    error err = error::none;
-    std::uint16_t code = 0;
-    tcp_action action = tcp_action::none;
-    bytes payload;
-
-    friend bool operator==(const record&, const record&) = default;
-};
-
 struct message {
     message_type type = message_type::binary;
     bytes data;
@@ -173,36 +150,35 @@ struct message {
     std::size_t parts = 0;  // sender side: parts queued
 };
 
-/// Collects the events of one connection and checks their sequence: data
-/// pieces form messages (first/last), nothing but need_more after failed or
-/// closed, closed right after close, payloads within the limits.
+/// Collects the events of one connection and checks them: their sequence
+/// (test::event_recorder: data pieces form messages, first/last; closed
+/// right after close; nothing after failed or closed but ended), payloads
+/// within the limits, text messages UTF-8. `records()` holds the events in a
+/// form that does not depend on how the input was cut: consecutive data
+/// pieces joined (test::join::runs).
 class event_log {
 public:
     explicit event_log(const connection_options& options) : options_(options) {}
 
-    std::vector<record> records;
     std::vector<message> messages;  // the last one may be incomplete
     bool failed = false;
     std::size_t fail_at = 0;        // absolute offset reported for the failure
     bool fail_exact = false;        // position > 0: the byte was in that call
     std::size_t fail_input_start = 0;
 
+    [[nodiscard]] const std::vector<test::event_record>& records() const noexcept { return recorder_.records; }
+
     void add(const event& ev, std::size_t input_start) {
         if (ev.type == event_type::need_more) return;
         if (ev.type == event_type::ended) {
-            expect(phase_ == phase::over, "ended before failed or closed");
+            expect(over_, "ended before failed or closed");
             return;
         }
-        expect(phase_ != phase::over, "event after failed or closed", event_type_name(ev.type));
-        if (phase_ == phase::after_close) expect(ev.type == event_type::closed, "close not followed by closed");
-        record r;
-        r.type = ev.type;
         switch (ev.type) {
-            case event_type::data: add_data(ev); return;
+            case event_type::data: add_data(ev); break;
             case event_type::ping:
             case event_type::pong:
                 expect(ev.payload.size() <= max_control_payload, "control payload over 125 bytes");
-                r.payload.assign(ev.payload.begin(), ev.payload.end());
                 break;
             case event_type::close:
                 expect(ev.payload.size() <= max_close_reason, "close reason over 123 bytes");
@@ -210,64 +186,42 @@ public:
                 expect(is_sendable_close_code(ev.code) ||
                            (ev.code == static_cast<std::uint16_t>(close_code::no_status) && ev.payload.empty()),
                        "close code may not be on the wire");
-                r.code = ev.code;
-                r.payload.assign(ev.payload.begin(), ev.payload.end());
                 close_code_ = ev.code;
-                phase_ = phase::after_close;
+                closing_ = true;
                 break;
             case event_type::failed:
                 expect(kind_of(ev.err) == error_kind::protocol || kind_of(ev.err) == error_kind::limit,
                        "failed with an error that is not the peer's", error_name(ev.err));
                 expect(ev.action == tcp_action::close_now, "failed without close_now");
-                r.err = ev.err;
-                r.code = ev.code;
-                r.action = ev.action;
                 failed = true;
                 fail_at = input_start + ev.position;
                 fail_exact = ev.position > 0;
                 fail_input_start = input_start;
-                phase_ = phase::over;
+                over_ = true;
                 break;
             case event_type::closed:
-                expect(phase_ == phase::after_close, "closed without a close");
+                expect(closing_, "closed without a close");
                 expect(ev.err == error::none && ev.code == close_code_, "closed after close with another code");
-                r.code = ev.code;
-                r.action = ev.action;
-                phase_ = phase::over;
+                over_ = true;
                 break;
-            default: violation("unknown event type");
+            default: violation("unknown event type", event_type_name(ev.type));
         }
-        records.push_back(std::move(r));
+        recorder_.add(ev, input_start);
+        expect(recorder_.problems.empty(), "event sequence", recorder_.problems.c_str());
     }
 
 private:
-    enum class phase : std::uint8_t { open, after_close, over };
-
     void add_data(const event& ev) {
         expect(ev.message == message_type::text || ev.message == message_type::binary, "data of no message type");
         expect((ev.rsv & ~options_.allowed_rsv) == 0, "data with RSV bits not allowed");
-        expect(ev.first != open_, ev.first ? "first piece inside a message" : "piece outside a message");
         if (ev.first) {
             messages.push_back({ev.message, {}, false, 0});
             rsv_ = ev.rsv;
         }
+        if (messages.empty()) return;  // a piece outside a message: the recorder reports it
         message& m = messages.back();
-        expect(ev.message == m.type && ev.rsv == rsv_, "a piece changes the message type or RSV");
         m.data.insert(m.data.end(), ev.payload.begin(), ev.payload.end());
         expect(m.data.size() <= options_.limits.max_message_size, "message over max_message_size");
-        const bool extend = !ev.first && !records.empty() && records.back().type == event_type::data;
-        if (!extend) {
-            record r;
-            r.type = event_type::data;
-            r.message = ev.message;
-            r.first = ev.first;
-            r.rsv = ev.rsv;
-            records.push_back(std::move(r));
-        }
-        record& r = records.back();
-        r.payload.insert(r.payload.end(), ev.payload.begin(), ev.payload.end());
-        r.last = ev.last;
-        open_ = !ev.last;
         if (ev.last) {
             m.complete = true;
             // With an extension's RSV bit the text is in its encoding (compressed, say).
@@ -277,29 +231,27 @@ private:
     }
 
     connection_options options_;
-    phase phase_ = phase::open;
-    bool open_ = false;
+    test::event_recorder recorder_{test::join::runs};
+    bool closing_ = false;
+    bool over_ = false;
     std::uint8_t rsv_ = 0;
     std::uint16_t close_code_ = 0;
 };
 
-/// Calls receive() on `in` until need_more, adding each event to `log` and
-/// passing it to `on_event(event, state before the call, input of the call)`.
-/// `start` is the absolute offset of `in` in the stream.
+/// Calls receive() on `in` until need_more or ended (test::receive_all),
+/// adding each event to `log` and passing it to `on_event(event, state before
+/// the call, input of the call)`. `start` is the absolute offset of `in` in
+/// the stream.
 template <class Conn, class OnEvent>
 void receive_all(Conn& c, mutable_bytes in, std::size_t start, event_log& log, OnEvent&& on_event) {
-    mutable_bytes rest = in;
-    std::size_t used = 0;
     const auto* self = reinterpret_cast<const std::uint8_t*>(&c);
-    for (std::size_t calls = 0;; ++calls) {
-        expect(calls <= in.size() + 4, "receive() makes no progress");
-        const connection_state before = c.state();
-        const event ev = c.receive(rest);
-        expect(ev.consumed <= rest.size(), "consumed more than the input");
-        if (ev.type == event_type::need_more || ev.type == event_type::failed || ev.type == event_type::ended)
-            expect(ev.consumed == rest.size(), "need_more, failed or ended left input unconsumed");
+    connection_state before = c.state();  // nothing but receive() changes it between the calls
+    const auto check = [&](const event& ev, mutable_bytes rest, std::size_t used) {
+        if (ev.type == event_type::failed) {
+            expect(ev.consumed == rest.size(), "failed left input unconsumed");
+            expect(ev.position <= rest.size(), "failure position outside the input");
+        }
         if (ev.type == event_type::ended) expect(!rest.empty(), "ended without input (need_more expected)");
-        if (ev.type == event_type::failed) expect(ev.position <= rest.size(), "failure position outside the input");
         if (ev.type == event_type::closed) expect(ev.consumed == 0, "closed consumed input");
         if (!ev.payload.empty()) {
             const std::uint8_t* p = ev.payload.data();
@@ -319,11 +271,10 @@ void receive_all(Conn& c, mutable_bytes in, std::size_t start, event_log& log, O
         }
         if (ev.type == event_type::close) expect(c.state() == connection_state::closed, "close but state not closed");
         on_event(ev, before, rest);
-        used += ev.consumed;
-        rest = rest.subspan(ev.consumed);
-        if (ev.type == event_type::need_more || ev.type == event_type::ended) break;
-    }
-    expect(used == in.size(), "consumed bytes do not add up to the input");
+        before = c.state();
+    };
+    const test::fault f = test::receive_all(c, in, check);
+    expect(f == nullptr, "receive() loop", f);
 }
 
 // ------------------------------------------------------------ what was sent
@@ -462,8 +413,8 @@ public:
 
         std::vector<bytes> pings;
         std::vector<bytes> pongs;
-        const record* close = nullptr;
-        for (const record& r : log_.records) {
+        const test::event_record* close = nullptr;
+        for (const test::event_record& r : log_.records()) {
             if (r.type == event_type::ping) pings.push_back(r.payload);
             if (r.type == event_type::pong) pongs.push_back(r.payload);
             if (r.type == event_type::close) close = &r;
@@ -510,35 +461,13 @@ private:
 };
 
 /// Writes up to `budget` bytes (0: all) of `c`'s output to `out`, either
-/// with copy_output() or with output()/consume(); returns the bytes written.
+/// with copy_output() (509-byte buffers) or with output()/consume() (at most
+/// 509 bytes a step, copy_output() where output() hands out nothing).
 template <class Conn>
-std::size_t drain(Conn& c, std::size_t budget, bool zero_copy, bytes& out) {
-    std::uint8_t buffer[509];
-    std::size_t left = budget == 0 ? SIZE_MAX : budget;
-    std::size_t written = 0;
-    while (left > 0) {
-        std::size_t k = 0;
-        const output_buffers o = zero_copy ? c.output() : output_buffers{};
-        if (o.empty()) {
-            // copy_output(), also for a client payload that output() cannot hand out unmasked
-            const std::size_t room = std::min(left, sizeof buffer);
-            k = c.copy_output(mutable_bytes(buffer, room));
-            expect(k <= room, "copy_output wrote past its buffer");
-            out.insert(out.end(), buffer, buffer + k);
-        } else {
-            for (std::size_t i = 0; i < o.count && k < left; ++i) {
-                const std::size_t n = std::min(o.parts[i].size(), left - k);
-                expect(n > 0, "output() hands out an empty part");
-                out.insert(out.end(), o.parts[i].begin(), o.parts[i].begin() + static_cast<std::ptrdiff_t>(n));
-                k += n;
-            }
-            c.consume(k);
-        }
-        if (k == 0) break;
-        left -= k;
-        written += k;
-    }
-    return written;
+void drain(Conn& c, std::size_t budget, bool zero_copy, bytes& out) {
+    const test::drain_plan plan{zero_copy ? test::take::spans_or_copy : test::take::copy, 509, budget, nullptr};
+    const test::fault f = test::drain_to(c, test::append_to(out), plan);
+    expect(f == nullptr, "output", f);
 }
 
 template <class Conn>
@@ -609,12 +538,12 @@ struct run_result {
     bytes out;
     connection_state state;
     std::uint16_t code;
-    record end;  // what receive_eof() reported
+    test::event_record end;  // what receive_eof() reported
 };
 
 /// Ends a receive-only run with receive_eof() and checks what it reports.
 template <class Conn>
-record end_with_eof(Conn& c) {
+test::event_record end_with_eof(Conn& c) {
     const connection_state before = c.state();
     const event ev = c.receive_eof();
     expect(ev.type == event_type::closed && c.state() == connection_state::closed, "receive_eof() is not closed");
@@ -627,12 +556,7 @@ record end_with_eof(Conn& c) {
     std::uint8_t b[8] = {0x81};  // an empty text frame's header, and room GCC can see
     expect(c.receive(mutable_bytes(b, 3)).type == event_type::ended, "receive() after receive_eof() is not ended");
     expect(c.receive(mutable_bytes(b, 0)).type == event_type::need_more, "receive() of nothing after the end is not need_more");
-    record r;
-    r.type = ev.type;
-    r.err = ev.err;
-    r.code = ev.code;
-    r.action = ev.action;
-    return r;
+    return test::record(ev);
 }
 
 template <role R>
@@ -879,7 +803,7 @@ private:
                     }
                     sent_.queue_close(std::move(payload));
                     streaming_ = false;
-                    if (closed_at_ == SIZE_MAX) closed_at_ = log_.records.size();
+                    if (closed_at_ == SIZE_MAX) closed_at_ = log_.records().size();
                 }
                 break;
             }
@@ -890,14 +814,14 @@ private:
     /// data frames are dropped, §7.1).
     void compare_events(const run_result<R>& whole) {
         if (closed_at_ == SIZE_MAX) {
-            expect(whole.log.records == log_.records, "session events differ from the whole run's");
+            expect(whole.log.records() == log_.records(), "session events differ from the whole run's");
             return;
         }
-        expect(log_.records.size() >= closed_at_ && whole.log.records.size() >= closed_at_,
+        expect(log_.records().size() >= closed_at_ && whole.log.records().size() >= closed_at_,
                "events vanished after close()");
         const std::size_t same = closed_at_ == 0 ? 0 : closed_at_ - 1;  // the last may be a message still arriving
         for (std::size_t i = 0; i < same; ++i)
-            expect(log_.records[i] == whole.log.records[i], "session events before close() differ");
+            expect(log_.records()[i] == whole.log.records()[i], "session events before close() differ");
     }
 
     /// Ends with the timer the connection asks for, else with end of stream.
@@ -938,7 +862,7 @@ void compare(const run_result<R>& whole, const run_result<R>& split) {
     // DESIGN invariant 1: the same events (data pieces joined) and messages,
     // failures included: the bytes before an offending one are delivered by
     // every split.
-    expect(whole.log.records == split.log.records, "split events differ from whole");
+    expect(whole.log.records() == split.log.records(), "split events differ from whole");
     expect(whole.log.messages.size() == split.log.messages.size() &&
                std::equal(whole.log.messages.begin(), whole.log.messages.end(), split.log.messages.begin(),
                           [](const message& x, const message& y) {

@@ -1,6 +1,7 @@
 // tests/test_alloc.cpp — DESIGN invariant 2: no heap allocation on the
 // receive path, and none on the send path when the caller supplies the
-// buffers; and invariant 7: the fixed state sizes.
+// buffers; and invariant 7: the size budgets of the connection and its
+// parts, the event, the output and the sessions, each with its arithmetic.
 //
 // This file replaces every global allocation function (for the whole test
 // binary, as the language requires) with one that forwards to malloc and
@@ -20,6 +21,9 @@
 #include <vector>
 #include <wscodec/assembler.hpp>
 #include <wscodec/connection.hpp>
+#include <wscodec/session.hpp>
+
+#include "helpers.hpp"
 
 // ------------------------------------------------------ counting allocator
 
@@ -108,7 +112,7 @@ void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcep
 namespace {
 
 using namespace wscodec;
-using bytes = std::vector<std::uint8_t>;
+using test::bytes;
 
 /// Counts this thread's allocations from construction to stop().
 class counting_scope {
@@ -130,7 +134,7 @@ public:
 
 }  // namespace
 
-// For other test files (test_ws_session.cpp), which cannot replace operator
+// For other test files (test_session.cpp), which cannot replace operator
 // new a second time: open and close a counting scope on this thread.
 namespace test {
 void alloc_count_start() noexcept {
@@ -188,13 +192,6 @@ bytes text_payload(std::size_t n) {
     return out;
 }
 
-template <class Conn>
-void drain_into(Conn& c, bytes& out) {
-    std::array<std::uint8_t, 512> tmp;
-    for (std::size_t n; (n = c.copy_output(tmp)) > 0;)
-        out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(n));
-}
-
 /// What build_stream puts in a stream, to check the receivers against.
 struct stream_contents {
     std::size_t messages = 0;
@@ -218,21 +215,19 @@ bytes build_stream(Enc& enc, stream_contents& sc, bool invalid = false) {
             const bytes p = text ? text_payload(n) : binary_payload(n, seed++);
             CHECK(enc.send(text ? message_type::text : message_type::binary, bytes_view(p)) == error::none);
             if (n > 1000) {  // a control frame between this message's frames
-                std::array<std::uint8_t, 300> part;
-                out.insert(out.end(), part.begin(),
-                           part.begin() + static_cast<std::ptrdiff_t>(enc.copy_output(part)));
+                test::append(out, test::drain(enc, {.piece = 300, .budget = 300}));
                 CHECK(enc.ping(bytes_view(p).first(std::min<std::size_t>(n, 125))) == error::none);
                 ++sc.pings;
             }
-            drain_into(enc, out);
+            test::append(out, test::drain(enc, {.piece = 512}));
             ++sc.messages;
             sc.message_bytes += n;
             CHECK(enc.ping(bytes_view(p).first(std::min<std::size_t>(n, 60))) == error::none);
-            drain_into(enc, out);
+            test::append(out, test::drain(enc, {.piece = 512}));
             ++sc.pings;
         }
         CHECK(enc.pong() == error::none);
-        drain_into(enc, out);
+        test::append(out, test::drain(enc, {.piece = 512}));
         ++sc.pongs;
     }
     // A streamed message in uneven parts, one of them empty.
@@ -240,7 +235,7 @@ bytes build_stream(Enc& enc, stream_contents& sc, bool invalid = false) {
     CHECK(enc.begin_message(message_type::text) == error::none);
     for (const auto& [from, to] : {std::pair<std::size_t, std::size_t>{0, 7}, {7, 7}, {7, 2500}, {2500, 5000}}) {
         CHECK(enc.send_part(bytes_view(t).subspan(from, to - from), to == 5000) == error::none);
-        drain_into(enc, out);
+        test::append(out, test::drain(enc, {.piece = 512}));
     }
     ++sc.messages;
     sc.message_bytes += t.size();
@@ -251,7 +246,7 @@ bytes build_stream(Enc& enc, stream_contents& sc, bool invalid = false) {
     const std::size_t at = out.size();
     const error last = invalid ? enc.send(message_type::binary, bytes_view(bad)) : enc.close(close_code::going_away, "bye");
     CHECK(last == error::none);
-    drain_into(enc, out);
+    test::append(out, test::drain(enc, {.piece = 512}));
     if (invalid) out[at] ^= 0x03;  // 0x82 (FIN, binary) -> 0x81 (FIN, text)
     return out;
 }
@@ -267,62 +262,58 @@ struct tally {
     std::size_t data = 0, data_bytes = 0, messages = 0, ping = 0, pong = 0, close = 0, closed = 0, failed = 0;
     std::size_t output = 0;  // bytes written to the sink
     bool too_big = false;
+    test::fault fault = nullptr;  // a breach of the receive() or output contract
 };
 
 /// Receives `stream` (copied to `work`) with a fresh Conn in pieces of
 /// `piece` bytes, reassembling into `storage` and writing the output into
-/// `sink`, alternately by output()/consume() and by copy_output(). No
-/// allocation of its own.
+/// `sink` after every event, alternately by output()/consume() and by
+/// copy_output() (7 bytes, then the rest). No allocation of its own.
 template <class Conn>
 void receive_run(Conn conn, bytes_view stream, mutable_bytes work, std::size_t piece, mutable_bytes storage,
                  mutable_bytes sink, tally& t) {
     std::memcpy(work.data(), stream.data(), stream.size());
     message_assembler assembler(storage);
+    test::fixed_sink out{sink};
     bool zero_copy = false;
-    for (std::size_t at = 0; at < stream.size();) {
-        const std::size_t n = std::min(piece, stream.size() - at);
-        mutable_bytes in = work.subspan(at, n);
-        at += n;
-        for (;;) {
-            const event ev = conn.receive(in);
-            switch (ev.type) {
-                case event_type::need_more: break;
-                case event_type::data: {
-                    ++t.data;
-                    t.data_bytes += ev.payload.size();
-                    const auto a = assembler.add(ev);
-                    if (a.status == message_assembler::progress::complete) ++t.messages;
-                    if (a.status == message_assembler::progress::too_big) t.too_big = true;
-                    break;
-                }
-                case event_type::ping: ++t.ping; break;
-                case event_type::pong: ++t.pong; break;
-                case event_type::close: ++t.close; break;
-                case event_type::closed: ++t.closed; break;
-                case event_type::failed: ++t.failed; break;
-                case event_type::request:  // session events: never from a connection
-                case event_type::http_request:
-                case event_type::open:
-                case event_type::answer_pending: ++t.failed; break;
-                case event_type::ended: break;
+    const auto on_event = [&](const event& ev, mutable_bytes, std::size_t) {
+        switch (ev.type) {
+            case event_type::need_more: break;
+            case event_type::data: {
+                ++t.data;
+                t.data_bytes += ev.payload.size();
+                const auto a = assembler.add(ev);
+                if (a.status == message_assembler::progress::complete) ++t.messages;
+                if (a.status == message_assembler::progress::too_big) t.too_big = true;
+                break;
             }
-            zero_copy = !zero_copy;
-            if (zero_copy) {
-                for (output_buffers o = conn.output(); !o.empty(); o = conn.output()) {
-                    for (std::size_t i = 0; i < o.count; ++i) {
-                        std::memcpy(sink.data() + t.output, o.parts[i].data(), o.parts[i].size());
-                        t.output += o.parts[i].size();
-                    }
-                    conn.consume(o.size());
-                }
-            } else {
-                t.output += conn.copy_output(sink.subspan(t.output, std::min<std::size_t>(7, sink.size() - t.output)));
-                t.output += conn.copy_output(sink.subspan(t.output));
-            }
-            if (ev.type == event_type::need_more) break;
-            in = in.subspan(ev.consumed);
+            case event_type::ping: ++t.ping; break;
+            case event_type::pong: ++t.pong; break;
+            case event_type::close: ++t.close; break;
+            case event_type::closed: ++t.closed; break;
+            case event_type::failed: ++t.failed; break;
+            case event_type::request:  // session events: never from a connection
+            case event_type::http_request:
+            case event_type::open:
+            case event_type::answer_pending: ++t.failed; break;
+            case event_type::ended: break;
         }
+        zero_copy = !zero_copy;
+        test::fault f = nullptr;
+        if (zero_copy) {
+            f = test::drain_to(conn, out, {.how = test::take::spans});
+        } else {
+            f = test::drain_to(conn, out, {.piece = 7, .budget = 7});
+            if (f == nullptr) f = test::drain_to(conn, out);
+        }
+        if (f != nullptr) t.fault = f;
+    };
+    for (std::size_t at = 0; at < stream.size(); at += piece) {
+        const test::fault f = test::receive_all(conn, work.subspan(at, std::min(piece, stream.size() - at)), on_event);
+        if (f != nullptr) t.fault = f;
     }
+    t.output = out.used;
+    if (out.overflow != 0) t.fault = "the sink is too small";
 }
 
 /// Whole, byte by byte and pieces of 2, 3, 5, 7, 13 (headers and control
@@ -350,6 +341,7 @@ void check_receive_path(const bytes& stream, const stream_contents& sc, MakeConn
     for (std::size_t i = 0; i < pieces.size(); ++i) {
         CAPTURE(pieces[i]);
         const tally& t = tallies[i];
+        CHECK(t.fault == nullptr);
         CHECK_FALSE(t.too_big);
         if (corrupted) {
             CHECK(t.failed == 1);
@@ -480,31 +472,20 @@ namespace {
 /// caller's buffers. Returns the bytes written; no allocation of its own.
 template <class Conn>
 std::size_t send_run(Conn& conn, mutable_bytes big, mutable_bytes text, mutable_bytes sink, std::size_t piece,
-                     bool in_place, error& first_error) {
-    std::size_t out = 0;
+                     bool in_place, error& first_error, test::fault& first_fault) {
+    test::fixed_sink out{sink};
     const auto note = [&](error e) {
         if (e != error::none && first_error == error::none) first_error = e;
     };
+    const auto write = [&](const test::drain_plan& plan) {
+        const test::fault f = test::drain_to(conn, out, plan);
+        if (f != nullptr && first_fault == nullptr) first_fault = f;
+    };
     const auto write_zero_copy = [&] {
-        for (output_buffers o = conn.output(); !o.empty(); o = conn.output()) {
-            std::size_t k = std::min(piece, o.size());
-            const std::size_t taken = k;
-            for (std::size_t i = 0; i < o.count && k > 0; ++i) {
-                const std::size_t t = std::min(k, o.parts[i].size());
-                std::memcpy(sink.data() + out, o.parts[i].data(), t);
-                out += t;
-                k -= t;
-            }
-            conn.consume(taken);
-        }
-        // A client sending an immutable payload masks it while copying.
-        out += conn.copy_output(sink.subspan(out));
+        write({.how = test::take::spans, .piece = piece});
+        write({});  // a client sending an immutable payload masks it while copying
     };
-    const auto write_copy = [&] {
-        std::array<std::uint8_t, 97> buffer;  // the caller's small buffer
-        for (std::size_t n; (n = conn.copy_output(buffer)) > 0; out += n)
-            std::memcpy(sink.data() + out, buffer.data(), n);
-    };
+    const auto write_copy = [&] { write({.piece = 97}); };  // the caller's small buffer
 
     note(in_place ? conn.send(message_type::binary, big) : conn.send(message_type::binary, bytes_view(big)));
     write_zero_copy();
@@ -527,7 +508,8 @@ std::size_t send_run(Conn& conn, mutable_bytes big, mutable_bytes text, mutable_
     write_zero_copy();
     note(conn.close(close_code::normal, "done"));
     write_copy();
-    return out;
+    if (out.overflow != 0 && first_fault == nullptr) first_fault = "the sink is too small";
+    return out.used;
 }
 
 /// Decodes `wire` with a receiver of the other role; the messages received.
@@ -535,12 +517,11 @@ template <class Receiver>
 std::size_t count_messages(bytes wire, std::size_t& failures) {
     Receiver rx{};
     std::size_t messages = 0;
-    mutable_bytes in(wire);
-    for (event ev = rx.receive(in); ev.type != event_type::need_more; ev = rx.receive(in)) {
+    const test::fault f = test::receive_all(rx, mutable_bytes(wire), [&](const event& ev, mutable_bytes, std::size_t) {
         if (ev.type == event_type::data && ev.last) ++messages;
         if (ev.type == event_type::failed) ++failures;
-        in = in.subspan(ev.consumed);
-    }
+    });
+    if (f != nullptr) ++failures;
     return messages;
 }
 
@@ -553,13 +534,14 @@ void check_send_path(MakeConn make, Receiver /* type of the decoding peer */, bo
     constexpr std::array<std::size_t, 4> piece_sizes{1, 5, 1000, std::size_t(-1)};
     std::array<std::size_t, piece_sizes.size()> written{};
     std::array<error, piece_sizes.size()> errors{};
+    std::array<test::fault, piece_sizes.size()> faults{};
     std::vector<bytes> wires(piece_sizes.size(), bytes(1 << 18));
     std::size_t counted = 0;
     {
         counting_scope scope;
         for (std::size_t i = 0; i < piece_sizes.size(); ++i) {
             Conn conn = make();
-            written[i] = send_run(conn, big, text, wires[i], piece_sizes[i], in_place, errors[i]);
+            written[i] = send_run(conn, big, text, wires[i], piece_sizes[i], in_place, errors[i], faults[i]);
             std::memcpy(big.data(), big_copy.data(), big.size());  // undo in-place masking for the next run
         }
         counted = scope.stop();
@@ -568,6 +550,7 @@ void check_send_path(MakeConn make, Receiver /* type of the decoding peer */, bo
     for (std::size_t i = 0; i < piece_sizes.size(); ++i) {
         CAPTURE(piece_sizes[i]);
         CHECK(error_name(errors[i]) == std::string("none"));
+        CHECK(faults[i] == nullptr);
         wires[i].resize(written[i]);
         std::size_t failures = 0;
         CHECK(count_messages<Receiver>(wires[i], failures) == 5);
@@ -590,20 +573,97 @@ TEST_CASE("alloc §5-§7 (invariant 2): the client send path allocates nothing (
     check_send_path<seeded_client>(make, server_connection{}, true);  // masking the caller's buffers in place
 }
 
+namespace {
+
+/// `n` rounded up to a multiple of 8 (the alignment of a struct with words in it).
+constexpr std::size_t round8(std::size_t n) { return (n + 7) / 8 * 8; }
+
+}  // namespace
+
 TEST_CASE("state sizes (invariant 7)") {
+    using server_reader = detail::frame_reader<role::server, server_connection>;
+    using client_reader = detail::frame_reader<role::client, client_connection>;
+    using seeded_client = connection<role::client, seeded_key_source>;
+    using seeded_client_session = session<role::client, seeded_key_source>;
     MESSAGE("sizeof(server_connection) = " << sizeof(server_connection));
     MESSAGE("sizeof(client_connection) = " << sizeof(client_connection));
-    MESSAGE("sizeof(connection<role::client, seeded_key_source>) = "
-            << sizeof(connection<role::client, seeded_key_source>));
+    MESSAGE("sizeof(connection<role::client, seeded_key_source>) = " << sizeof(seeded_client));
+    MESSAGE("sizeof(detail::frame_reader) = " << sizeof(server_reader) << " (server), " << sizeof(client_reader)
+                                              << " (client)");
+    MESSAGE("sizeof(detail::control_queue) = " << sizeof(detail::control_queue<role::server>) << " (server), "
+                                               << sizeof(detail::control_queue<role::client>) << " (client)");
+    MESSAGE("sizeof(detail::frame_writer) = " << sizeof(detail::frame_writer<role::server>) << " (server), "
+                                              << sizeof(detail::frame_writer<role::client>) << " (client)");
     MESSAGE("sizeof(event) = " << sizeof(event));
     MESSAGE("sizeof(message_assembler) = " << sizeof(message_assembler));
     MESSAGE("sizeof(output_buffers) = " << sizeof(output_buffers));
-    // The budget: 125 bytes for a control frame split across reads, three
-    // waiting control frames (one being written, the newest pong, and our
-    // close or the application's ping; 127 or 131 bytes each, §5.5.2 with no
-    // pong dropped), and about 190 bytes of state.
-    CHECK(sizeof(server_connection) < 720);
-    CHECK(sizeof(client_connection) < 720 + 3 * 4 + sizeof(system_key_source) + 8);
-    CHECK(sizeof(connection<role::client, seeded_key_source>) < 720 + 3 * 4 + sizeof(seeded_key_source) + 8);
+    MESSAGE("sizeof(server_handshake) = " << sizeof(server_handshake));
+    MESSAGE("sizeof(detail::server_preface) = " << sizeof(detail::server_preface));
+    MESSAGE("sizeof(client_handshake) = " << sizeof(client_handshake));
+    MESSAGE("sizeof(server_session) = " << sizeof(server_session));
+    MESSAGE("sizeof(client_session) = " << sizeof(client_session));
+    MESSAGE("sizeof(session<role::client, seeded_key_source>) = " << sizeof(seeded_client_session));
+
+    // The frame reader: two payload counters (remaining in the frame, message
+    // so far: 16), a UTF-8 validator, the fragment count and the mask key (8),
+    // nine one-byte fields, and the stage for a split header or control payload
+    // (125): 16 + 16 + 8 + 9 + 125 = 174, padded to 176.
+    const std::size_t reader = round8(16 + sizeof(utf8_validator) + 8 + 9 + max_control_payload);
+    CHECK(sizeof(server_reader) <= reader);
+    CHECK(sizeof(client_reader) <= reader);
+    // The control queue: three slots, each a frame (a 2-byte header, or 6 with a
+    // client's mask key, and up to 125 bytes of payload) and 3 bytes about it,
+    // then 3 bytes of counters: 3 * 130 + 3 = 393 (server), 3 * 134 + 3 = 405
+    // (client). Three, so no pong is ever dropped (control_queue.hpp).
+    const std::size_t server_queue = 3 * (2 + max_control_payload + 3) + 3;
+    const std::size_t client_queue = 3 * (6 + max_control_payload + 3) + 3;
+    CHECK(sizeof(detail::control_queue<role::server>) <= server_queue);
+    CHECK(sizeof(detail::control_queue<role::client>) <= client_queue);
+    // The frame writer: the cursors of the message and of the frame being
+    // handed out (4 words), fragment_size (8), the UTF-8 state of a streamed
+    // text (16), the encoded header (15), its mask key (4) and nine one-byte
+    // fields: 32 + 8 + 16 + 15 + 4 + 9 = 84, padded to 88.
+    const std::size_t writer = round8(4 * 8 + 8 + sizeof(utf8_validator) + sizeof(encoded_header) + 4 + 9);
+    CHECK(sizeof(detail::frame_writer<role::server>) <= writer);
+    CHECK(sizeof(detail::frame_writer<role::client>) <= writer);
+    // The connection: reader, queue and 6 bytes of close state (state, owed
+    // event, two flags, close status), padded to 8 before the writer; then the
+    // writer, the count output() handed out (8), the options (40) and the key
+    // source. Server: 176 + 393 + 6 = 575 -> 576, + 88 + 8 + 40 = 712; the
+    // budget keeps one word of slack. Client: 176 + 405 + 6 = 587 -> 592, + 88
+    // + 8 + 40 = 728, + the system key source's 32-byte pool and count (33) =
+    // 761 -> 768; with seeded keys (8): 736.
+    const std::size_t options = sizeof(connection_options);
+    CHECK(sizeof(server_connection) <= round8(reader + server_queue + 6) + writer + 8 + options);
+    CHECK(sizeof(client_connection) <=
+          round8(round8(reader + client_queue + 6) + writer + 8 + options + sizeof(system_key_source)));
+    CHECK(sizeof(seeded_client) <=
+          round8(reader + client_queue + 6) + writer + 8 + options + sizeof(seeded_key_source));
+    CHECK(sizeof(server_connection) <= 720);
+    CHECK(sizeof(client_connection) <= 776);
+    CHECK(sizeof(seeded_client) <= 744);
+    // An event: seven one-byte fields (type, message, first, last, rsv, action,
+    // err) and two codes (close code, HTTP status: 4), 11 padded to 16; consumed
+    // and position (16); the payload span (16): 48.
     CHECK(sizeof(event) <= 48);
+    // Output: two spans (32), their count (8) and needs_copy (1, padded to 8): 48.
+    CHECK(sizeof(output_buffers) <= 48);
+    // The assembler: its storage span (16), the size so far (8), the type and
+    // the overflow flag (2, padded to 8): 32.
+    CHECK(sizeof(message_assembler) <= 32);
+    // A session holds the handshake or the connection, in one storage (since
+    // a1df483; side by side before: 712 + 312 + 8 = 1032 for the server). The
+    // handshake part (the handshake, the connection options and the key
+    // source) fits in the connection's room, so the storage is the
+    // connection's size. A server adds the preface that holds its 101 while
+    // it is written (a heap buffer of 24, a count of 4, the key line's 1 + 32:
+    // 61, padded to 64), whose tail padding takes the session's state and
+    // part: 712 + 64 = 776, budget one word more. A client's state and part
+    // take a word of their own: 768 + 8 = 776 (seeded keys: 736 + 8 = 744).
+    CHECK(sizeof(server_handshake) + options <= sizeof(server_connection));
+    CHECK(sizeof(client_handshake) + options + sizeof(system_key_source) <= sizeof(client_connection));
+    CHECK(sizeof(detail::server_preface) <= round8(24 + 4 + 1 + 32));
+    CHECK(sizeof(server_session) <= sizeof(server_connection) + sizeof(detail::server_preface) + 8);
+    CHECK(sizeof(client_session) <= sizeof(client_connection) + 8);
+    CHECK(sizeof(seeded_client_session) <= sizeof(seeded_client) + 8);
 }

@@ -17,6 +17,8 @@ namespace {
 using namespace wscodec;
 using test::bytes;
 using test::hex;
+using test::lines;
+using test::wire;
 
 using status = message_assembler::progress;
 
@@ -32,18 +34,6 @@ const char* status_name(status s) {
         case status::ignored: return "ignored";
     }
     return "?";
-}
-
-/// An unmasked frame, as a server sends it to a client.
-bytes frame(opcode op, const bytes& payload, bool fin = true) {
-    frame_header h;
-    h.fin = fin;
-    h.op = op;
-    h.payload_length = payload.size();
-    const encoded_header e = encode_header(h);
-    bytes out(e.view().begin(), e.view().end());
-    out.insert(out.end(), payload.begin(), payload.end());
-    return out;
 }
 
 /// A data event by hand; `payload` must outlive it.
@@ -64,37 +54,25 @@ std::vector<std::string> run(const bytes& in, std::size_t chunk, mutable_bytes s
     client_connection c;
     message_assembler a(storage);
     std::vector<std::string> out;
-    for (std::size_t at = 0; at < in.size(); at += chunk) {
-        const std::size_t n = std::min(chunk, in.size() - at);
-        test::guarded g(
-            bytes(in.begin() + static_cast<std::ptrdiff_t>(at), in.begin() + static_cast<std::ptrdiff_t>(at + n)));
-        mutable_bytes piece = g.span();
-        std::size_t off = 0;
-        for (int guard = 0; guard < 100000; ++guard) {
-            const event ev = c.receive(piece.subspan(off));
-            off += ev.consumed;
-            const message_assembler::result r = a.add(ev);
-            if (ev.type != event_type::data) CHECK(r.status == status::ignored);
-            if (r.status == status::complete) {
-                CHECK(r.message.data() == storage.data());
-                out.push_back(std::string("complete ") + (r.type == message_type::text ? "text" : "binary") + " [" +
-                              hx(r.message) + "]");
-            } else if (r.status == status::too_big) {
-                out.push_back(std::string("too_big ") + (r.type == message_type::text ? "text" : "binary"));
-            } else if (r.status == status::ignored && ev.type != event_type::need_more) {
-                out.push_back("ignored");
-            }
-            if (ev.type == event_type::need_more) break;
+    std::vector<std::size_t> parts;
+    for (std::size_t at = 0; at < in.size(); at += chunk) parts.push_back(std::min(chunk, in.size() - at));
+    bytes stream = in;
+    const auto on_event = [&](const event& ev, mutable_bytes, std::size_t) {
+        const message_assembler::result r = a.add(ev);
+        if (ev.type != event_type::data) CHECK(r.status == status::ignored);
+        if (r.status == status::complete) {
+            CHECK(r.message.data() == storage.data());
+            out.push_back(std::string("complete ") + (r.type == message_type::text ? "text" : "binary") + " [" +
+                          hx(r.message) + "]");
+        } else if (r.status == status::too_big) {
+            out.push_back(std::string("too_big ") + (r.type == message_type::text ? "text" : "binary"));
+        } else if (r.status == status::ignored && ev.type != event_type::need_more) {
+            out.push_back("ignored");
         }
-        CHECK(off == n);
-    }
+    };
+    const test::fault f = test::receive_parts(c, mutable_bytes(stream), parts, test::piece_buffer::guarded, on_event);
+    CHECK_MESSAGE(f == nullptr, (f != nullptr ? f : ""));
     return out;
-}
-
-std::string lines(const std::vector<std::string>& v) {
-    std::string s;
-    for (const std::string& l : v) s += l + "\n";
-    return s;
 }
 
 }  // namespace
@@ -103,15 +81,15 @@ TEST_CASE("message_assembler: whole messages from fragmented data events, cut an
     const bytes stream = [] {
         bytes s;
         auto add = [&s](const bytes& f) { s.insert(s.end(), f.begin(), f.end()); };
-        add(frame(opcode::text, str("Hel"), false));
-        add(frame(opcode::ping, str("p")));
-        add(frame(opcode::continuation, str("lo, "), false));
-        add(frame(opcode::continuation, {}, false));
-        add(frame(opcode::continuation, str("world"), true));
-        add(frame(opcode::binary, hex("00 01 02 ff"), true));
-        add(frame(opcode::text, {}, true));
-        add(frame(opcode::binary, str("ab"), false));
-        add(frame(opcode::continuation, str("c"), true));
+        add(wire<role::client>(opcode::text, str("Hel"), false));
+        add(wire<role::client>(opcode::ping, str("p")));
+        add(wire<role::client>(opcode::continuation, str("lo, "), false));
+        add(wire<role::client>(opcode::continuation, {}, false));
+        add(wire<role::client>(opcode::continuation, str("world"), true));
+        add(wire<role::client>(opcode::binary, hex("00 01 02 ff"), true));
+        add(wire<role::client>(opcode::text, {}, true));
+        add(wire<role::client>(opcode::binary, str("ab"), false));
+        add(wire<role::client>(opcode::continuation, str("c"), true));
         return s;
     }();
     const std::vector<std::string> expected{
@@ -202,9 +180,11 @@ TEST_CASE("message_assembler: too_big when the buffer is too small, and the rest
     // Through a connection: a message over the buffer between two that fit.
     {
         bytes stream;
-        for (const bytes& f : {frame(opcode::text, str("fits")), frame(opcode::binary, bytes(5, 1), false),
-                               frame(opcode::continuation, bytes(5, 2), false), frame(opcode::ping, {}),
-                               frame(opcode::continuation, bytes(5, 3), true), frame(opcode::text, str("again"))})
+        for (const bytes& f :
+             {wire<role::client>(opcode::text, str("fits")), wire<role::client>(opcode::binary, bytes(5, 1), false),
+              wire<role::client>(opcode::continuation, bytes(5, 2), false), wire<role::client>(opcode::ping, {}),
+              wire<role::client>(opcode::continuation, bytes(5, 3), true),
+              wire<role::client>(opcode::text, str("again"))})
             stream.insert(stream.end(), f.begin(), f.end());
         for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, stream.size()}) {
             CAPTURE(chunk);

@@ -1,1478 +1,1017 @@
-// tests/test_session.cpp — whole sessions through wscodec/connection.hpp.
+// tests/test_session.cpp — wscodec/session.hpp: one object per role from
+// the first byte to the close, the opening handshake (RFC 6455 §4) then the
+// connection (§5-§7).
 //
-// Split invariance (DESIGN invariant 1, RFC 6455 §5-§7): random sessions that
-// one role encodes are received by the other role whole, byte by byte and in
-// random splits, and every partition must give the same events (data compared
-// per message) and the same output bytes; likewise for streams with one
-// corrupted byte, which must all fail the same way (§7.1.7). Then a client and
-// a server wired to each other in memory exchange thousands of messages and
-// close (§7.1.2) from either side or both at once.
+//  - the README echo loop: a browser's request with frames pipelined behind
+//    it, whole, byte by byte, split at every position and in chunks of every
+//    size (DESIGN invariant 1);
+//  - a client session and a server session wired to each other in memory
+//    (test::endpoint): the handshake, output order, thousands of messages,
+//    the close (§7.1.2); the client's key from its key source (§4.1 item 7);
+//  - plain HTTP, rejections (§4.2.1, §4.2.2) and refusals (§4.1) through the
+//    session; the session before the handshake (timer, EOF);
+//  - allocations (invariant 2, through the counting allocator of
+//    test_alloc.cpp, which also holds the size budgets of invariant 7).
 //
-// Every random loop runs from a fixed seed, CAPTUREd so a failure names it.
-// Checks inside hot loops are collected into a `problems` string and checked
-// once, so a byte-by-byte run does not cost a doctest assertion per byte.
+// No REQUIRE: the suite also builds with -fno-exceptions. Random loops run
+// from fixed seeds, CAPTUREd; checks inside hot loops go into a `problems`
+// string checked once.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
-#include <wscodec/assembler.hpp>
-#include <wscodec/connection.hpp>
+#include <wscodec/session.hpp>
 
 #include "helpers.hpp"
+#include "http_samples.hpp"
+
+// The counting allocator lives in test_alloc.cpp (operator new can be
+// replaced once per program): counts this thread's allocations between
+// start and stop.
+namespace test {
+void alloc_count_start() noexcept;
+std::size_t alloc_count_stop() noexcept;
+}  // namespace test
 
 namespace {
 
 using namespace wscodec;
+using namespace std::string_view_literals;
 using test::bytes;
+
+using seeded_client_session = session<role::client, seeded_key_source>;
 
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-// ------------------------------------------------------------ random inputs
+// ------------------------------------------------------------- small helpers
 
 using test::rng;
 
-/// Exactly `n` bytes of valid UTF-8 mixing 1- to 4-byte sequences (no
-/// surrogates, nothing above U+10FFFF); `ascii` percent of characters are ASCII.
-bytes random_utf8(rng& r, std::size_t n, unsigned ascii = 40) {
-    bytes out;
-    out.reserve(n);
-    while (out.size() < n) {
-        const std::size_t room = n - out.size();
-        std::size_t width = r.chance(ascii) ? 1 : r.between(2, 4);
-        if (width > room) width = room;
-        std::uint32_t cp = 0;
-        switch (width) {
-            case 1: cp = static_cast<std::uint32_t>(r.below(0x80)); break;
-            case 2: cp = static_cast<std::uint32_t>(r.between(0x80, 0x7FF)); break;
-            case 3:
-                do cp = static_cast<std::uint32_t>(r.between(0x800, 0xFFFF));
-                while (cp >= 0xD800 && cp <= 0xDFFF);
-                break;
-            default: cp = static_cast<std::uint32_t>(r.between(0x10000, 0x10FFFF)); break;
-        }
-        test::append_utf8(out, cp);
+std::string str(bytes_view b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+std::string str(const bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+bytes_view view(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+/// Everything `s` has to write, as text: zero-copy (output()/consume()) where
+/// it can and through copy_output() (301-byte buffers) where a client's payload
+/// needs masking.
+template <class S>
+std::string drain_text(S& s) {
+    return str(test::drain(s, {.how = test::take::spans_or_copy, .piece = 301}));
+}
+
+/// The 101 response a server_session writes for `key` with no subprotocol or
+/// extension (§4.2.2 step 5).
+std::string response_101(std::string_view key, std::string_view extra = {}) {
+    const std::array<char, 28> a = compute_accept(key);
+    return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+           std::string(a.data(), a.size()) + "\r\n" + std::string(extra) + "\r\n";
+}
+
+/// Base64 of `in` (RFC 4648, padded): this file's own reference.
+std::string base64(bytes_view in) {
+    static constexpr char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    for (std::size_t i = 0; i < in.size(); i += 3) {
+        const std::uint32_t v = static_cast<std::uint32_t>(in[i]) << 16 |
+                                (i + 1 < in.size() ? static_cast<std::uint32_t>(in[i + 1]) << 8 : 0u) |
+                                (i + 2 < in.size() ? static_cast<std::uint32_t>(in[i + 2]) : 0u);
+        out += digits[(v >> 18) & 63];
+        out += digits[(v >> 12) & 63];
+        out += i + 1 < in.size() ? digits[(v >> 6) & 63] : '=';
+        out += i + 2 < in.size() ? digits[v & 63] : '=';
     }
     return out;
 }
 
-bytes random_bytes(rng& r, std::size_t n) {
-    bytes out(n);
-    for (auto& x : out) x = r.byte();
-    return out;
+constexpr test::verbosity brief = test::verbosity::brief;
+
+/// One line for an event as these tests list them: a close with its code and
+/// reason as text ("close 1000 bye"), anything else test::describe()'s brief line.
+std::string line(const test::event_record& e) {
+    if (e.type == event_type::close) return "close " + std::to_string(e.code) + " " + str(e.payload);
+    return test::describe(e, brief);
 }
 
-/// A message size: mostly small, with the length-encoding edges (125/126,
-/// 65535/65536) and, when `big`, sometimes up to 70000 bytes.
-std::size_t random_size(rng& r, bool big, unsigned big_percent = 5) {
-    static constexpr std::array<std::size_t, 14> edges{0, 1, 2, 3, 4, 5, 124, 125, 126, 127, 65535, 65536, 65537, 70000};
-    const std::size_t roll = r.below(100);
-    if (roll < 8) {
-        const std::size_t e = edges[r.below(edges.size())];
-        return big || e < 1000 ? e : e % 1000;
-    }
-    if (roll < 40) return r.below(16);
-    if (roll < 75) return r.below(300);
-    if (!big || roll < 100 - big_percent) return r.below(5000);
-    return r.between(5000, 70000);
+std::string describe_parts(const std::vector<std::size_t>& parts) {
+    if (parts.size() == 2) return "split at " + std::to_string(parts[0]);
+    if (parts.size() == 1) return "whole";
+    return std::to_string(parts.size()) + " pieces";
 }
 
-/// A sendable close code (§7.4.1, §7.4.2) other than 1005.
-std::uint16_t random_close_code(rng& r) {
-    static constexpr std::array<std::uint16_t, 11> registered{1000, 1001, 1002, 1003, 1007, 1008,
-                                                              1009, 1010, 1011, 1012, 1014};
-    if (r.chance(60)) return registered[r.below(registered.size())];
-    return static_cast<std::uint16_t>(r.between(3000, 4999));
-}
+// ================================================== 1. the README echo loop
 
-std::string_view as_text(const bytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
-
-// ------------------------------------------------------------ event records
-
-/// One event as the tests compare it: a whole message (or the part of one a
-/// failure cut short) instead of data pieces, which may be cut anywhere.
-struct rec {
-    event_type type = event_type::need_more;
-    message_type message = message_type::binary;
-    bool partial = false;
-    error err = error::none;
-    std::uint16_t code = 0;
-    tcp_action action = tcp_action::none;
-    bytes payload;  // message, ping/pong payload, close reason
-
-    friend bool operator==(const rec&, const rec&) = default;
-};
-
-std::string describe(const rec& e) {
-    std::string s = event_type_name(e.type);
-    if (e.type == event_type::data) {
-        s += e.message == message_type::text ? " text" : " binary";
-        if (e.partial) s += " (partial)";
-    }
-    if (e.err != error::none) s += std::string(" err=") + error_name(e.err);
-    if (e.code != 0) s += " code=" + std::to_string(e.code);
-    if (e.action != tcp_action::none) s += std::string(" action=") + tcp_action_name(e.action);
-    s += " " + std::to_string(e.payload.size()) + " bytes";
-    if (!e.payload.empty())
-        s += " [" + test::to_hex(std::span(e.payload).first(std::min<std::size_t>(e.payload.size(), 12))) + "]";
-    return s;
-}
-
-/// Empty if equal, else where the two event lists first differ.
-std::string diff(const std::vector<rec>& want, const std::vector<rec>& got) {
-    const std::size_t n = std::min(want.size(), got.size());
-    for (std::size_t i = 0; i < n; ++i) {
-        if (want[i] == got[i]) continue;
-        std::string s = "event " + std::to_string(i) + ": expected " + describe(want[i]) + ", got " + describe(got[i]);
-        if (want[i].payload != got[i].payload && want[i].payload.size() == got[i].payload.size()) {
-            std::size_t k = 0;
-            while (want[i].payload[k] == got[i].payload[k]) ++k;
-            s += " (payloads differ at byte " + std::to_string(k) + ")";
-        }
-        return s;
-    }
-    if (want.size() == got.size()) return {};
-    return "expected " + std::to_string(want.size()) + " events, got " + std::to_string(got.size()) + "; next: " +
-           describe(want.size() > n ? want[n] : got[n]);
-}
-
-/// Empty if equal, else the first differing offset.
-std::string diff_bytes(const bytes& want, const bytes& got) {
-    if (want == got) return {};
-    std::size_t k = 0;
-    while (k < want.size() && k < got.size() && want[k] == got[k]) ++k;
-    return "expected " + std::to_string(want.size()) + " bytes, got " + std::to_string(got.size()) +
-           "; first difference at offset " + std::to_string(k);
-}
-
-// ------------------------------------------------------- reference decoder
-
-/// A frame as written on the wire, read by this file's own decoder.
-struct wire_frame {
-    std::size_t offset = 0;          // first header byte
-    std::size_t payload_offset = 0;  // first payload byte
-    std::size_t length = 0;
-    bool fin = false;
-    bool masked = false;
-    std::uint8_t rsv = 0;
-    std::uint8_t op = 0;
-    mask_key key{};
-    bytes payload;  // unmasked
-};
-
-/// Frames at the start of `s` up to and including the first close frame
-/// (what follows a close is never read). `rest` is set to the offset after
-/// the last whole frame.
-std::vector<wire_frame> parse_wire(const bytes& s, std::size_t* rest = nullptr) {
-    std::vector<wire_frame> out;
-    std::size_t p = 0;
-    for (;;) {
-        if (s.size() - p < 2) break;
-        wire_frame f;
-        f.offset = p;
-        f.fin = (s[p] & 0x80) != 0;
-        f.rsv = static_cast<std::uint8_t>((s[p] >> 4) & 7);
-        f.op = static_cast<std::uint8_t>(s[p] & 0x0F);
-        f.masked = (s[p + 1] & 0x80) != 0;
-        std::uint64_t len = s[p + 1] & 0x7Fu;
-        std::size_t q = p + 2;
-        const std::size_t ext = len == 126 ? 2 : len == 127 ? 8 : 0;
-        if (s.size() - q < ext + (f.masked ? 4 : 0)) break;
-        if (ext != 0) {
-            len = 0;
-            for (std::size_t i = 0; i < ext; ++i) len = (len << 8) | s[q + i];
-            q += ext;
-        }
-        if (f.masked) {
-            for (std::size_t i = 0; i < 4; ++i) f.key[i] = s[q + i];
-            q += 4;
-        }
-        if (s.size() - q < len) break;
-        f.payload_offset = q;
-        f.length = static_cast<std::size_t>(len);
-        f.payload.assign(s.begin() + static_cast<std::ptrdiff_t>(q), s.begin() + static_cast<std::ptrdiff_t>(q + len));
-        if (f.masked)
-            for (std::size_t i = 0; i < f.length; ++i) f.payload[i] = static_cast<std::uint8_t>(f.payload[i] ^ f.key[i % 4]);
-        p = q + f.length;
-        const bool close = f.op == 0x8;
-        out.push_back(std::move(f));
-        if (close) break;
-    }
-    if (rest) *rest = p;
-    return out;
-}
-
-tcp_action closed_action(role receiver) {
-    return receiver == role::server ? tcp_action::close_now : tcp_action::wait_for_peer;
-}
-
-/// The events a receiver in role `receiver` must report for `frames` (data
-/// as whole messages only; a message the frames leave open is not listed).
-std::vector<rec> expected_events(const std::vector<wire_frame>& frames, role receiver) {
-    std::vector<rec> out;
-    rec msg;
-    for (const wire_frame& f : frames) {
-        if (f.op <= 0x2) {
-            if (f.op != 0) {
-                msg = rec{};
-                msg.type = event_type::data;
-                msg.message = static_cast<message_type>(f.op);
-            }
-            msg.payload.insert(msg.payload.end(), f.payload.begin(), f.payload.end());
-            if (f.fin) out.push_back(msg);
-        } else if (f.op == 0x9 || f.op == 0xA) {
-            rec c;
-            c.type = f.op == 0x9 ? event_type::ping : event_type::pong;
-            c.payload = f.payload;
-            out.push_back(c);
-        } else if (f.op == 0x8) {
-            rec c;
-            c.type = event_type::close;
-            c.code = f.payload.size() >= 2 ? static_cast<std::uint16_t>((f.payload[0] << 8) | f.payload[1]) : 1005;
-            if (f.payload.size() > 2) c.payload.assign(f.payload.begin() + 2, f.payload.end());
-            out.push_back(c);
-            rec d;
-            d.type = event_type::closed;
-            d.code = c.code;
-            d.action = closed_action(receiver);
-            out.push_back(d);
-        }
-    }
-    return out;
-}
-
-/// The control frames a receiver must write for `events`: a pong per ping
-/// and the echo of a close (its code only; empty for an empty close).
-std::vector<rec> expected_replies(const std::vector<rec>& events) {
-    std::vector<rec> out;
-    for (const rec& e : events) {
-        if (e.type == event_type::ping) {
-            rec p;
-            p.type = event_type::pong;
-            p.payload = e.payload;
-            out.push_back(p);
-        } else if (e.type == event_type::close) {
-            rec c;
-            c.type = event_type::close;
-            c.code = e.code;
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
-/// The control frames found in a receiver's output, as expected_replies lists
-/// them; `masked` says whether each frame carried a mask.
-std::vector<rec> replies_in(const bytes& output, bool& all_masked, bool& none_masked) {
-    std::vector<rec> out;
-    all_masked = true;
-    none_masked = true;
-    for (const wire_frame& f : parse_wire(output)) {
-        all_masked = all_masked && f.masked;
-        none_masked = none_masked && !f.masked;
-        rec c;
-        if (f.op == 0x8) {
-            c.type = event_type::close;
-            c.code = f.payload.size() >= 2 ? static_cast<std::uint16_t>((f.payload[0] << 8) | f.payload[1]) : 1005;
-            if (f.payload.size() > 2) c.payload.assign(f.payload.begin() + 2, f.payload.end());
-        } else {
-            c.type = f.op == 0xA ? event_type::pong : f.op == 0x9 ? event_type::ping : event_type::data;
-            c.payload = f.payload;
-        }
-        out.push_back(c);
-    }
-    return out;
-}
-
-// ----------------------------------------------------------------- output
-
-/// Writes all of `c`'s output to `out` the way a caller with partial writes
-/// would: zero-copy spans acknowledged with consume() in random amounts, or
-/// copy_output() into random-sized buffers. `between` runs before each write
-/// and may queue more (a control frame in the middle of a message).
-template <class Conn, class Hook>
-void drain(Conn& c, bytes& out, rng& r, Hook&& between) {
-    std::array<std::uint8_t, 700> tmp;
-    for (;;) {
-        between();
-        const output_buffers o = c.output();
-        if (o.empty() || r.chance(40)) {
-            const std::size_t want = r.chance(20) ? r.between(1, 3) : r.between(1, tmp.size());
-            const std::size_t n = c.copy_output(mutable_bytes(tmp.data(), want));
-            if (n == 0) return;
-            out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(n));
-            continue;
-        }
-        const std::size_t total = o.size();
-        const std::size_t k = r.chance(50) ? total : r.between(1, total);
-        std::size_t left = k;
-        for (std::size_t i = 0; i < o.count && left > 0; ++i) {
-            const std::size_t t = std::min(left, o.parts[i].size());
-            out.insert(out.end(), o.parts[i].begin(), o.parts[i].begin() + static_cast<std::ptrdiff_t>(t));
-            left -= t;
-        }
-        c.consume(k);
-    }
-}
-
-template <class Conn>
-void drain(Conn& c, bytes& out, rng& r) {
-    drain(c, out, r, [] {});
-}
-
-// ---------------------------------------------------------------- sessions
-
-struct session_shape {
-    std::size_t ops = 40;
-    bool big = true;             // messages up to 70000 bytes
-    unsigned close_percent = 70; // end with a close frame
-    bool junk_after_close = true;
-};
-
-/// A stream one encoder wrote and what it was asked to send, in call order:
-/// `messages` whole, `controls` the ping, pong and close frames.
-struct session {
-    bytes stream;
-    std::vector<rec> messages;
-    std::vector<rec> controls;
-    std::uint64_t fragment_size = 0;
+/// What the echo server saw: one line per event (data as whole messages),
+/// all it wrote, and where the request ended in the stream.
+struct echo_result {
+    std::vector<std::string> events;
+    std::string output;
+    std::size_t request_end = npos;
     std::string problems;
 };
 
-/// Drives encoder `enc` through a random session: whole messages (zero-copy,
-/// or masked in place by a client), streamed messages in random parts (empty
-/// ones included), pings and pongs on their own and queued while a message
-/// is on its way, and optionally a close (with a code and reason, or empty).
-template <class Enc>
-session encode_session(Enc& enc, rng& r, const session_shape& shape) {
-    session s;
-    s.fragment_size = enc.options().fragment_size;
+/// The README's loop on a server_session: each piece is read into a fresh
+/// buffer, receive() runs until need_more, a request is accepted on the
+/// spot, each whole text message is echoed; output is written after every
+/// event; then the buffer is scribbled over (the caller reuses it:
+/// test::piece_buffer::copied).
+echo_result echo_server(std::string_view wire, const std::vector<std::size_t>& parts) {
+    echo_result r;
+    server_session s;
+    std::string message;
+    bool in_message = false;
     const auto problem = [&](const std::string& what) {
-        if (s.problems.size() < 2000) s.problems += what + "; ";
+        if (r.problems.size() < 2000) r.problems += what + "; ";
     };
-    const auto expect_ok = [&](error e, const char* what) {
-        if (e != error::none) problem(std::string(what) + " returned " + error_name(e));
-    };
-    const auto queue_control = [&](bool ping, bool must) {
-        rec c;
-        c.type = ping ? event_type::ping : event_type::pong;
-        c.payload = random_bytes(r, r.chance(20) ? max_control_payload : r.below(max_control_payload + 1));
-        const error e = ping ? enc.ping(c.payload) : enc.pong(c.payload);
-        if (e == error::none) s.controls.push_back(std::move(c));
-        else if (must || e != error::control_queue_full) problem(std::string("ping/pong returned ") + error_name(e));
-    };
-    const auto mid_message = [&] {
-        if (r.chance(2)) queue_control(r.chance(60), false);
-    };
-
-    for (std::size_t i = 0; i < shape.ops; ++i) {
-        const std::size_t roll = r.below(100);
-        if (roll < 15) {
-            queue_control(roll < 9, true);
-            drain(enc, s.stream, r);
-            continue;
-        }
-        rec m;
-        m.type = event_type::data;
-        m.message = r.chance(50) ? message_type::text : message_type::binary;
-        const std::size_t size = random_size(r, shape.big);
-        m.payload = m.message == message_type::text ? random_utf8(r, size, static_cast<unsigned>(r.below(101)))
-                                                    : random_bytes(r, size);
-        bytes work = m.payload;  // what a client may mask in place
-        const std::size_t mode = r.below(3);
-        if (mode < 2) {
-            if (!enc.can_send()) problem("can_send() false between messages");
-            expect_ok(mode == 0 ? enc.send(m.message, bytes_view(work)) : enc.send_in_place(m.message, mutable_bytes(work)),
-                      "send");
-            drain(enc, s.stream, r, mid_message);
-        } else {
-            expect_ok(enc.begin_message(m.message), "begin_message");
-            const std::size_t parts = r.between(1, 6);
-            std::size_t at = 0;
-            for (std::size_t p = 0; p < parts; ++p) {
-                const bool last = p + 1 == parts;
-                const std::size_t n = last ? work.size() - at : r.below(work.size() - at + 1);
-                const bool in_place = r.chance(50);
-                const error e = in_place ? enc.send_part_in_place(mutable_bytes(work.data() + at, n), last)
-                                         : enc.send_part(bytes_view(work.data() + at, n), last);
-                expect_ok(e, "send_part");
-                drain(enc, s.stream, r, mid_message);
-                at += n;
-            }
-        }
-        if constexpr (Enc::side == role::server) {
-            if (work != m.payload) problem("the server changed a payload it sent");
-        }
-        s.messages.push_back(std::move(m));
-    }
-    if (r.chance(shape.close_percent)) {
-        rec c;
-        c.type = event_type::close;
-        if (r.chance(15)) {
-            c.code = 1005;
-            expect_ok(enc.close(c.code), "close");
-        } else {
-            c.code = random_close_code(r);
-            c.payload = r.chance(20) ? bytes{} : random_utf8(r, r.below(max_close_reason + 1));
-            expect_ok(enc.close(c.code, as_text(c.payload)), "close");
-        }
-        s.controls.push_back(std::move(c));
-        drain(enc, s.stream, r);
-        if (enc.send_binary(bytes_view()) != error::not_open) problem("send after close did not return not_open");
-        if (enc.state() != connection_state::closing) problem("state after close() is not closing");
-        if (shape.junk_after_close) {
-            const bytes junk = random_bytes(r, r.below(300));
-            s.stream.insert(s.stream.end(), junk.begin(), junk.end());
-        }
-    }
-    return s;
-}
-
-/// Checks the wire format of a session against what its encoder was asked to
-/// send: the same messages and control frames in order, masked by a client
-/// and never by a server (§5.1, §5.3), no frame longer than fragment_size.
-void check_wire(const session& s, role sender) {
-    std::size_t rest = 0;
-    const std::vector<wire_frame> frames = parse_wire(s.stream, &rest);
-    const bool closed = !s.controls.empty() && s.controls.back().type == event_type::close;
-    if (!closed) CHECK_MESSAGE(rest == s.stream.size(), "stream ends inside a frame");
-    std::vector<rec> messages, controls;
-    for (const rec& e : expected_events(frames, sender == role::client ? role::server : role::client)) {
-        if (e.type == event_type::data) messages.push_back(e);
-        else if (e.type != event_type::closed) controls.push_back(e);
-    }
-    const std::string dm = diff(s.messages, messages);
-    CHECK_MESSAGE(dm.empty(), "messages on the wire: " << dm);
-    const std::string dc = diff(s.controls, controls);
-    CHECK_MESSAGE(dc.empty(), "control frames on the wire: " << dc);
-    bool masking_ok = true, rsv_ok = true, size_ok = true;
-    for (const wire_frame& f : frames) {
-        masking_ok = masking_ok && f.masked == (sender == role::client);
-        rsv_ok = rsv_ok && f.rsv == 0;
-        if (f.op <= 0x2 && s.fragment_size != 0) size_ok = size_ok && f.length <= s.fragment_size;
-    }
-    CHECK_MESSAGE(masking_ok, "every client frame is masked, no server frame is (§5.1)");
-    CHECK(rsv_ok);
-    CHECK_MESSAGE(size_ok, "a data frame is longer than fragment_size " << s.fragment_size);
-}
-
-// ---------------------------------------------------------------- feeding
-
-/// What one receiver reported for one partition of a stream.
-struct transcript {
-    std::vector<rec> events;
-    bytes output;              // everything it wrote, drained after every event
-    std::size_t fail_at = npos;     // absolute offset a failed event named
-    std::size_t fail_input = npos;  // absolute offset of the input it came with
-    bool fail_position_zero = false;
-    connection_state final_state = connection_state::open;
-    std::string problems;      // breaches of the receive() contract
-};
-
-/// Feeds `stream` to a fresh `Conn` in pieces of the sizes in `parts`,
-/// calling receive() until need_more for each piece and draining the output
-/// after every event.
-template <class Conn>
-transcript feed(Conn conn, const bytes& stream, const std::vector<std::size_t>& parts, std::uint64_t drain_seed) {
-    transcript t;
-    bytes buf = stream;  // receive() unmasks in place
-    rng dr(drain_seed);
-    rec msg;
-    bool in_msg = false;
-    bool ended = false;  // failed or closed was reported
-    bool closing = false;  // the peer's close was reported
-    const auto problem = [&](const std::string& what) {
-        if (t.problems.size() < 2000) t.problems += what + "; ";
-    };
-    std::size_t base = 0;
-    for (const std::size_t part : parts) {
-        mutable_bytes in(buf.data() + base, part);
-        std::size_t stalls = 0;
-        for (;;) {
-            const event ev = conn.receive(in);
-            const auto at = static_cast<std::size_t>(in.data() - buf.data());
-            if (ev.consumed > in.size()) {
-                problem("consumed " + std::to_string(ev.consumed) + " of " + std::to_string(in.size()) + " at " +
-                        std::to_string(at));
+    bytes stream(wire.begin(), wire.end());
+    const auto on_event = [&](const event& ev, mutable_bytes, std::size_t at) {
+        switch (ev.type) {
+            case event_type::need_more:
+            case event_type::ended: break;
+            case event_type::request: {
+                r.request_end = at + ev.consumed;
+                r.events.push_back("request " + std::string(s.request().target) + " origin=" +
+                                   std::string(s.request().origin));
+                const error e = s.accept();
+                if (e != error::none) problem(std::string("accept: ") + error_name(e));
+                if (s.state() != session_state::open) problem("state after accept() is not open");
                 break;
             }
-            if (ev.type == event_type::need_more || ev.type == event_type::ended) {
-                if (ev.consumed != in.size()) problem("need_more left bytes unconsumed at " + std::to_string(at));
-                drain(conn, t.output, dr);
+            case event_type::data:
+                if (ev.first == in_message) problem("first flag wrong at " + std::to_string(at));
+                in_message = !ev.last;
+                message += str(ev.payload);
+                if (ev.last) {
+                    r.events.push_back(std::string(ev.message == message_type::text ? "text " : "binary ") + message);
+                    const error e = s.send_text(message);  // zero-copy: `message` lives until drained below
+                    if (e != error::none) problem(std::string("send_text: ") + error_name(e));
+                    r.output += drain_text(s);
+                    message.clear();
+                }
                 break;
-            }
-            if (ended || (closing && ev.type != event_type::closed))
-                problem(std::string(event_type_name(ev.type)) + " after the end");
-            if (ev.type == event_type::close) closing = true;
-            switch (ev.type) {
-                case event_type::data: {
-                    if (!ev.payload.empty() && ev.payload.data() + ev.payload.size() != in.data() + ev.consumed)
-                        problem("data piece does not view the input just before `consumed` at " + std::to_string(at));
-                    if (ev.first == in_msg) problem("data piece with first=" + std::to_string(ev.first) + " at " +
-                                                    std::to_string(at));
-                    if (ev.first) {
-                        msg = rec{};
-                        msg.type = event_type::data;
-                        msg.message = ev.message;
-                        in_msg = true;
-                    } else if (ev.message != msg.message) {
-                        problem("message type changed inside a message");
-                    }
-                    msg.payload.insert(msg.payload.end(), ev.payload.begin(), ev.payload.end());
-                    if (ev.last) {
-                        t.events.push_back(std::move(msg));
-                        msg = rec{};
-                        in_msg = false;
-                    }
-                    break;
-                }
-                case event_type::ping:
-                case event_type::pong:
-                case event_type::close: {
-                    rec c;
-                    c.type = ev.type;
-                    c.code = ev.code;
-                    c.payload.assign(ev.payload.begin(), ev.payload.end());
-                    t.events.push_back(std::move(c));
-                    break;
-                }
-                case event_type::failed:
-                case event_type::closed: {
-                    if (ev.type == event_type::failed) {
-                        if (in_msg) {  // what the failure cut short
-                            msg.partial = true;
-                            t.events.push_back(std::move(msg));
-                            msg = rec{};
-                            in_msg = false;
-                        }
-                        t.fail_at = at + ev.position;
-                        t.fail_input = at;
-                        t.fail_position_zero = ev.position == 0;
-                    }
-                    ended = true;
-                    rec c;
-                    c.type = ev.type;
-                    c.err = ev.err;
-                    c.code = ev.code;
-                    c.action = ev.action;
-                    t.events.push_back(std::move(c));
-                    break;
-                }
-                case event_type::need_more: break;
-                case event_type::request:  // session events: never from a connection
-                case event_type::http_request:
-                case event_type::open:
-                case event_type::answer_pending: problem(std::string(event_type_name(ev.type)) + " from a connection"); break;
-                case event_type::ended: break;
-            }
-            drain(conn, t.output, dr);
-            if (ev.consumed == 0) {
-                if (++stalls > 3) {
-                    problem("receive() makes no progress at " + std::to_string(at));
-                    break;
-                }
-            } else {
-                stalls = 0;
-            }
-            in = in.subspan(ev.consumed);
+            default: r.events.push_back(line(test::record(ev))); break;
         }
-        base += part;
-    }
-    t.final_state = conn.state();
-    return t;
+        r.output += drain_text(s);
+    };
+    const test::fault f =
+        test::receive_parts(s, mutable_bytes(stream), parts, test::piece_buffer::copied, on_event);
+    if (f != nullptr) problem(f);
+    return r;
 }
 
-/// Partitions of a stream of `n` bytes: whole, byte by byte, and `randoms`
-/// random ones mixing tiny pieces (staged headers and control frames) with
-/// large ones.
-std::vector<std::vector<std::size_t>> partitions(std::size_t n, rng& r, std::size_t randoms) {
-    std::vector<std::vector<std::size_t>> out;
-    out.push_back({n});
-    out.push_back(std::vector<std::size_t>(n, 1));
-    for (std::size_t k = 0; k < randoms; ++k) {
-        std::vector<std::size_t> p;
-        const unsigned style = static_cast<unsigned>(r.below(3));
-        for (std::size_t left = n; left > 0;) {
-            std::size_t max = 0;
-            const std::size_t roll = r.below(100);
-            if (style == 0) max = roll < 50 ? 3 : roll < 90 ? 20 : 300;
-            else if (style == 1) max = roll < 20 ? 2 : roll < 70 ? 200 : 5000;
-            else max = roll < 10 ? 14 : 70000;
-            const std::size_t take = std::min(left, r.between(1, max));
-            p.push_back(take);
-            left -= take;
+// RFC 6455 §5.7: a single-frame masked text message "Hello".
+const bytes masked_hello = test::hex("81 85 37 fa 21 3d 7f 9f 4d 51 58");
+
+TEST_CASE("session §4.2 + §5.7: README echo loop, a Chromium request with frames pipelined behind it") {
+    const samples::sample& chromium = samples::requests[0];
+    CHECK_MESSAGE(std::string_view(chromium.name) == "chromium", "http_samples order changed");
+    // The request, the §5.7 "Hello" and a close 1000 "bye", all in one buffer.
+    std::string wire(chromium.bytes);
+    wire += str(masked_hello);
+    wire += str(test::wire<role::server>(opcode::close, view("\x03\xe8" "bye"), true, 0, {0x11, 0x22, 0x33, 0x44}));
+
+    const std::vector<std::string> want_events{
+        "request /chat origin=http://localhost:9001",
+        "text Hello",
+        "close 1000 bye",
+        "closed code=1000 action=close_now",
+    };
+    const std::string want_output = response_101(chromium.key) + "\x81\x05Hello" + std::string("\x88\x02\x03\xe8");
+    CHECK(response_101(chromium.key).find("Sec-WebSocket-Accept: vKO3hxRe4HwLy/a56bObPwwgkm0=\r\n") != std::string::npos);
+
+    SUBCASE("whole: the request event consumes exactly the request, the frames stay for the connection") {
+        server_session s;
+        bytes buf(wire.begin(), wire.end());
+        mutable_bytes in(buf);
+        event ev = s.receive(in);
+        CHECK(ev.type == event_type::request);
+        CHECK(ev.consumed == chromium.bytes.size());
+        CHECK(s.state() == session_state::handshake);
+        CHECK(s.request().key == chromium.key);
+        CHECK(s.request().host == "localhost:9001");
+        CHECK(s.output().empty());
+        // §4.2.2: until accept() (or respond()) the bytes behind the request wait.
+        const event early = s.receive(in.subspan(ev.consumed));
+        CHECK(early.type == event_type::answer_pending);
+        CHECK(early.consumed == 0);
+        CHECK(s.accept() == error::none);
+        CHECK(s.state() == session_state::open);
+        CHECK(s.timer() == timer_hint::none);
+        CHECK(s.connection().state() == connection_state::open);
+        // The 101 first, alone.
+        const output_buffers o = s.output();
+        CHECK(o.count == 1);
+        CHECK(str(o.parts[0]) == response_101(chromium.key));
+        in = in.subspan(ev.consumed);
+        ev = s.receive(in);
+        CHECK(ev.type == event_type::data);
+        CHECK(ev.message == message_type::text);
+        CHECK(ev.first);
+        CHECK(ev.last);
+        CHECK(str(ev.payload) == "Hello");
+        CHECK(ev.consumed == masked_hello.size());
+        // Zero-copy: the payload was unmasked where it lay in the caller's buffer.
+        CHECK(ev.payload.data() == buf.data() + chromium.bytes.size() + 6);
+    }
+
+    SUBCASE("whole, byte by byte and split at every position: the same events and bytes") {
+        for (const std::vector<std::size_t>& parts : test::splits(wire.size())) {
+            CAPTURE(describe_parts(parts));
+            const echo_result r = echo_server(wire, parts);
+            CHECK_MESSAGE(r.problems.empty(), r.problems);
+            CHECK(r.events == want_events);
+            CHECK(r.request_end == chromium.bytes.size());
+            CHECK(r.output == want_output);
+            if (!(r.problems.empty() && r.events == want_events && r.output == want_output)) break;
         }
-        if (r.chance(30)) p.insert(p.begin() + static_cast<std::ptrdiff_t>(r.below(p.size() + 1)), 0);  // an empty read
-        out.push_back(std::move(p));
+    }
+
+    SUBCASE("every request sample, with a frame behind it, whole and byte by byte") {
+        for (const samples::sample& sample : samples::requests) {
+            CAPTURE(sample.name);
+            std::string w(sample.bytes);
+            w += str(masked_hello);
+            for (const std::vector<std::size_t>& parts :
+                 {std::vector<std::size_t>{w.size()}, std::vector<std::size_t>(w.size(), 1)}) {
+                CAPTURE(describe_parts(parts));
+                const echo_result r = echo_server(w, parts);
+                CHECK_MESSAGE(r.problems.empty(), r.problems);
+                CHECK(r.events.size() == 2);
+                if (r.events.size() == 2) CHECK(r.events[1] == "text Hello");
+                CHECK(r.request_end == sample.bytes.size());
+                CHECK(r.output == response_101(sample.key) + "\x81\x05Hello");
+            }
+        }
+    }
+}
+
+// ========================================= 2. client session ↔ server session
+
+using test::planned;
+
+bytes random_payload(rng& r, message_type type) {
+    const std::size_t roll = r.below(100);
+    const std::size_t n = roll < 40 ? r.below(16) : roll < 85 ? r.below(400) : roll < 98 ? r.below(5000) : r.between(60000, 70000);
+    bytes out;
+    out.reserve(n);
+    if (type == message_type::binary) {
+        for (std::size_t i = 0; i < n; ++i) out.push_back(r.byte());
+        return out;
+    }
+    while (out.size() < n) {  // valid UTF-8: ASCII and U+00E9 / U+20AC / U+1F600
+        const std::size_t room = n - out.size();
+        const std::size_t w = std::min(room, r.between(1, 4));
+        if (w == 1) test::append_utf8(out, static_cast<std::uint32_t>(0x20 + r.below(0x5F)));
+        else if (w == 2) test::append_utf8(out, 0xE9);
+        else if (w == 3) test::append_utf8(out, 0x20AC);
+        else test::append_utf8(out, 0x1F600);
     }
     return out;
 }
 
-/// The receiver for streams written by the other role. A client receiver
-/// masks its replies with keys from a fixed seed, so runs compare byte for byte.
-template <role R>
-auto make_receiver() {
-    if constexpr (R == role::server) return server_connection{};
-    else return connection<role::client, seeded_key_source>(connection_options{}, seeded_key_source(77));
-}
-
-std::uint64_t random_fragment_size(rng& r) {
-    static constexpr std::array<std::uint64_t, 10> sizes{0, 0, 0, 64, 125, 126, 1000, 4096, 65535, 65536};
-    return sizes[r.below(sizes.size())];
-}
-
-template <role Sender>
-auto make_encoder(rng& r, std::uint64_t seed) {
-    connection_options o;
-    o.fragment_size = random_fragment_size(r);
-    if constexpr (Sender == role::client) return connection<role::client, seeded_key_source>(o, seeded_key_source(seed));
-    else return server_connection(o);
-}
-
-/// Split invariance for valid sessions written by `Sender`: the whole feed
-/// reports exactly the events and replies the wire holds, and every other
-/// partition reports the same events and writes the same bytes.
-/// What the sessions of one test held, so the test shows it covered the
-/// cases it claims to.
-struct coverage {
-    std::size_t fragmented = 0;   // messages in more than one frame
-    std::size_t interleaved = 0;  // control frames between the frames of a message
-    std::size_t empty = 0;        // empty messages
-    std::size_t big = 0;          // messages of 65536 bytes or more (64-bit length)
-    std::size_t empty_close = 0;  // close frames without a status code
-    std::size_t reason_close = 0; // close frames with a reason
-    std::size_t junk = 0;         // sessions with bytes after the close frame
-
-    void add(const bytes& stream) {
-        std::size_t rest = 0;
-        const std::vector<wire_frame> frames = parse_wire(stream, &rest);
-        bool open = false;
-        std::size_t frames_in_message = 0, size = 0;
-        for (const wire_frame& f : frames) {
-            if (f.op >= 0x8) {
-                interleaved += open ? 1u : 0u;
-                empty_close += f.op == 0x8 && f.length == 0 ? 1u : 0u;
-                reason_close += f.op == 0x8 && f.length > 2 ? 1u : 0u;
-                continue;
-            }
-            if (f.op != 0) frames_in_message = size = 0;
-            ++frames_in_message;
-            size += f.length;
-            open = !f.fin;
-            if (f.fin) {
-                fragmented += frames_in_message > 1 ? 1u : 0u;
-                empty += size == 0 ? 1u : 0u;
-                big += size >= 65536 ? 1u : 0u;
-            }
-        }
-        junk += rest < stream.size() ? 1u : 0u;
-    }
-
-    void check() const {
-        CHECK(fragmented > 0);
-        CHECK(interleaved > 0);
-        CHECK(empty > 0);
-        CHECK(big > 0);
-        CHECK(empty_close > 0);
-        CHECK(reason_close > 0);
-        CHECK(junk > 0);
-    }
-};
-
-template <role Sender>
-void check_valid_sessions(std::uint64_t first_seed, std::size_t seeds, std::size_t randoms) {
-    constexpr role receiver = Sender == role::client ? role::server : role::client;
-    coverage cover;
-    for (std::uint64_t seed = first_seed; seed < first_seed + seeds; ++seed) {
-        CAPTURE(seed);
-        rng r(seed);
-        auto enc = make_encoder<Sender>(r, seed);
-        session_shape shape;
-        shape.ops = r.between(5, 60);
-        const session s = encode_session(enc, r, shape);
-        CAPTURE(s.fragment_size);
-        CAPTURE(s.stream.size());
-        CHECK_MESSAGE(s.problems.empty(), s.problems);
-        check_wire(s, Sender);
-
-        const std::vector<rec> want = expected_events(parse_wire(s.stream), receiver);
-        const auto plans = partitions(s.stream.size(), r, randoms);
-        const transcript whole = feed(make_receiver<receiver>(), s.stream, plans[0], seed);
-        CHECK_MESSAGE(whole.problems.empty(), whole.problems);
-        const std::string d = diff(want, whole.events);
-        CHECK_MESSAGE(d.empty(), "whole stream: " << d);
-        bool all_masked = false, none_masked = false;
-        const std::vector<rec> replies = replies_in(whole.output, all_masked, none_masked);
-        const std::string dr = diff(expected_replies(want), replies);
-        CHECK_MESSAGE(dr.empty(), "replies: " << dr);
-        CHECK((receiver == role::client ? all_masked : none_masked));
-        const bool closes = !want.empty() && want.back().type == event_type::closed;
-        CHECK(whole.final_state == (closes ? connection_state::closed : connection_state::open));
-
-        for (std::size_t k = 1; k < plans.size(); ++k) {
-            CAPTURE(k);  // 1: byte by byte; 2...: random partitions
-            const transcript t = feed(make_receiver<receiver>(), s.stream, plans[k], seed + k);
-            CHECK_MESSAGE(t.problems.empty(), t.problems);
-            const std::string dk = diff(whole.events, t.events);
-            CHECK_MESSAGE(dk.empty(), dk);
-            const std::string ok = diff_bytes(whole.output, t.output);
-            CHECK_MESSAGE(ok.empty(), "output: " << ok);
-            CHECK(t.final_state == whole.final_state);
-        }
-        cover.add(s.stream);
-    }
-    MESSAGE("sessions: " << seeds << "; messages fragmented " << cover.fragmented << ", empty " << cover.empty
-                         << ", of 64 KiB or more " << cover.big << "; control frames inside a message "
-                         << cover.interleaved);
-    cover.check();
-}
-
-// --------------------------------------------------------- corrupt streams
-
-/// One byte changed in a valid stream, and the failure it must cause.
-struct corruption {
-    std::size_t kind = 0;
-    const char* what = "";
-    std::size_t offset = 0;  // the byte changed
-    std::uint8_t value = 0;  // its new value on the wire
-    error err = error::none;
-    std::size_t fail_at = 0;     // absolute offset the failed event must name
-    std::size_t fail_frame = 0;  // index of the frame it is detected in
-};
-
-/// Sets payload byte `i` of `f` to `plain` as the receiver will see it after
-/// unmasking.
-corruption payload_byte(const wire_frame& f, std::size_t i, std::uint8_t plain) {
-    corruption c;
-    c.offset = f.payload_offset + i;
-    c.value = static_cast<std::uint8_t>(plain ^ (f.masked ? f.key[i % 4] : 0));
-    return c;
-}
-
-/// Picks a corruption of kind `kind` (or the first kind after it that the
-/// session allows) at a random place. Every kind is one of RFC 6455's reasons
-/// to fail the connection (§5.2, §5.4, §5.5, §5.5.1, §8.1).
-corruption pick_corruption(const bytes& stream, const std::vector<wire_frame>& frames, role receiver,
-                           std::size_t kind, rng& r) {
-    // Per frame: its message's type and the frame ending that message.
-    std::vector<std::uint8_t> type(frames.size(), 0);
-    std::vector<std::size_t> last(frames.size(), npos);
-    {
-        std::uint8_t cur = 0;
-        std::vector<std::size_t> open;
-        for (std::size_t i = 0; i < frames.size(); ++i) {
-            const wire_frame& f = frames[i];
-            if (f.op > 0x2) continue;
-            if (f.op != 0) cur = f.op;
-            type[i] = cur;
-            open.push_back(i);
-            if (f.fin) {
-                for (std::size_t j : open) last[j] = i;
-                open.clear();
-            }
-        }
-    }
-    const auto candidates = [&](auto pred) {
-        std::vector<std::size_t> v;
-        for (std::size_t i = 0; i < frames.size(); ++i)
-            if (pred(i)) v.push_back(i);
-        return v;
-    };
-    for (std::size_t attempt = 0; attempt < 10; ++attempt, kind = (kind + 1) % 10) {
-        std::vector<std::size_t> v;
-        switch (kind) {
-            case 0:  // §8.1: a byte that is never UTF-8, inside a text message
-                v = candidates([&](std::size_t i) { return type[i] == 0x1 && frames[i].length > 0; });
-                break;
-            case 1:  // §8.1: a text message ending inside a sequence
-                v = candidates([&](std::size_t i) {
-                    return type[i] == 0x1 && frames[i].length > 0 && last[i] != npos &&
-                           std::all_of(frames.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                                       frames.begin() + static_cast<std::ptrdiff_t>(last[i]) + 1,
-                                       [](const wire_frame& g) { return g.op > 0x2 || g.length == 0; });
-                });
-                break;
-            case 2:  // §5.2: reserved opcode
-            case 3:  // §5.2: RSV bit without an extension
-            case 4:  // §5.1: mask bit of the wrong kind
-                v = candidates([](std::size_t) { return true; });
-                break;
-            case 5:  // §5.4: a message frame out of sequence
-                v = candidates([&](std::size_t i) { return frames[i].op <= 0x2; });
-                break;
-            case 6:  // §5.5: control frame longer than 125 bytes
-                v = candidates([&](std::size_t i) { return frames[i].op == 0x9 || frames[i].op == 0xA; });
-                break;
-            case 7:  // §7.4: close code that may not be sent
-            case 8:  // §5.5.1: close payload of one byte
-                v = candidates([&](std::size_t i) { return frames[i].op == 0x8 && frames[i].length >= 2; });
-                break;
-            case 9:  // §5.5.1: close reason that is not UTF-8
-                v = candidates([&](std::size_t i) { return frames[i].op == 0x8 && frames[i].length > 2; });
-                break;
-        }
-        if (v.empty()) continue;
-        const std::size_t i = v[r.below(v.size())];
-        const wire_frame& f = frames[i];
-        corruption c;
-        const std::size_t chosen = kind;
-        switch (kind) {
-            case 0: {
-                const std::size_t k = r.below(f.length);
-                c = payload_byte(f, k, r.chance(50) ? 0xFF : 0xC0);
-                c.what = "invalid UTF-8 byte";
-                c.err = error::invalid_utf8;
-                c.fail_at = f.payload_offset + k;
-                c.fail_frame = i;
-                break;
-            }
-            case 1: {
-                const std::size_t k = f.length - 1;
-                const bool continuation = (f.payload[k] & 0xC0) == 0x80;
-                c = payload_byte(f, k, 0xE2);
-                c.what = continuation ? "lead byte where a continuation byte belongs" : "text ends inside a sequence";
-                c.err = error::invalid_utf8;
-                // A continuation byte replaced by a lead byte is wrong at once;
-                // an ASCII byte so replaced leaves a sequence open at the end
-                // of the message: the message's end is at fault, its bytes are
-                // delivered first and the failure's position is 0 (events.hpp).
-                c.fail_frame = continuation ? i : last[i];
-                c.fail_at = f.payload_offset + k;
-                break;
-            }
-            case 2: {
-                static constexpr std::array<std::uint8_t, 10> reserved{3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF};
-                c.what = "reserved opcode";
-                c.offset = f.offset;
-                c.value = static_cast<std::uint8_t>((stream[f.offset] & 0xF0) | reserved[r.below(reserved.size())]);
-                c.err = error::reserved_opcode;
-                c.fail_at = f.offset;
-                c.fail_frame = i;
-                break;
-            }
-            case 3: {
-                c.what = "RSV bit set";
-                c.offset = f.offset;
-                c.value = static_cast<std::uint8_t>(stream[f.offset] | (0x10 << r.below(3)));
-                c.err = error::reserved_bits_set;
-                c.fail_at = f.offset;
-                c.fail_frame = i;
-                break;
-            }
-            case 4: {
-                c.what = "mask bit flipped";
-                c.offset = f.offset + 1;
-                c.value = static_cast<std::uint8_t>(stream[f.offset + 1] ^ 0x80);
-                c.err = receiver == role::server ? error::frame_not_masked : error::frame_masked;
-                c.fail_at = f.offset + 1;
-                c.fail_frame = i;
-                break;
-            }
-            case 5: {
-                c.what = "message frame out of sequence";
-                c.offset = f.offset;
-                const auto b0 = stream[f.offset];
-                if (f.op == 0) {
-                    c.value = static_cast<std::uint8_t>((b0 & 0xF0) | (r.chance(50) ? 0x1 : 0x2));
-                    c.err = error::expected_continuation;
-                } else {
-                    c.value = static_cast<std::uint8_t>(b0 & 0xF0);
-                    c.err = error::unexpected_continuation;
-                }
-                c.fail_at = f.offset;
-                c.fail_frame = i;
-                break;
-            }
-            case 6: {
-                c.what = "control frame length 126";
-                c.offset = f.offset + 1;
-                c.value = static_cast<std::uint8_t>((stream[f.offset + 1] & 0x80) | 126);
-                c.err = error::control_frame_too_long;
-                c.fail_at = f.offset + 1;
-                c.fail_frame = i;
-                break;
-            }
-            case 7: {
-                // One byte changes: the low byte within 1000-1023, else the high byte.
-                static constexpr std::array<std::uint8_t, 7> low{0xE7, 0xEC, 0xED, 0xEE, 0xF7, 0xFF, 0x00};
-                static constexpr std::array<std::uint8_t, 9> high{0x00, 0x01, 0x02, 0x04, 0x07, 0x0A, 0x14, 0x80, 0xFF};
-                std::uint8_t hi = f.payload[0], lo = f.payload[1];
-                if (hi == 0x03 && r.chance(50)) {
-                    lo = low[r.below(low.size())];
-                    c = payload_byte(f, 1, lo);
-                } else {
-                    hi = high[r.below(high.size())];
-                    c = payload_byte(f, 0, hi);
-                }
-                CHECK_FALSE(is_sendable_close_code(static_cast<std::uint16_t>((hi << 8) | lo)));
-                c.what = "close code that may not be sent";
-                c.err = error::invalid_close_code;
-                c.fail_at = f.payload_offset;
-                c.fail_frame = i;
-                break;
-            }
-            case 8: {
-                c.what = "close payload of one byte";
-                c.offset = f.offset + 1;
-                c.value = static_cast<std::uint8_t>((stream[f.offset + 1] & 0x80) | 1);
-                c.err = error::close_payload_too_short;
-                c.fail_at = f.payload_offset;
-                c.fail_frame = i;
-                break;
-            }
-            case 9: {
-                const std::size_t k = r.between(2, f.length - 1);
-                c = payload_byte(f, k, 0xFF);
-                c.what = "close reason not UTF-8";
-                c.err = error::invalid_close_reason;
-                c.fail_at = f.payload_offset;
-                c.fail_frame = i;
-                break;
-            }
-        }
-        c.kind = chosen;
-        return c;
-    }
-    return {};
-}
-
-std::vector<rec> without_partial(std::vector<rec> v) {
-    std::erase_if(v, [](const rec& e) { return e.partial; });
-    return v;
-}
-
-std::vector<rec> partial_only(std::vector<rec> v) {
-    std::erase_if(v, [](const rec& e) { return !e.partial; });
-    return v;
-}
-
-/// Split invariance for streams with one corrupted byte: every partition
-/// fails with the same error and code at the same offset, writes the same
-/// bytes (replies so far, then the close frame of §7.1.7) and reports
-/// nothing after the failure.
-template <role Sender>
-void check_failing_sessions(std::uint64_t first_seed, std::size_t seeds, std::size_t randoms) {
-    constexpr role receiver = Sender == role::client ? role::server : role::client;
-    std::array<std::size_t, 10> kinds{};
-    for (std::uint64_t seed = first_seed; seed < first_seed + seeds; ++seed) {
-        CAPTURE(seed);
-        rng r(seed);
-        auto enc = make_encoder<Sender>(r, seed);
-        session_shape shape;
-        shape.ops = r.between(2, 14);
-        shape.big = r.chance(10);
-        shape.close_percent = 50;
-        shape.junk_after_close = false;
-        const session s = encode_session(enc, r, shape);
-        CHECK_MESSAGE(s.problems.empty(), s.problems);
-        const std::vector<wire_frame> frames = parse_wire(s.stream);
-        const corruption c = pick_corruption(s.stream, frames, receiver, seed % 10, r);
-        const std::string what = c.what;
-        CAPTURE(what);
-        CAPTURE(c.offset);
-        CHECK(c.err != error::none);
-        if (c.err == error::none) continue;
-        ++kinds[c.kind];
-        bytes stream = s.stream;
-        stream[c.offset] = c.value;
-
-        const auto plans = partitions(stream.size(), r, randoms);
-        const transcript whole = feed(make_receiver<receiver>(), stream, plans[0], seed);
-        CHECK_MESSAGE(whole.problems.empty(), whole.problems);
-        CHECK(whole.final_state == connection_state::failed);
-        // Up to the frame the failure is found in, the events of the valid stream.
-        const std::vector<wire_frame> before(frames.begin(), frames.begin() + static_cast<std::ptrdiff_t>(c.fail_frame));
-        std::vector<rec> complete;
-        for (const rec& e : whole.events)
-            if (!e.partial && e.type != event_type::failed) complete.push_back(e);
-        const std::string d = diff(expected_events(before, receiver), complete);
-        CHECK_MESSAGE(d.empty(), "before the failure: " << d);
-        if (whole.events.empty()) {
-            FAIL_CHECK("no failed event");
-            continue;
-        }
-        const rec& failed = whole.events.back();
-        CHECK(failed.type == event_type::failed);
-        CHECK(error_name(failed.err) == std::string(error_name(c.err)));
-        CHECK(failed.code == static_cast<std::uint16_t>(close_code_for(c.err)));
-        CHECK(failed.action == tcp_action::close_now);
-        // position: the offending byte's offset in the input it came with,
-        // or 0 when that byte came with an earlier input (an earlier call).
-        const bool ends_inside = std::string(c.what) == "text ends inside a sequence";
-        const auto same_place = [&](const transcript& t) {
-            if (ends_inside) return t.fail_position_zero;
-            return t.fail_at == c.fail_at || (t.fail_position_zero && c.fail_at < t.fail_input);
-        };
-        CHECK_MESSAGE(same_place(whole), "failed at " << whole.fail_at << " (input at " << whole.fail_input
-                                                      << "), expected " << c.fail_at);
-        // The output: a pong per ping before the failure, then our close frame
-        // with the error's code (§7.1.7).
-        bool all_masked = false, none_masked = false;
-        std::vector<rec> replies = replies_in(whole.output, all_masked, none_masked);
-        CHECK((receiver == role::client ? all_masked : none_masked));
-        CHECK((!replies.empty() && replies.back().type == event_type::close &&
-               replies.back().code == static_cast<std::uint16_t>(close_code_for(c.err))));
-        if (!replies.empty()) replies.pop_back();
-        std::vector<rec> pongs = expected_replies(expected_events(before, receiver));
-        std::erase_if(pongs, [](const rec& e) { return e.type != event_type::pong; });
-        const std::string dp = diff(pongs, replies);
-        CHECK_MESSAGE(dp.empty(), "replies before the failure: " << dp);
-
-        // Per partition (1: byte by byte; 2...: random), reported once per seed.
-        std::string partial_diffs, place_diffs;
-        for (std::size_t k = 1; k < plans.size(); ++k) {
-            CAPTURE(k);
-            const transcript t = feed(make_receiver<receiver>(), stream, plans[k], seed + k);
-            CHECK_MESSAGE(t.problems.empty(), t.problems);
-            const std::string dk = diff(without_partial(whole.events), without_partial(t.events));
-            CHECK_MESSAGE(dk.empty(), dk);
-            const std::string ok = diff_bytes(whole.output, t.output);
-            CHECK_MESSAGE(ok.empty(), "output: " << ok);
-            CHECK(t.final_state == connection_state::failed);
-            // Invariant 1 holds up to the failure too: the data of the message
-            // the failure cuts short is the same in every partition.
-            const std::string dp = diff(partial_only(whole.events), partial_only(t.events));
-            if (!dp.empty()) partial_diffs += "\n  partition " + std::to_string(k) + ": " + dp;
-            if (!same_place(t))
-                place_diffs += "\n  partition " + std::to_string(k) + ": failed at " + std::to_string(t.fail_at) +
-                               " (input at " + std::to_string(t.fail_input) + "), expected " +
-                               std::to_string(c.fail_at);
-        }
-        CHECK_MESSAGE(partial_diffs.empty(), "data delivered before the failure (whole stream first):" << partial_diffs);
-        CHECK_MESSAGE(place_diffs.empty(), "failure position:" << place_diffs);
-    }
-    for (std::size_t k = 0; k < kinds.size(); ++k) {
-        CAPTURE(k);
-        CHECK_MESSAGE(kinds[k] > 0, "no session allowed corruption kind " << k);
-    }
-}
-
-}  // namespace
-
-// ============================================================== invariant 1
-
-TEST_CASE("split invariance §5-§7: client sessions received by a server, whole, byte by byte, random splits") {
-    check_valid_sessions<role::client>(1, 100, 6);
-}
-
-TEST_CASE("split invariance §5-§7: server sessions received by a client, whole, byte by byte, random splits") {
-    check_valid_sessions<role::server>(1001, 100, 6);
-}
-
-TEST_CASE("split invariance §7.1.7: a corrupted client stream fails the same way in every split") {
-    check_failing_sessions<role::client>(2001, 500, 4);
-}
-
-TEST_CASE("split invariance §7.1.7: a corrupted server stream fails the same way in every split") {
-    check_failing_sessions<role::server>(3001, 500, 4);
-}
-
-// ============================================================== the pair
-
-namespace {
-
-/// A message one end of the pair sends, and how it is queued.
-struct planned {
-    message_type type = message_type::binary;
-    bytes payload;
-    unsigned how = 0;                // 0: send(bytes_view), 1: send(mutable_bytes), 2: begin_message/send_part
-    std::vector<std::size_t> parts;  // how == 2: part sizes, empty parts included
-};
-
-std::vector<planned> plan_messages(rng& r, std::size_t count) {
+/// `count` messages; a fifth of them streamed in two halves (begin_message, send_part), the rest sent whole.
+std::vector<planned> plan(rng& r, std::size_t count) {
     std::vector<planned> out(count);
     for (planned& m : out) {
         m.type = r.chance(50) ? message_type::text : message_type::binary;
-        const std::size_t n = random_size(r, true, 2);
-        m.payload = m.type == message_type::text ? random_utf8(r, n, static_cast<unsigned>(r.below(101)))
-                                                 : random_bytes(r, n);
-        m.how = static_cast<unsigned>(r.below(3));
-        if (m.how == 2) {
-            std::size_t left = n;
-            for (std::size_t k = r.between(1, 5); k > 1; --k) {
-                const std::size_t take = r.below(left + 1);
-                m.parts.push_back(take);
-                left -= take;
-            }
-            m.parts.push_back(left);
+        m.payload = random_payload(r, m.type);
+        if (r.chance(20)) {
+            m.how = planned::way::parts;
+            m.parts = {m.payload.size() / 2, m.payload.size() - m.payload.size() / 2};
         }
     }
     return out;
 }
 
-/// Sizes of the writes and reads between the two ends: often tiny (partial
-/// headers, split control frames), sometimes large.
-std::size_t chunk_size(rng& r) {
-    const std::size_t roll = r.below(100);
-    if (roll < 25) return r.between(1, 8);
-    if (roll < 65) return r.between(1, 600);
-    return r.between(1, 20000);
+/// The lines of an endpoint's `ends` (request, close, closed, failed, ...).
+std::vector<std::string> lines_of(const std::vector<test::event_record>& ends) {
+    std::vector<std::string> out;
+    for (const test::event_record& e : ends) out.push_back(line(e));
+    return out;
 }
 
-/// One end of the in-memory pair: what it sends, what it must receive, and
-/// what it saw.
-template <class Conn>
-struct endpoint {
-    endpoint(const char* n, Conn c) : name(n), conn(std::move(c)) {}
-    endpoint(const endpoint&) = delete;
-    endpoint& operator=(const endpoint&) = delete;
+constexpr std::array<std::string_view, 2> chat_protocols{"chat", "superchat"};
 
-    std::string name;
-    Conn conn;
-
-    // Sending.
-    std::vector<planned>* outgoing = nullptr;
-    std::size_t next_out = 0;
-    bool streaming = false;
-    std::size_t part = 0, part_offset = 0;
-    bytes scratch;                   // the payload being sent (a client may mask it in place)
-    std::size_t unmasked = npos;     // server: the message sent from mutable_bytes, which must come back unchanged
-    std::uint64_t ping_count = 0;
-    std::vector<bytes> pings_sent;
-
-    // Receiving.
-    const std::vector<planned>* incoming = nullptr;
-    std::size_t next_in = 0;
-    bytes storage = bytes(70000);
-    message_assembler assembler{mutable_bytes(storage)};
-    bytes inbox;  // written by the other end, not read yet
-    std::size_t inbox_read = 0;
-    bytes rbuf;
-    std::vector<bytes> pings_seen, pongs_seen;
-    std::vector<rec> ends;  // close, closed and failed events
-
-    std::string problems;
-
-    void problem(const std::string& what) {
-        if (problems.size() < 3000) problems += name + ": " + what + "; ";
-    }
-
-    [[nodiscard]] bool all_sent() const { return next_out == outgoing->size() && !streaming; }
-    [[nodiscard]] bool idle() { return conn.output().empty() && conn.pending_output() == 0; }
-    [[nodiscard]] bool inbox_empty() const { return inbox_read == inbox.size(); }
-
-    /// Queues the next message or part if the connection takes it.
-    void send_step(rng& r) {
-        if (streaming) {
-            const std::vector<std::size_t>& parts = (*outgoing)[next_out].parts;
-            const std::size_t n = parts[part];
-            const bool last = part + 1 == parts.size();
-            const error e = r.chance(50) ? conn.send_part(bytes_view(scratch.data() + part_offset, n), last)
-                                         : conn.send_part_in_place(mutable_bytes(scratch.data() + part_offset, n), last);
-            if (e == error::send_in_progress) return;  // the previous part is still being written
-            if (e != error::none) problem(std::string("send_part: ") + error_name(e));
-            part_offset += n;
-            ++part;
-            if (last) {
-                streaming = false;
-                ++next_out;
-            }
-            return;
-        }
-        if (next_out == outgoing->size() || !conn.can_send()) return;
-        if (unmasked != npos && scratch != (*outgoing)[unmasked].payload) problem("the server changed a payload it sent");
-        unmasked = npos;
-        const planned& m = (*outgoing)[next_out];
-        scratch = m.payload;
-        error e = error::none;
-        if (m.how == 0) {
-            e = conn.send(m.type, bytes_view(scratch));
-            ++next_out;
-        } else if (m.how == 1) {
-            e = conn.send_in_place(m.type, mutable_bytes(scratch));
-            if constexpr (Conn::side == role::server) unmasked = next_out;
-            ++next_out;
-        } else {
-            e = conn.begin_message(m.type);
-            streaming = true;
-            part = 0;
-            part_offset = 0;
-        }
-        if (e != error::none) problem(std::string("send: ") + error_name(e));
-    }
-
-    /// Queues a ping with a payload no other ping has.
-    void ping_step(rng& r) {
-        const std::string id = name + " ping " + std::to_string(ping_count++) + " ";
-        bytes p(id.begin(), id.end());
-        const bytes tail = random_bytes(r, r.below(max_control_payload - p.size() + 1));
-        p.insert(p.end(), tail.begin(), tail.end());
-        const error e = conn.ping(p);
-        if (e == error::none) pings_sent.push_back(std::move(p));
-        else if (e != error::control_queue_full) problem(std::string("ping: ") + error_name(e));
-    }
-
-    /// Reads a random-sized piece of the inbox and handles its events.
-    void deliver(rng& r) {
-        const std::size_t avail = inbox.size() - inbox_read;
-        if (avail == 0) return;
-        const std::size_t n = std::min(avail, chunk_size(r));
-        const auto from = inbox.begin() + static_cast<std::ptrdiff_t>(inbox_read);
-        rbuf.assign(from, from + static_cast<std::ptrdiff_t>(n));
-        inbox_read += n;
-        if (inbox_read == inbox.size()) {
-            inbox.clear();
-            inbox_read = 0;
-        }
-        mutable_bytes in(rbuf);
-        std::size_t stalls = 0;
-        for (;;) {
-            const event ev = conn.receive(in);
-            if (ev.type == event_type::need_more || ev.type == event_type::ended) {
-                if (ev.consumed != in.size()) problem("need_more left bytes unconsumed");
-                return;
-            }
-            on_event(ev);
-            if (ev.consumed == 0 && ++stalls > 3) {
-                problem("receive() makes no progress");
-                return;
-            }
-            if (ev.consumed != 0) stalls = 0;
-            in = in.subspan(ev.consumed);
-        }
-    }
-
-    void on_event(const event& ev) {
-        switch (ev.type) {
-            case event_type::data: {
-                const message_assembler::result a = assembler.add(ev);
-                if (a.status == message_assembler::progress::too_big) problem("assembler: message too big");
-                if (a.status != message_assembler::progress::complete) return;
-                if (next_in == incoming->size()) {
-                    problem("a message more than was sent");
-                    return;
-                }
-                const planned& want = (*incoming)[next_in];
-                if (a.type != want.type || !std::equal(a.message.begin(), a.message.end(), want.payload.begin(),
-                                                       want.payload.end()))
-                    problem("message " + std::to_string(next_in) + " differs: " + std::to_string(a.message.size()) +
-                            " bytes received, " + std::to_string(want.payload.size()) + " sent");
-                ++next_in;
-                return;
-            }
-            case event_type::ping: pings_seen.emplace_back(ev.payload.begin(), ev.payload.end()); return;
-            case event_type::pong: pongs_seen.emplace_back(ev.payload.begin(), ev.payload.end()); return;
-            case event_type::close:
-            case event_type::closed:
-            case event_type::failed: {
-                rec e;
-                e.type = ev.type;
-                e.err = ev.err;
-                e.code = ev.code;
-                e.action = ev.action;
-                if (ev.type == event_type::close) e.payload.assign(ev.payload.begin(), ev.payload.end());
-                if (ev.type == event_type::failed) problem("failed: " + describe(e));
-                ends.push_back(std::move(e));
-                return;
-            }
-            case event_type::need_more: return;
-            case event_type::request:  // session events: never from a connection
-            case event_type::http_request:
-            case event_type::open:
-            case event_type::answer_pending: problem(std::string(event_type_name(ev.type)) + " from a connection"); return;
-            case event_type::ended: return;
-        }
-    }
-};
-
-/// Moves a random-sized piece of `from`'s output to `to`'s inbox, by a
-/// partial zero-copy write (output() then consume()) or by copy_output().
-template <class From, class To>
-void transfer(From& from, To& to, rng& r, bytes& tmp) {
-    const std::size_t want = chunk_size(r);
-    const output_buffers o = from.conn.output();
-    if (o.empty() || r.chance(50)) {
-        if (tmp.size() < want) tmp.resize(want);
-        const std::size_t n = from.conn.copy_output(mutable_bytes(tmp.data(), want));
-        to.inbox.insert(to.inbox.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(n));
-        return;
-    }
-    const std::size_t k = std::min(want, o.size());
-    std::size_t left = k;
-    for (std::size_t i = 0; i < o.count && left > 0; ++i) {
-        const std::size_t t = std::min(left, o.parts[i].size());
-        to.inbox.insert(to.inbox.end(), o.parts[i].begin(), o.parts[i].begin() + static_cast<std::ptrdiff_t>(t));
-        left -= t;
-    }
-    from.conn.consume(k);
+request_options chat_request() {
+    request_options o;
+    o.host = "localhost";
+    o.port = 9001;
+    o.target = "/chat";
+    o.origin = "http://localhost:9001";
+    o.subprotocols = chat_protocols;
+    return o;
 }
 
-/// Runs the pair until nothing is left to send, write or read; false if
-/// `max_steps` went by first. `sending` lets the ends queue messages and pings.
-template <class C, class S>
-bool pump(endpoint<C>& c, endpoint<S>& s, rng& r, bool sending, std::size_t max_steps) {
-    bytes tmp;
-    for (std::size_t step = 0; step < max_steps; ++step) {
-        if (sending) {
-            if (r.chance(70)) c.send_step(r);
-            if (r.chance(70)) s.send_step(r);
-            if (r.chance(3)) c.ping_step(r);
-            if (r.chance(3)) s.ping_step(r);
-        }
-        for (std::size_t k = r.below(4); k > 0; --k) transfer(c, s, r, tmp);
-        for (std::size_t k = r.below(4); k > 0; --k) transfer(s, c, r, tmp);
-        if (r.chance(80)) s.deliver(r);
-        if (r.chance(80)) c.deliver(r);
-        if ((!sending || (c.all_sent() && s.all_sent())) && c.idle() && s.idle() && c.inbox_empty() &&
-            s.inbox_empty())
-            return true;
+/// The first `n` keys of seeded_key_source(seed), as bytes.
+bytes seeded_bytes(std::uint64_t seed, std::size_t keys) {
+    seeded_key_source k(seed);
+    bytes out;
+    for (std::size_t i = 0; i < keys; ++i) {
+        const mask_key m = k();
+        out.insert(out.end(), m.begin(), m.end());
     }
-    return false;
+    return out;
 }
 
-/// True if `sub` is `all` with some elements left out.
-bool is_subsequence(const std::vector<bytes>& sub, const std::vector<bytes>& all) {
-    std::size_t i = 0;
-    for (const bytes& x : all)
-        if (i < sub.size() && sub[i] == x) ++i;
-    return i == sub.size();
-}
+enum class closer { client, server };
 
-enum class closer { client, server, both };
-
-/// A client and a server exchange `count` random messages each way, then
-/// close as `who` says, and every check of §5-§7 on the way.
 void run_pair(std::uint64_t seed, std::size_t count, closer who) {
     CAPTURE(seed);
     rng r(seed);
-    connection_options co, so;
-    co.fragment_size = random_fragment_size(r);
-    so.fragment_size = random_fragment_size(r);
-    CAPTURE(co.fragment_size);
-    CAPTURE(so.fragment_size);
-    std::vector<planned> c_out = plan_messages(r, count);
-    std::vector<planned> s_out = plan_messages(r, count);
-
-    endpoint<connection<role::client, seeded_key_source>> c("client", connection<role::client, seeded_key_source>(
-                                                                           co, seeded_key_source(seed)));
-    endpoint<server_connection> s("server", server_connection(so));
+    const std::vector<planned> c_out = plan(r, count), s_out = plan(r, count);
+    test::endpoint<seeded_client_session> c("client", chat_request(), session_options{}, seeded_key_source(seed));
+    test::endpoint<server_session> s("server");
     c.outgoing = &c_out;
     c.incoming = &s_out;
     s.outgoing = &s_out;
     s.incoming = &c_out;
+    const std::string welcome = "welcome";
 
-    CHECK(pump(c, s, r, true, 100 * count + 10000));
+    // §4.1: the request, built with the key drawn from the key source.
+    CHECK(c.conn.state() == session_state::handshake);
+    CHECK(c.conn.timer() == timer_hint::handshake);
+    CHECK(c.conn.handshake().key() == base64(seeded_bytes(seed, 4)));
+    CHECK(c.conn.send_text("too early") == error::not_open);
+    CHECK_FALSE(c.conn.can_send());
+
+    // The server accepts "chat" and queues a message at once: the 101 goes
+    // out first, alone, then the frame (§4.2.2: frames only after the 101).
+    bool answered = false;
+    s.on_request = [&] {
+        test::endpoint<server_session>& p = s;
+        answered = true;
+        CHECK(p.conn.request().target == "/chat");
+        CHECK(p.conn.request().host == "localhost:9001");
+        CHECK(p.conn.request().origin == "http://localhost:9001");
+        CHECK(p.conn.request().key == c.conn.handshake().key());
+        std::vector<std::string> offered;
+        for (std::string_view x : p.conn.request().subprotocols()) offered.emplace_back(x);
+        CHECK(offered == std::vector<std::string>{"chat", "superchat"});
+        accept_options a;
+        a.subprotocol = "chat";
+        CHECK(p.conn.accept(a) == error::none);
+        CHECK(p.conn.send_text(welcome) == error::none);
+        const output_buffers o = p.conn.output();
+        CHECK(o.count == 1);
+        CHECK(str(o.parts[0]) == response_101(c.conn.handshake().key(), "Sec-WebSocket-Protocol: chat\r\n"));
+        CHECK(p.conn.pending_output() == o.parts[0].size() + 2 + welcome.size());
+    };
+    // Client request → server, whole, and the server's answer → client, whole.
+    s.inbox = [&] {
+        const std::string req = drain_text(c.conn);
+        CHECK(req.starts_with("GET /chat HTTP/1.1\r\nHost: localhost:9001\r\n"));
+        return bytes(req.begin(), req.end());
+    }();
+    s.deliver(s.inbox.size());
+    CHECK(answered);
+    CHECK(s.conn.state() == session_state::open);
+    const std::string answer = drain_text(s.conn);
+    const std::string want_101 = response_101(c.conn.handshake().key(), "Sec-WebSocket-Protocol: chat\r\n");
+    CHECK(answer == want_101 + "\x81\x07" + welcome);
+    // The client reads the 101 and the frame behind it in one read.
+    {
+        bytes buf(answer.begin(), answer.end());
+        mutable_bytes in(buf);
+        event ev = c.conn.receive(in);
+        CHECK(test::describe(ev, brief) == "open");
+        CHECK(ev.consumed == want_101.size());
+        CHECK(c.conn.state() == session_state::open);
+        CHECK(c.conn.timer() == timer_hint::none);
+        CHECK(c.conn.response().status == 101);
+        CHECK(c.conn.response().subprotocol == "chat");
+        ev = c.conn.receive(in.subspan(ev.consumed));
+        CHECK(ev.type == event_type::data);
+        CHECK(str(ev.payload) == welcome);
+        CHECK(ev.consumed == 2 + welcome.size());
+        CHECK(ev.last);
+    }
+    // The client's first frame is masked with the fifth key of its source
+    // (the first four made the nonce, §4.1 item 7; §5.3).
+    CHECK(c.conn.send_binary(view("ab")) == error::none);
+    const std::string first = drain_text(c.conn);
+    CHECK(first.size() == 8);
+    if (first.size() == 8) {
+        const bytes keys = seeded_bytes(seed, 5);
+        CHECK(test::to_hex(view(first).first(6)) == test::to_hex(bytes{0x82, 0x82, keys[16], keys[17], keys[18], keys[19]}));
+        CHECK(static_cast<std::uint8_t>(first[6] ^ keys[16]) == 'a');
+        CHECK(static_cast<std::uint8_t>(first[7] ^ keys[17]) == 'b');
+    }
+    // The server reads it (no checking against the plan: it is not in it).
+    {
+        bytes buf(first.begin(), first.end());
+        const event ev = s.conn.receive(buf);
+        CHECK(ev.type == event_type::data);
+        CHECK(str(ev.payload) == "ab");
+    }
+
+    // Thousands of messages both ways, in random reads and writes.
+    CHECK(test::pump(c, s, r, 200 * count + 10000));
     CHECK_MESSAGE(c.problems.empty(), c.problems);
     CHECK_MESSAGE(s.problems.empty(), s.problems);
     CHECK(c.next_in == s_out.size());
     CHECK(s.next_in == c_out.size());
-    CHECK(c.pings_sent.size() > 0);
-    CHECK(s.pings_sent.size() > 0);
+    CHECK(lines_of(s.ends) == std::vector<std::string>{"request"});
+    CHECK(c.ends.empty());
 
-    // The close (§7.1.2). A closing end first sends one more message and
-    // writes all of it: the message is not lost to the close that follows.
-    const std::uint16_t c_code = random_close_code(r);
-    const bytes c_reason = random_utf8(r, r.below(max_close_reason + 1));
-    const std::uint16_t s_code = random_close_code(r);
-    const bytes s_reason = random_utf8(r, r.below(max_close_reason + 1));
-    bytes tmp;
+    // The close (§7.1.2) from either side: each end sees the other's close
+    // frame (or its echo, §5.5.1), then closed; the server closes TCP, the
+    // client waits for that (§7.1.1).
     if (who == closer::client) {
-        c_out.push_back(plan_messages(r, 1)[0]);
-        for (std::size_t i = 0; i < 100000 && !(c.all_sent() && c.idle()); ++i) {
-            c.send_step(r);
-            transfer(c, s, r, tmp);
-        }
-        c.ping_step(r);  // a ping just before the close is answered
-        CHECK(c.pings_sent.size() > 0);
-    } else if (who == closer::server) {
-        s_out.push_back(plan_messages(r, 1)[0]);
-        for (std::size_t i = 0; i < 100000 && !(s.all_sent() && s.idle()); ++i) {
-            s.send_step(r);
-            transfer(s, c, r, tmp);
-        }
-    }
-    if (who != closer::server) {
-        CHECK(c.conn.close(c_code, as_text(c_reason)) == error::none);
-        CHECK(c.conn.state() == connection_state::closing);
+        CHECK(c.conn.close(close_code::going_away, "tab closed") == error::none);
         CHECK(c.conn.timer() == timer_hint::close_handshake);
-    }
-    if (who != closer::client) {
-        CHECK(s.conn.close(s_code, as_text(s_reason)) == error::none);
-        CHECK(s.conn.state() == connection_state::closing);
+    } else {
+        CHECK(s.conn.close(4001, "shutting down") == error::none);
         CHECK(s.conn.timer() == timer_hint::close_handshake);
     }
-    CHECK(pump(c, s, r, false, 1000000));
+    CHECK(test::pump(c, s, r, 100000));
     CHECK_MESSAGE(c.problems.empty(), c.problems);
     CHECK_MESSAGE(s.problems.empty(), s.problems);
-
-    // No data lost, every ping reported, every pong answering one of ours
-    // and the last ping of each end answered.
-    CHECK(c.next_in == s_out.size());
-    CHECK(s.next_in == c_out.size());
-    CHECK(c.pings_seen == s.pings_sent);
-    CHECK(s.pings_seen == c.pings_sent);
-    CHECK(is_subsequence(c.pongs_seen, c.pings_sent));
-    CHECK(is_subsequence(s.pongs_seen, s.pings_sent));
-    if (!c.pings_sent.empty()) CHECK((!c.pongs_seen.empty() && c.pongs_seen.back() == c.pings_sent.back()));
-    if (!s.pings_sent.empty()) CHECK((!s.pongs_seen.empty() && s.pongs_seen.back() == s.pings_sent.back()));
-
-    // Each end sees the other's close: the closer's code and reason, or the
-    // echo of its own code (§5.5.1), then the end of the connection: the
-    // server closes TCP, the client waits for that (§7.1.1).
-    rec c_close, s_close;
-    c_close.type = s_close.type = event_type::close;
     if (who == closer::client) {
-        s_close.code = c_code;
-        s_close.payload = c_reason;
-        c_close.code = c_code;
-    } else if (who == closer::server) {
-        c_close.code = s_code;
-        c_close.payload = s_reason;
-        s_close.code = s_code;
+        CHECK(lines_of(s.ends) ==
+              std::vector<std::string>{"request", "close 1001 tab closed", "closed code=1001 action=close_now"});
+        CHECK(lines_of(c.ends) == std::vector<std::string>{"close 1001 ", "closed code=1001 action=wait_for_peer"});
     } else {
-        c_close.code = s_code;
-        c_close.payload = s_reason;
-        s_close.code = c_code;
-        s_close.payload = c_reason;
+        CHECK(lines_of(s.ends) ==
+              std::vector<std::string>{"request", "close 4001 ", "closed code=4001 action=close_now"});
+        CHECK(lines_of(c.ends) ==
+              std::vector<std::string>{"close 4001 shutting down", "closed code=4001 action=wait_for_peer"});
     }
-    rec c_closed, s_closed;
-    c_closed.type = s_closed.type = event_type::closed;
-    c_closed.code = c_close.code;
-    c_closed.action = tcp_action::wait_for_peer;
-    s_closed.code = s_close.code;
-    s_closed.action = tcp_action::close_now;
-    const std::string dc = diff({c_close, c_closed}, c.ends);
-    CHECK_MESSAGE(dc.empty(), "client: " << dc);
-    const std::string ds = diff({s_close, s_closed}, s.ends);
-    CHECK_MESSAGE(ds.empty(), "server: " << ds);
-    CHECK(c.conn.state() == connection_state::closed);
-    CHECK(s.conn.state() == connection_state::closed);
-    CHECK(c.conn.close_status() == c_close.code);
-    CHECK(s.conn.close_status() == s_close.code);
+    CHECK(s.conn.state() == session_state::open);  // the session stays open; its connection is closed
+    CHECK(s.conn.connection().state() == connection_state::closed);
+    CHECK(c.conn.connection().state() == connection_state::closed);
+    CHECK(s.conn.send_text("late") == error::not_open);
+    CHECK(c.conn.ping() == error::not_open);
     CHECK(s.conn.timer() == timer_hint::none);
     CHECK(c.conn.timer() == timer_hint::tcp_close);
-    CHECK_FALSE(c.conn.can_send());
-    CHECK_FALSE(s.conn.can_send());
-    CHECK(c.conn.send_binary(bytes_view()) == error::not_open);
-    CHECK(s.conn.ping() == error::not_open);
-    CHECK(c.conn.pending_output() == 0);
-    CHECK(s.conn.pending_output() == 0);
-
-    // The server closes TCP; the client reads end-of-stream: a normal end,
-    // after which there is nothing left to wait for.
+    // The server closes TCP; the client reads EOF: a normal end.
     const event eof = c.conn.receive_eof();
-    CHECK(eof.type == event_type::closed);
-    CHECK(eof.err == error::none);
-    CHECK(eof.code == c_close.code);
-    CHECK_MESSAGE(eof.action == tcp_action::close_now,
-                  "after receive_eof() the server has closed TCP: nothing to wait for, got "
-                                                                                  << std::string(tcp_action_name(eof.action)));
+    CHECK(test::describe(eof, brief) ==
+          "closed code=" + std::to_string(who == closer::client ? 1001 : 4001) + " action=close_now");
     CHECK(c.conn.timer() == timer_hint::none);
-    CHECK(c.conn.state() == connection_state::closed);
+}
+
+TEST_CASE("session §4-§7: client_session ↔ server_session, thousands of messages, then the client closes") {
+    run_pair(71, 3000, closer::client);
+}
+
+TEST_CASE("session §4-§7: client_session ↔ server_session, thousands of messages, then the server closes") {
+    run_pair(72, 3000, closer::server);
+}
+
+TEST_CASE("session §4.1 item 7: the client's Sec-WebSocket-Key comes from the key source") {
+    const auto request_bytes = [](std::uint64_t seed) {
+        seeded_client_session c(chat_request(), {}, seeded_key_source(seed));
+        return drain_text(c);
+    };
+    const std::string a = request_bytes(5), b = request_bytes(5), other = request_bytes(6);
+    CHECK(a == b);
+    CHECK(a != other);
+    const std::string key5 = base64(seeded_bytes(5, 4)), key6 = base64(seeded_bytes(6, 4));
+    CHECK(key5.size() == 24);
+    CHECK(key5 != key6);
+    CHECK(a.find("\r\nSec-WebSocket-Key: " + key5 + "\r\n") != std::string::npos);
+    CHECK(other.find("\r\nSec-WebSocket-Key: " + key6 + "\r\n") != std::string::npos);
+    // The whole request, golden (§4.1 items 1-10, in the order the client writes them).
+    CHECK(a == "GET /chat HTTP/1.1\r\n"
+               "Host: localhost:9001\r\n"
+               "Upgrade: websocket\r\n"
+               "Connection: Upgrade\r\n"
+               "Sec-WebSocket-Key: " +
+                   key5 +
+                   "\r\n"
+                   "Sec-WebSocket-Version: 13\r\n"
+                   "Origin: http://localhost:9001\r\n"
+                   "Sec-WebSocket-Protocol: chat, superchat\r\n"
+                   "\r\n");
+    // The default client draws from the system: two sessions differ.
+    client_session x(chat_request()), y(chat_request());
+    CHECK(x.handshake().key() != y.handshake().key());
+    CHECK(x.handshake().key().size() == 24);
+}
+
+TEST_CASE("session §4.1: the client reads the 101 and the frames behind it, split at every position") {
+    // The server's answer and two frames pipelined behind it: "welcome" and a ping.
+    seeded_client_session probe(chat_request(), {}, seeded_key_source(21));
+    const std::string key(probe.handshake().key());
+    const std::string answer = response_101(key, "Sec-WebSocket-Protocol: chat\r\n") + "\x81\x07welcome" + "\x89\x01!";
+    const std::vector<std::string> want{"open", "text welcome", "ping !"};
+    for (const std::vector<std::size_t>& parts : test::splits(answer.size())) {
+        CAPTURE(describe_parts(parts));
+        seeded_client_session c(chat_request(), {}, seeded_key_source(21));
+        (void)drain_text(c);
+        std::vector<std::string> events;
+        std::string message, problems;
+        std::size_t open_at = npos;
+        bytes stream(answer.begin(), answer.end());
+        const auto on_event = [&](const event& ev, mutable_bytes, std::size_t at) {
+            if (ev.type == event_type::need_more || ev.type == event_type::ended) return;
+            if (ev.type == event_type::open) {
+                open_at = at + ev.consumed;
+                if (c.response().subprotocol != "chat") problems += "subprotocol; ";
+            }
+            if (ev.type == event_type::data) {
+                message += str(ev.payload);
+                if (ev.last) events.push_back("text " + message);
+            } else if (ev.type == event_type::ping) {
+                events.push_back("ping " + str(ev.payload));
+            } else {
+                events.push_back(test::describe(ev, brief));
+            }
+        };
+        const test::fault f =
+            test::receive_parts(c, mutable_bytes(stream), parts, test::piece_buffer::copied, on_event);
+        if (f != nullptr) problems += f;
+        CHECK_MESSAGE(problems.empty(), problems);
+        CHECK(events == want);
+        CHECK(open_at == answer.find("\r\n\r\n") + 4);
+        CHECK(c.state() == session_state::open);
+        // The pong (masked, §5.3) is queued behind nothing else.
+        const std::string pong = drain_text(c);
+        CHECK(pong.size() == 2 + 4 + 1);
+        if (pong.size() == 7) CHECK(test::to_hex(view(pong).first(2)) == "8a 81");
+        if (events != want) break;
+    }
+}
+
+// ====================================================== 3. plain HTTP
+
+TEST_CASE("session: a plain HTTP request through the server session is answered and the session is done") {
+    const std::string req = "GET /index.html HTTP/1.1\r\nHost: localhost:9001\r\nAccept: text/html\r\n\r\n";
+    const std::string want = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 11\r\nConnection: close\r\n\r\n<h1>hi</h1>";
+    for (const std::vector<std::size_t>& parts : test::splits(req.size())) {
+        CAPTURE(describe_parts(parts));
+        server_session s;
+        std::vector<std::string> events;
+        bytes stream(req.begin(), req.end());
+        const auto on_event = [&](const event& ev, mutable_bytes, std::size_t at) {
+            if (ev.type == event_type::need_more || ev.type == event_type::ended) return;
+            events.push_back(test::describe(ev, brief));
+            CHECK(at + ev.consumed == req.size());
+            CHECK(s.request().target == "/index.html");
+            CHECK(s.request().method == "GET");
+            CHECK_FALSE(s.request().upgrade_websocket);
+            CHECK(s.request().header("accept") == "text/html");
+        };
+        const test::fault f =
+            test::receive_parts(s, mutable_bytes(stream), parts, test::piece_buffer::copied, on_event);
+        CHECK_MESSAGE(f == nullptr, (f != nullptr ? f : ""));
+        CHECK(events == std::vector<std::string>{"http_request"});
+        CHECK(s.state() == session_state::handshake);
+        CHECK(s.accept() == error::handshake_not_ready);  // not an upgrade request
+        const http_header type{"Content-Type", "text/html"};
+        CHECK(s.respond(200, std::span(&type, 1), "<h1>hi</h1>") == error::none);
+        CHECK(s.state() == session_state::done);
+        CHECK(s.timer() == timer_hint::none);
+        CHECK(s.pending_output() == want.size());
+        CHECK(drain_text(s) == want);
+        CHECK(s.output().empty());
+        // Whatever comes next is read and dropped.
+        bytes more = test::b("GET /again HTTP/1.1\r\n\r\n");
+        const event ev = s.receive(more);
+        CHECK(ev.type == event_type::ended);
+        CHECK(ev.consumed == more.size());
+        CHECK(s.send_text("x") == error::not_open);
+        CHECK(s.send_binary(view("x")) == error::not_open);
+        CHECK(s.ping() == error::not_open);
+        CHECK(s.close() == error::not_open);
+        CHECK(s.begin_message(message_type::text) == error::not_open);
+        CHECK_FALSE(s.can_send());
+        CHECK(s.respond(200) == error::handshake_not_ready);
+        CHECK(s.output().empty());
+        CHECK(s.receive_timeout().type == event_type::need_more);
+        const event eof = s.receive_eof();
+        CHECK(eof.type == event_type::closed);
+        CHECK(eof.err == error::none);
+        CHECK(eof.action == tcp_action::close_now);
+    }
+}
+
+TEST_CASE("session: a HEAD request is answered without the body, with its length") {
+    server_session s;
+    bytes req = test::b("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+    CHECK(test::describe(s.receive(req), brief) == "http_request");
+    CHECK(s.respond(404, {}, "not here") == error::none);
+    CHECK(drain_text(s) == "HTTP/1.1 404 Not Found\r\nContent-Length: 8\r\nConnection: close\r\n\r\n");
+}
+
+TEST_CASE("session §4.2.2: an upgrade request turned down with respond() is not opened") {
+    server_session s;
+    std::string wire(samples::requests[0].bytes);
+    wire += str(masked_hello);
+    bytes buf(wire.begin(), wire.end());
+    const event ev = s.receive(buf);
+    CHECK(ev.type == event_type::request);
+    const http_header h{"WWW-Authenticate", "Basic realm=\"chat\""};
+    CHECK(s.respond(401, std::span(&h, 1)) == error::none);
+    CHECK(s.state() == session_state::done);
+    CHECK(drain_text(s) ==
+          "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"chat\"\r\nContent-Length: 0\r\n"
+          "Connection: close\r\n\r\n");
+    // The frame behind the request is dropped, never delivered.
+    const event rest = s.receive(mutable_bytes(buf).subspan(ev.consumed));
+    CHECK(rest.type == event_type::ended);
+    CHECK(rest.consumed == masked_hello.size());
+    CHECK(s.accept() == error::handshake_not_ready);
+}
+
+// ====================================================== 4. rejections
+
+struct rejection {
+    const char* name;
+    std::string request;
+    error err;
+    std::uint16_t status;
+    std::string extra;  // header lines before Content-Type
+};
+
+/// The error response a server_session queues for `r`: status line, extra
+/// headers, a plain-text body holding the error's message.
+std::string error_response(const rejection& r, std::string_view reason) {
+    const std::string body = std::string(error_message(r.err)) + "\n";
+    return "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(reason) + "\r\n" + r.extra +
+           "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nConnection: close\r\n\r\n" + body;
+}
+
+TEST_CASE("session §4.2.1: a bad request fails with the status to answer, the error response queued") {
+    const std::string ok_tail = "Host: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    const std::vector<rejection> cases{
+        {"version 8 (§4.2.2: 426 and the version we speak)", "GET / HTTP/1.1\r\n" + ok_tail + "Sec-WebSocket-Version: 8\r\n\r\n",
+         error::handshake_bad_version, 426, "Sec-WebSocket-Version: 13\r\n"},
+        {"no version", "GET / HTTP/1.1\r\n" + ok_tail + "\r\n", error::handshake_bad_version, 426,
+         "Sec-WebSocket-Version: 13\r\n"},
+        {"POST", "POST / HTTP/1.1\r\n" + ok_tail + "Sec-WebSocket-Version: 13\r\n\r\n", error::handshake_method_not_get,
+         405, "Allow: GET\r\n"},
+        {"bad key", "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: abc\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         error::handshake_bad_key, 400, ""},
+        {"no Host", "GET / HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         error::handshake_no_host, 400, ""},
+        {"HTTP/1.0 upgrade", "GET / HTTP/1.0\r\n" + ok_tail + "Sec-WebSocket-Version: 13\r\n\r\n",
+         error::handshake_http_too_old, 400, ""},
+        {"HTTP/2.0 request line", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", error::http_version_not_supported, 505, ""},
+        {"garbage request line", "\x16\x03\x01\x02\x01\x01\x03\x03\r\n\r\n", error::http_bad_request_line, 400, ""},
+        {"LF only", "GET / HTTP/1.1\nHost: a\n\n", error::http_bad_line_ending, 400, ""},
+        {"header over the limit (431)", "GET / HTTP/1.1\r\nHost: a\r\nCookie: " + std::string(9000, 'c') + "\r\n\r\n",
+         error::http_headers_too_large, 431, ""},
+    };
+    const auto reason = [](std::uint16_t status) -> std::string_view {
+        switch (status) {
+            case 400: return "Bad Request";
+            case 405: return "Method Not Allowed";
+            case 426: return "Upgrade Required";
+            case 431: return "Request Header Fields Too Large";
+            case 505: return "HTTP Version Not Supported";
+            default: return "?";
+        }
+    };
+    for (const rejection& r : cases) {
+        CAPTURE(r.name);
+        const std::string want = error_response(r, reason(r.status));
+        for (const bool byte_by_byte : {false, true}) {
+            CAPTURE(byte_by_byte);
+            server_session s;
+            std::vector<std::string> events;
+            bytes buf(r.request.begin(), r.request.end());
+            const std::vector<std::size_t> parts =
+                byte_by_byte ? std::vector<std::size_t>(buf.size(), 1) : std::vector<std::size_t>{buf.size()};
+            const auto on_event = [&](const event& ev, mutable_bytes in, std::size_t) {
+                if (ev.type != event_type::need_more && ev.type != event_type::ended)
+                    events.push_back(test::describe(ev, brief));
+                if (ev.type == event_type::failed) CHECK(ev.consumed <= in.size());
+            };
+            const test::fault f =
+                test::receive_parts(s, mutable_bytes(buf), parts, test::piece_buffer::in_place, on_event);
+            const bool dropped_ok = f == nullptr;  // need_more and ended consume what they are given
+            const std::string line = std::string("failed err=") + error_name(r.err) + " code=" + std::to_string(r.status) +
+                                     " action=close_now";
+            CHECK(events == std::vector<std::string>{line});
+            CHECK(dropped_ok);
+            CHECK(s.state() == session_state::done);
+            CHECK(s.handshake().failure() == r.err);
+            CHECK(s.timer() == timer_hint::none);
+            CHECK(drain_text(s) == want);
+            CHECK(s.send_text("x") == error::not_open);
+            CHECK(s.accept() == error::handshake_not_ready);
+        }
+    }
+    // One of them in full, golden (§4.2.2: "|Sec-WebSocket-Version| header field ... indicating the version(s)").
+    CHECK(error_response(cases[0], "Upgrade Required") ==
+          "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nContent-Type: text/plain; charset=utf-8\r\n"
+          "Content-Length: 33\r\nConnection: close\r\n\r\nSec-WebSocket-Version must be 13\n");
+}
+
+// ====================================================== 5. client refused
+
+TEST_CASE("session §4.1: a client refused with 403 fails with handshake_not_101, the response readable") {
+    seeded_client_session c(chat_request(), {}, seeded_key_source(11));
+    server_session s;
+    const std::string req = drain_text(c);
+    bytes rbuf(req.begin(), req.end());
+    CHECK(s.receive(rbuf).type == event_type::request);
+    const std::array<http_header, 2> headers{{{"Content-Type", "text/plain"}, {"X-Reason", "origin"}}};
+    CHECK(s.respond(403, headers, "forbidden origin\n") == error::none);
+    CHECK(s.state() == session_state::done);
+    const std::string answer = drain_text(s);
+    CHECK(answer == "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nX-Reason: origin\r\nContent-Length: 17\r\n"
+                    "Connection: close\r\n\r\nforbidden origin\n");
+    for (const bool byte_by_byte : {false, true}) {
+        CAPTURE(byte_by_byte);
+        seeded_client_session cc(chat_request(), {}, seeded_key_source(11));
+        (void)drain_text(cc);
+        bytes buf(answer.begin(), answer.end());  // response() views it
+        std::vector<std::string> events;
+        std::size_t header_end = npos;
+        const std::vector<std::size_t> parts =
+            byte_by_byte ? std::vector<std::size_t>(buf.size(), 1) : std::vector<std::size_t>{buf.size()};
+        const auto on_event = [&](const event& ev, mutable_bytes, std::size_t at) {
+            if (ev.type == event_type::need_more || ev.type == event_type::ended) return;
+            events.push_back(test::describe(ev, brief));
+            header_end = at + ev.consumed;
+        };
+        const test::fault f =
+            test::receive_parts(cc, mutable_bytes(buf), parts, test::piece_buffer::in_place, on_event);
+        CHECK_MESSAGE(f == nullptr, (f != nullptr ? f : ""));
+        CHECK(events == std::vector<std::string>{"failed err=handshake_not_101 code=403 action=close_now"});
+        CHECK(header_end == answer.find("\r\n\r\n") + 4);
+        CHECK(cc.state() == session_state::done);
+        CHECK(cc.handshake().failure() == error::handshake_not_101);
+        CHECK(cc.response().status == 403);
+        CHECK(cc.response().reason == "Forbidden");
+        CHECK(cc.response().header("x-reason") == "origin");
+        CHECK(cc.response().content_length == 17u);
+        // The body as far as it came with the headers: whole in one read, none byte by byte.
+        CHECK(cc.response().body == (byte_by_byte ? "" : "forbidden origin\n"));
+        CHECK(cc.send_text("x") == error::not_open);
+        CHECK(cc.timer() == timer_hint::none);
+        CHECK(cc.output().empty());
+    }
+}
+
+// ====================================================== 6. before the handshake
+
+TEST_CASE("session: before the handshake nothing can be sent; the handshake timer; EOF") {
+    SUBCASE("server: timeout") {
+        server_session s;
+        CHECK(s.state() == session_state::handshake);
+        CHECK(s.send_text("x") == error::not_open);
+        CHECK(s.send_binary(view("x")) == error::not_open);
+        CHECK(s.ping() == error::not_open);
+        CHECK(s.close(close_code::normal) == error::not_open);
+        CHECK_FALSE(s.can_send());
+        CHECK_FALSE(s.can_send_part());
+        CHECK(s.output().empty());
+        CHECK(s.pending_output() == 0);
+        CHECK(s.timer() == timer_hint::handshake);
+        bytes part = test::b("GET /chat HTTP/1.1\r\nHost: a\r\n");
+        const event ev = s.receive(part);
+        CHECK(ev.type == event_type::need_more);
+        CHECK(ev.consumed == part.size());
+        CHECK(s.timer() == timer_hint::handshake);
+        const event t = s.receive_timeout();
+        CHECK(test::describe(t, brief) == "closed err=handshake_timeout code=1006 action=close_now");
+        CHECK(s.state() == session_state::done);
+        CHECK(s.timer() == timer_hint::none);
+        CHECK(s.output().empty());
+        CHECK(s.receive_timeout().type == event_type::need_more);  // reported once
+    }
+    SUBCASE("server: EOF in the middle of the request") {
+        server_session s;
+        bytes part = test::b("GET /chat HTTP/1.1\r\nHo");
+        CHECK(s.receive(part).type == event_type::need_more);
+        CHECK(test::describe(s.receive_eof(), brief) == "closed err=connection_lost code=1006 action=close_now");
+        CHECK(s.state() == session_state::done);
+        CHECK(s.timer() == timer_hint::none);
+    }
+    SUBCASE("server: EOF before any byte") {
+        server_session s;
+        CHECK(test::describe(s.receive_eof(), brief) == "closed err=connection_lost code=1006 action=close_now");
+    }
+    SUBCASE("client: timeout, with the request still queued") {
+        seeded_client_session c(chat_request(), {}, seeded_key_source(1));
+        CHECK(c.send_text("x") == error::not_open);
+        CHECK(c.timer() == timer_hint::handshake);
+        CHECK(c.pending_output() > 0);
+        CHECK(test::describe(c.receive_timeout(), brief) == "closed err=handshake_timeout code=1006 action=close_now");
+        CHECK(c.state() == session_state::done);
+    }
+    SUBCASE("client: EOF before the response") {
+        seeded_client_session c(chat_request(), {}, seeded_key_source(1));
+        (void)drain_text(c);
+        bytes part = test::b("HTTP/1.1 101 Switching");
+        CHECK(c.receive(part).type == event_type::need_more);
+        CHECK(test::describe(c.receive_eof(), brief) == "closed err=connection_lost code=1006 action=close_now");
+        CHECK(c.state() == session_state::done);
+    }
+    SUBCASE("client: invalid request options start done, with nothing to write") {
+        request_options o = chat_request();
+        o.host = "bad host";
+        seeded_client_session c(o, {}, seeded_key_source(1));
+        CHECK(c.state() == session_state::done);
+        CHECK(c.handshake().failure() == error::invalid_http_input);
+        CHECK(c.output().empty());
+        CHECK(c.timer() == timer_hint::none);
+    }
+}
+
+// ====================================================== 7. allocations
+
+/// Receives `stream` in pieces of `piece`, writing the output into `sink`
+/// after every event; counts messages and the other events (need_more and
+/// ended aside). Allocates nothing of its own.
+template <class S>
+test::fault receive_into(S& s, mutable_bytes stream, std::size_t piece, test::fixed_sink& sink, std::size_t& messages,
+                         std::size_t& other) {
+    test::fault drained = nullptr;
+    for (std::size_t at = 0; at < stream.size(); at += piece) {
+        const auto on_event = [&](const event& ev, mutable_bytes, std::size_t) {
+            if (ev.type == event_type::data && ev.last) ++messages;
+            else if (ev.type != event_type::data && ev.type != event_type::need_more && ev.type != event_type::ended)
+                ++other;
+            if (const test::fault d = test::drain_to(s, sink); d != nullptr) drained = d;
+        };
+        const test::fault f = test::receive_all(s, stream.subspan(at, std::min(piece, stream.size() - at)), on_event);
+        if (f != nullptr) return f;
+    }
+    return drained;
+}
+
+TEST_CASE("session alloc (invariant 2): after the handshake, receive and send allocate nothing") {
+    const samples::sample& chromium = samples::requests[0];
+    // A client stream: 300 messages of every size class, pings, a close.
+    bytes stream;
+    {
+        connection<role::client, seeded_key_source> enc(connection_options{}, seeded_key_source(3));
+        rng r(3);
+        std::vector<bytes> payloads;  // alive until written
+        for (std::size_t i = 0; i < 300; ++i) {
+            payloads.push_back(random_payload(r, i % 2 ? message_type::text : message_type::binary));
+            CHECK(enc.send(i % 2 ? message_type::text : message_type::binary, bytes_view(payloads.back())) == error::none);
+            if (i % 50 == 0) CHECK(enc.ping(view("are you there")) == error::none);
+            test::append(stream, test::drain(enc));
+        }
+        CHECK(enc.close(close_code::normal) == error::none);
+        test::append(stream, test::drain(enc));
+    }
+    bytes request(chromium.bytes.begin(), chromium.bytes.end());
+    bytes work(stream.size());
+    bytes sink(stream.size() + 4096);
+    const bytes payload(70000, 0x5A);
+    constexpr std::array<std::size_t, 4> pieces{0, 1, 7, 1000};
+
+    SUBCASE("server: a whole request costs no allocation (the 101 fits in the handshake); then none") {
+        std::array<std::size_t, pieces.size()> handshake_allocs{}, after{}, messages{}, other{}, written{};
+        std::array<error, pieces.size()> accepted{};
+        std::array<test::fault, pieces.size()> faults{};
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            server_session s;
+            bytes req = request;
+            test::alloc_count_start();
+            const event ev = s.receive(req);
+            accepted[i] = ev.type == event_type::request ? s.accept() : error::handshake_not_ready;
+            handshake_allocs[i] = test::alloc_count_stop();
+            test::fixed_sink out{mutable_bytes(sink)};
+            faults[i] = test::drain_to(s, out);  // the 101
+            std::memcpy(work.data(), stream.data(), stream.size());
+            test::alloc_count_start();
+            if (faults[i] == nullptr)
+                faults[i] = receive_into(s, mutable_bytes(work), pieces[i] == 0 ? work.size() : pieces[i], out,
+                                         messages[i], other[i]);
+            after[i] = test::alloc_count_stop();
+            written[i] = out.used;
+        }
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            CAPTURE(pieces[i]);
+            CHECK(accepted[i] == error::none);
+            CHECK(faults[i] == nullptr);
+            CHECK(handshake_allocs[i] == 0);
+            CHECK(after[i] == 0);
+            CHECK(messages[i] == 300);
+            CHECK(other[i] == 8);  // 6 pings, close, closed
+            CHECK(written[i] == written[0]);
+        }
+        MESSAGE("allocations of a server handshake (whole request, accept): " << handshake_allocs[0]);
+
+        // The server's send path: messages, parts, control frames, output()/consume() and copy_output().
+        server_session s;
+        bytes req = request;
+        (void)s.receive(req);
+        CHECK(s.accept() == error::none);
+        (void)drain_text(s);
+        std::size_t w = 0;
+        error first = error::none;
+        test::fault fault = nullptr;
+        const auto note = [&](error e) {
+            if (first == error::none) first = e;
+        };
+        const auto write = [&](const test::drain_plan& plan) {
+            const test::fault f = test::drain_to(s, [&](bytes_view b) { w += b.size(); }, plan);
+            if (f != nullptr) fault = f;
+        };
+        test::alloc_count_start();
+        for (std::size_t round = 0; round < 20; ++round) {
+            note(s.send_binary(bytes_view(payload).first(round * 3000)));
+            write({.how = test::take::spans, .piece = 777});  // partial writes
+            note(s.ping(bytes_view(payload).first(round)));
+            note(s.begin_message(message_type::text));
+            note(s.send_part(bytes_view(payload).first(100), false));
+            write({.piece = 333});
+            note(s.send_part(bytes_view(payload).first(10), true));
+            write({.piece = 333});
+        }
+        note(s.close(close_code::going_away, "bye"));
+        write({.piece = 333});
+        const std::size_t sends = test::alloc_count_stop();
+        CHECK(first == error::none);
+        CHECK(fault == nullptr);
+        CHECK(sends == 0);
+        CHECK(w > 20 * 3000);
+
+        // For the record: a request that arrives in pieces is gathered in a buffer.
+        server_session pieces_s;
+        bytes req2 = request;
+        test::alloc_count_start();
+        test::fault piece_fault = nullptr;
+        for (std::size_t at = 0; at < req2.size() && piece_fault == nullptr; ++at)
+            piece_fault = test::receive_all(pieces_s, mutable_bytes(req2).subspan(at, 1), [](const auto&...) {});
+        const error e = pieces_s.accept();
+        const std::size_t byte_allocs = test::alloc_count_stop();
+        CHECK(e == error::none);
+        CHECK(piece_fault == nullptr);
+        CHECK(byte_allocs == 1);  // the gathering buffer; the 101 still fits in the object
+        MESSAGE("allocations of a server handshake (request byte by byte, accept): " << byte_allocs);
+
+        // A 101 too long for the object (extra headers) takes one allocation, and says what it should.
+        server_session big;
+        bytes req3 = request;
+        const std::string cookie(300, 'c');
+        const http_header extra[] = {{"Set-Cookie", cookie}};
+        accept_options ao;
+        ao.headers = extra;
+        REQUIRE(big.receive(req3).type == event_type::request);
+        const std::string key(big.request().key);
+        test::alloc_count_start();
+        const error be = big.accept(ao);
+        const std::size_t big_allocs = test::alloc_count_stop();
+        CHECK(be == error::none);
+        CHECK(big_allocs == 1);
+        CHECK(big.request().key.empty());  // answered: the request is no longer there to read
+        const std::array<char, 28> a = compute_accept(key);
+        CHECK(drain_text(big) == "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+                                std::string(a.data(), a.size()) + "\r\nSet-Cookie: " + cookie + "\r\n\r\n");
+    }
+
+    SUBCASE("client: the request is built once; after the 101, receive and send allocate nothing") {
+        test::alloc_count_start();
+        seeded_client_session c(chat_request(), {}, seeded_key_source(8));
+        const std::size_t build = test::alloc_count_stop();
+        CHECK(build <= 1);
+        MESSAGE("allocations of a client handshake (request built): " << build);
+        const std::string req = drain_text(c);
+        server_session s;
+        bytes rb(req.begin(), req.end());
+        (void)s.receive(rb);
+        CHECK(s.accept() == error::none);
+        const std::string answer = drain_text(s);
+        bytes ab(answer.begin(), answer.end());
+        // A server stream for the client to read.
+        bytes sstream;
+        {
+            server_connection enc;
+            for (std::size_t i = 0; i < 200; ++i) {
+                CHECK(enc.send_binary(bytes_view(payload).first(i * 37)) == error::none);
+                test::append(sstream, test::drain(enc));
+            }
+        }
+        test::alloc_count_start();
+        const event open = c.receive(ab);
+        const std::size_t on_101 = test::alloc_count_stop();
+        CHECK(open.type == event_type::open);
+        CHECK(on_101 == 0);
+        std::size_t messages = 0, other = 0;
+        test::fixed_sink out{mutable_bytes(sink)};
+        bytes work2 = sstream;
+        bytes scratch = payload;
+        test::alloc_count_start();
+        test::fault fault = receive_into(c, mutable_bytes(work2), 5, out, messages, other);
+        error first = error::none;
+        for (std::size_t i = 0; i < 50; ++i) {
+            const error e = i % 2 ? c.send_in_place(message_type::binary, mutable_bytes(scratch).first(i * 100))
+                                  : c.send_binary(bytes_view(payload).first(i * 100));
+            if (first == error::none) first = e;
+            out.used = 0;
+            if (const test::fault f = test::drain_to(c, out, {.piece = 500}); f != nullptr) fault = f;
+        }
+        const std::size_t counted = test::alloc_count_stop();
+        CHECK(counted == 0);
+        CHECK(fault == nullptr);
+        CHECK(first == error::none);
+        CHECK(messages == 200);
+        CHECK(other == 0);
+    }
 }
 
 }  // namespace
-
-TEST_CASE("pair §5-§7.1.2: thousands of messages both ways, then the client closes") {
-    run_pair(41, 3000, closer::client);
-}
-
-TEST_CASE("pair §5-§7.1.2: thousands of messages both ways, then the server closes") {
-    run_pair(42, 3000, closer::server);
-}
-
-TEST_CASE("pair §5-§7.1.2: thousands of messages both ways, then both close at once") {
-    run_pair(43, 3000, closer::both);
-}
