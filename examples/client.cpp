@@ -394,9 +394,9 @@ private:
     void report_failure(const wscodec::event& ev) {
         if (ev.err == wscodec::error::handshake_not_101) {
             const wscodec::http_response& r = ws_.response();
-            std::fprintf(stderr, "handshake refused: HTTP/%u.%u %u %.*s\n", static_cast<unsigned>(r.version_major),
-                         static_cast<unsigned>(r.version_minor), static_cast<unsigned>(r.status),
-                         static_cast<int>(r.reason.size()), r.reason.data());
+            const std::string reason(r.reason);
+            std::fprintf(stderr, "handshake refused: HTTP/%u.%u %u %s\n", static_cast<unsigned>(r.version_major),
+                         static_cast<unsigned>(r.version_minor), static_cast<unsigned>(r.status), reason.c_str());
             // The start of the body: what came with the headers, at most 512 bytes.
             std::string_view body = r.body.substr(0, 512);
             const bool more = body.size() < r.body.size() || (r.content_length && *r.content_length > body.size());

@@ -25,7 +25,7 @@
 #include <vector>
 #include <wscodec/assembler.hpp>
 #include <wscodec/connection.hpp>
-#include <wscodec/detail/cpu.hpp>
+#include <wscodec/kernel.hpp>
 
 namespace test {
 

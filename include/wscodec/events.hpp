@@ -3,6 +3,7 @@
 // the session), what the caller does with TCP, and which timer to run.
 #pragma once
 
+#include <wscodec/bytes.hpp>
 #include <wscodec/error.hpp>
 
 namespace wscodec {

@@ -5,6 +5,8 @@
 
 #include <wscodec/control_queue.hpp>
 #include <wscodec/events.hpp>
+#include <wscodec/frame.hpp>
+#include <wscodec/mask.hpp>
 #include <wscodec/utf8.hpp>
 
 namespace wscodec {

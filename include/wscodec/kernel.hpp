@@ -1,9 +1,11 @@
-// wscodec/kernel.hpp — the names of the byte kernels (UTF-8 validation,
-// masking) a caller may ask for. Which of them this CPU runs is decided in
-// detail/cpu.hpp (kernel_supported, best_kernel, resolve_kernel).
+// wscodec/kernel.hpp — the byte kernels (UTF-8 validation, masking) a caller
+// may ask for, and which of them this CPU runs (kernel_supported, best_kernel,
+// resolve_kernel). Detection reads the CPU model that the compiler runtime
+// fills in before main.
 #pragma once
 
 #include <cstdint>
+#include <wscodec/detail/config.hpp>
 
 namespace wscodec {
 
@@ -21,6 +23,42 @@ enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, ne
         case kernel::neon: return "neon";
     }
     return "unknown";
+}
+
+/// True if kernel `k` can run on this CPU in this build.
+[[nodiscard]] inline bool kernel_supported(kernel k) noexcept {
+    switch (k) {
+        case kernel::best:
+        case kernel::scalar: return true;
+#if WSCODEC_X86
+        case kernel::sse41: return __builtin_cpu_supports("sse4.1");
+        case kernel::avx2: return __builtin_cpu_supports("avx2");
+#else
+        case kernel::sse41:
+        case kernel::avx2: return false;
+#endif
+        case kernel::neon: return WSCODEC_NEON != 0;
+    }
+    return false;
+}
+
+/// The fastest kernel supported here; never returns kernel::best.
+[[nodiscard]] inline kernel best_kernel() noexcept {
+#if WSCODEC_X86
+    if (__builtin_cpu_supports("avx2")) return kernel::avx2;
+    if (__builtin_cpu_supports("sse4.1")) return kernel::sse41;
+    return kernel::scalar;
+#elif WSCODEC_NEON
+    return kernel::neon;
+#else
+    return kernel::scalar;
+#endif
+}
+
+/// Resolves kernel::best and unsupported requests to a runnable kernel.
+[[nodiscard]] inline kernel resolve_kernel(kernel k) noexcept {
+    if (k == kernel::best || !kernel_supported(k)) return best_kernel();
+    return k;
 }
 
 }  // namespace wscodec

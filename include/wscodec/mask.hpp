@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <wscodec/bytes.hpp>
-#include <wscodec/detail/cpu.hpp>
 #include <wscodec/detail/mask_simd.hpp>
 #include <wscodec/kernel.hpp>
 

@@ -5,7 +5,6 @@
 
 #include <string_view>
 #include <wscodec/bytes.hpp>
-#include <wscodec/detail/cpu.hpp>
 #include <wscodec/detail/utf8_scalar.hpp>
 #include <wscodec/detail/utf8_simd.hpp>
 #include <wscodec/kernel.hpp>

@@ -1,11 +1,9 @@
 // wscodec/detail/config.hpp — the base every header builds on: compiler
-// attributes, the per-ISA target macros, and the byte spans of
-// wscodec/bytes.hpp. No state.
+// attributes and the per-ISA target macros. No state.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <wscodec/bytes.hpp>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define WSCODEC_ALWAYS_INLINE inline __attribute__((always_inline))

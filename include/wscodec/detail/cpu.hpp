@@ -1,56 +1,15 @@
-// wscodec/detail/cpu.hpp — which kernels this CPU can run: the support test
-// and resolution of wscodec::kernel for the byte kernels, and the probe for
-// the SHA extensions. Detection reads the CPU model that the compiler runtime
-// fills in before main; the one exception, the SHA extensions (which clang
-// 14's __builtin_cpu_supports does not name), is read once with cpuid into a
-// function-local constant.
+// wscodec/detail/cpu.hpp — the probe for the x86 SHA extensions, which clang
+// 14's __builtin_cpu_supports does not name: read once with cpuid into a
+// function-local constant. The byte kernels' support test is in kernel.hpp.
 #pragma once
 
 #include <wscodec/detail/config.hpp>
-#include <wscodec/kernel.hpp>
 
 #if WSCODEC_X86
 #include <cpuid.h>
 #endif
 
 namespace wscodec {
-
-/// True if kernel `k` can run on this CPU in this build.
-[[nodiscard]] inline bool kernel_supported(kernel k) noexcept {
-    switch (k) {
-        case kernel::best:
-        case kernel::scalar: return true;
-#if WSCODEC_X86
-        case kernel::sse41: return __builtin_cpu_supports("sse4.1");
-        case kernel::avx2: return __builtin_cpu_supports("avx2");
-#else
-        case kernel::sse41:
-        case kernel::avx2: return false;
-#endif
-        case kernel::neon: return WSCODEC_NEON != 0;
-    }
-    return false;
-}
-
-/// The fastest kernel supported here; never returns kernel::best.
-[[nodiscard]] inline kernel best_kernel() noexcept {
-#if WSCODEC_X86
-    if (__builtin_cpu_supports("avx2")) return kernel::avx2;
-    if (__builtin_cpu_supports("sse4.1")) return kernel::sse41;
-    return kernel::scalar;
-#elif WSCODEC_NEON
-    return kernel::neon;
-#else
-    return kernel::scalar;
-#endif
-}
-
-/// Resolves kernel::best and unsupported requests to a runnable kernel.
-[[nodiscard]] inline kernel resolve_kernel(kernel k) noexcept {
-    if (k == kernel::best || !kernel_supported(k)) return best_kernel();
-    return k;
-}
-
 namespace detail {
 
 /// True if this CPU has the x86 SHA extensions together with SSSE3 and SSE4.1,
