@@ -2,7 +2,9 @@
 # scripts/check_subproject.sh — builds a parent project that takes wscodec as
 # a meson subproject (subprojects/wscodec, as the README shows) and checks
 # that it gets the headers and none of our tests, fuzzers, benchmarks or
-# examples (so it needs no doctest). Exit status 0 if so.
+# examples (so it needs no doctest); then that wscodec set up on its own with
+# default options and installed (meson install into a staging folder)
+# compiles nothing and installs the headers and wscodec.pc. Exit status 0 if so.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -30,3 +32,22 @@ if [ "$targets" != 0 ]; then
   exit 1
 fi
 echo "wscodec as a subproject: headers only, parent built and ran"
+
+# meson install with default options: nothing to compile, headers and .pc only.
+meson setup "$work/own" "$root" --prefix=/usr >"$work/own-setup.log" 2>&1 || { cat "$work/own-setup.log"; echo "own setup failed"; exit 1; }
+compiles=$(ninja -C "$work/own" -t commands all | grep -c -E '(c\+\+|g\+\+|clang)' || true)
+if [ "$compiles" != 0 ]; then
+  echo "a default setup of wscodec compiles $compiles files"
+  exit 1
+fi
+DESTDIR="$work/stage" meson install -C "$work/own" >"$work/install.log" 2>&1 || { cat "$work/install.log"; echo "install failed"; exit 1; }
+for f in usr/include/wscodec/wscodec.hpp usr/include/wscodec/detail/config.hpp usr/share/pkgconfig/wscodec.pc; do
+  [ -f "$work/stage/$f" ] || { echo "meson install did not install $f"; exit 1; }
+done
+installed=$(find "$work/stage" -type f | wc -l)
+headers=$(find "$root/include" -type f | wc -l)
+if [ "$installed" != $((headers + 1)) ]; then
+  echo "meson install wrote $installed files; expected the $headers headers and wscodec.pc"
+  exit 1
+fi
+echo "wscodec on its own: meson install compiles nothing, installs $headers headers and wscodec.pc"

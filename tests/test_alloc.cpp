@@ -487,7 +487,7 @@ std::size_t send_run(Conn& conn, mutable_bytes big, mutable_bytes text, mutable_
     };
     const auto write_copy = [&] { write({.piece = 97}); };  // the caller's small buffer
 
-    note(in_place ? conn.send(message_type::binary, big) : conn.send(message_type::binary, bytes_view(big)));
+    note(in_place ? conn.send_in_place(message_type::binary, big) : conn.send(message_type::binary, bytes_view(big)));
     write_zero_copy();
     note(conn.send_text(std::string_view(reinterpret_cast<const char*>(text.data()), text.size())));
     write_copy();
@@ -495,7 +495,7 @@ std::size_t send_run(Conn& conn, mutable_bytes big, mutable_bytes text, mutable_
     note(conn.ping(bytes_view(big).first(125)));  // between the frames of a message
     write_copy();
     note(conn.begin_message(message_type::binary));
-    note(in_place ? conn.send_part(big.subspan(0, 1000), false)
+    note(in_place ? conn.send_part_in_place(big.subspan(0, 1000), false)
                   : conn.send_part(bytes_view(big).subspan(0, 1000), false));
     write_zero_copy();
     note(conn.send_part(bytes_view(big).subspan(1000, 0), false));
@@ -535,6 +535,7 @@ void check_send_path(MakeConn make, Receiver /* type of the decoding peer */, bo
     std::array<std::size_t, piece_sizes.size()> written{};
     std::array<error, piece_sizes.size()> errors{};
     std::array<test::fault, piece_sizes.size()> faults{};
+    std::array<bool, piece_sizes.size()> changed{};  // the caller's buffer masked in place
     std::vector<bytes> wires(piece_sizes.size(), bytes(1 << 18));
     std::size_t counted = 0;
     {
@@ -542,6 +543,7 @@ void check_send_path(MakeConn make, Receiver /* type of the decoding peer */, bo
         for (std::size_t i = 0; i < piece_sizes.size(); ++i) {
             Conn conn = make();
             written[i] = send_run(conn, big, text, wires[i], piece_sizes[i], in_place, errors[i], faults[i]);
+            changed[i] = std::memcmp(big.data(), big_copy.data(), big.size()) != 0;
             std::memcpy(big.data(), big_copy.data(), big.size());  // undo in-place masking for the next run
         }
         counted = scope.stop();
@@ -556,6 +558,7 @@ void check_send_path(MakeConn make, Receiver /* type of the decoding peer */, bo
         CHECK(count_messages<Receiver>(wires[i], failures) == 5);
         CHECK(failures == 0);
         CHECK(written[i] == written[0]);
+        CHECK(changed[i] == in_place);  // a client masks in place only what it was given to
     }
 }
 

@@ -17,7 +17,7 @@ then `interop: N passed, M failed, K skipped`. Exits 1 on any FAIL.
 Peers: python3-websockets (python_peer.py), node `ws` (node_peer.js), headless
 Chromium through playwright-core (browser_peer.js). The npm packages are found
 in --node-modules (default: build/interop/node_modules; scripts/test.sh runs
-`npm install --prefix build/interop ws@8 playwright-core@1`). A peer that is
+`npm ci` there from tests/interop/package-lock.json). A peer that is
 not installed is a SKIP, or a FAIL when CI=true.
 
 Options: --only python,node,browser (peers to run), --node-modules DIR,
@@ -226,13 +226,13 @@ def main():
         peers["python"] = (py is not None, py_info)
     if "node" in only:
         peers["node"] = (bool(node and ws_version),
-                         "node is not installed" if not node else f"the npm package ws is not in {node_modules} (npm install --prefix {os.path.dirname(node_modules)} ws@8)")
+                         "node is not installed" if not node else f"the npm package ws is not in {node_modules} (bash scripts/test.sh interop installs it)")
     if "browser" in only:
         why = ""
         if not node:
             why = "node is not installed"
         elif not pw_version:
-            why = f"the npm package playwright-core is not in {node_modules} (npm install --prefix {os.path.dirname(node_modules)} playwright-core@1)"
+            why = f"the npm package playwright-core is not in {node_modules} (bash scripts/test.sh interop installs it)"
         elif not os.access(a.chromium, os.X_OK):
             why = f"{a.chromium} is missing (apt-get install chromium)"
         peers["browser"] = (not why, why)
