@@ -21,7 +21,6 @@
 // error, connection lost, timeout), 2 for a bad command line.
 #include <poll.h>
 
-#include <cctype>
 #include <deque>
 #include <memory>
 
@@ -37,62 +36,18 @@ constexpr std::size_t max_queued_lines = 1024;  // stop reading stdin while this
 constexpr auto connect_timeout = std::chrono::seconds(10);
 constexpr auto quiet_before_close = std::chrono::milliseconds(250);
 
-struct ws_url {
-    std::string host;  // without brackets
-    std::string port = "80";
-    std::uint16_t port_number = 80;
-    std::string target = "/";
-};
-
-/// ws://host[:port][/path][?query]; nullopt if it is not one.
-std::optional<ws_url> parse_url(std::string_view s) {
-    constexpr std::string_view scheme = "ws://";
-    if (s.size() < scheme.size()) return std::nullopt;
-    for (std::size_t i = 0; i < scheme.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(s[i])) != scheme[i]) return std::nullopt;
-    s.remove_prefix(scheme.size());
-    ws_url u;
-    const std::size_t path_at = s.find_first_of("/?#");
-    std::string_view authority = s.substr(0, path_at);
-    if (path_at != std::string_view::npos) {
-        std::string_view rest = s.substr(path_at);
-        rest = rest.substr(0, rest.find('#'));  // a fragment never goes on the wire
-        u.target = rest.starts_with('/') ? std::string(rest) : "/" + std::string(rest);
-    }
-    if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no userinfo
-    std::string_view port;
-    if (authority.starts_with('[')) {
-        const std::size_t close = authority.find(']');
-        if (close == std::string_view::npos) return std::nullopt;
-        u.host = std::string(authority.substr(1, close - 1));
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (!after.starts_with(':')) return std::nullopt;
-            port = after.substr(1);
-        }
-    } else {
-        const std::size_t colon = authority.rfind(':');
-        u.host = std::string(authority.substr(0, colon));
-        if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-    }
-    if (u.host.empty()) return std::nullopt;
-    if (!port.empty()) {
-        if (!examples::parse_number(port, u.port_number) || u.port_number == 0) return std::nullopt;
-        u.port = std::string(port);
-    }
-    return u;
-}
-
 /// Connects to one of the addresses of `u` (IPv4 or IPv6, in getaddrinfo's
 /// order), each within connect_timeout; a non-blocking socket, or -1.
-examples::unique_fd connect_to(const ws_url& u) {
+examples::unique_fd connect_to(const wscodec::ws_url& u) {
+    const std::string host(u.host);  // without brackets
+    const std::string port = std::to_string(u.port);
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
     addrinfo* list = nullptr;
-    if (const int rc = ::getaddrinfo(u.host.c_str(), u.port.c_str(), &hints, &list); rc != 0) {
-        std::fprintf(stderr, "cannot resolve %s: %s\n", u.host.c_str(), ::gai_strerror(rc));
+    if (const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &list); rc != 0) {
+        std::fprintf(stderr, "cannot resolve %s: %s\n", host.c_str(), ::gai_strerror(rc));
         return examples::unique_fd{};
     }
     examples::unique_fd result;
@@ -115,7 +70,7 @@ examples::unique_fd connect_to(const ws_url& u) {
         std::array<char, NI_MAXHOST> name{};
         (void)::getnameinfo(ai->ai_addr, ai->ai_addrlen, name.data(), name.size(), nullptr, 0, NI_NUMERICHOST);
         if (err != 0) {
-            std::fprintf(stderr, "connect to %s port %s: %s\n", name.data(), u.port.c_str(), std::strerror(err));
+            std::fprintf(stderr, "connect to %s port %s: %s\n", name.data(), port.c_str(), std::strerror(err));
             continue;
         }
         examples::set_nodelay(s.get());
@@ -127,8 +82,8 @@ examples::unique_fd connect_to(const ws_url& u) {
 
 class client {
 public:
-    client(examples::unique_fd fd, const ws_url& u, bool echo)
-        : fd_(std::move(fd)), echo_(echo), ws_(request_for(u)) {}
+    client(examples::unique_fd fd, const wscodec::request_options& request, bool echo)
+        : fd_(std::move(fd)), echo_(echo), ws_(request) {}
 
     int run() {
         if (ws_.state() == wscodec::session_state::done) {
@@ -177,14 +132,6 @@ public:
     }
 
 private:
-    static wscodec::request_options request_for(const ws_url& u) {
-        wscodec::request_options r;
-        r.host = u.host;
-        r.port = u.port_number == 80 ? 0 : u.port_number;
-        r.target = u.target;
-        return r;
-    }
-
     /// Writes output and works through received events and stdin lines until
     /// it must wait. False: the connection is over.
     bool step() {
@@ -219,27 +166,12 @@ private:
         }
     }
 
-    /// Output: zero-copy spans through writev; after a plain send() the
-    /// payload must be masked while copied, through copy_output() into stage_.
+    /// Output: the spans through writev, the same loop as a server's (a
+    /// payload sent with send() comes masked from the session's staging).
     flush_result flush() {
         for (;;) {
-            if (stage_at_ < stage_len_) {
-                const ssize_t w = ::write(fd_.get(), stage_.data() + stage_at_, stage_len_ - stage_at_);
-                if (w > 0) {
-                    stage_at_ += static_cast<std::size_t>(w);
-                    continue;
-                }
-                if (w < 0 && errno == EINTR) continue;
-                if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return flush_result::blocked;
-                return flush_result::failed;
-            }
             const wscodec::output_buffers out = ws_.output();
-            if (out.empty()) {
-                if (!out.needs_copy) return flush_result::drained;
-                stage_at_ = 0;
-                stage_len_ = ws_.copy_output(stage_);
-                continue;
-            }
+            if (out.empty()) return flush_result::drained;
             std::array<iovec, 2> iov{};
             for (std::size_t i = 0; i < out.count; ++i)
                 iov[i] = {const_cast<std::uint8_t*>(out.parts[i].data()), out.parts[i].size()};
@@ -429,9 +361,6 @@ private:
     bool got_close_ = false;
     bool failed_ = false;
     examples::protocol_timer timer_;
-    std::array<std::uint8_t, 16384> stage_{};  // copy_output() destination
-    std::size_t stage_at_ = 0;
-    std::size_t stage_len_ = 0;
     // Interactive mode.
     std::deque<std::string> lines_;
     std::string partial_;
@@ -463,11 +392,20 @@ int main(int argc, char** argv) {
         }
     }
     if (!url_text) examples::usage_error(argv[0], usage, "no URL");
-    const std::optional<ws_url> url = parse_url(*url_text);
-    if (!url) examples::usage_error(argv[0], usage, "not a ws:// URL: " + std::string(*url_text));
+    const wscodec::ws_url url = wscodec::parse_ws_url(*url_text);  // views argv
+    if (!url.ok())
+        examples::usage_error(argv[0], usage, "bad URL " + std::string(*url_text) + ": " +
+                                                  wscodec::url_error_message(url.err) + " (at byte " +
+                                                  std::to_string(url.position) + ")");
+    if (url.secure) examples::usage_error(argv[0], usage, "wss:// needs TLS, which this example does not do");
+    wscodec::request_options request;
+    request.host = url.host;
+    request.port = url.port_is_default ? 0 : url.port;  // 0: Host without the default port (§4.1)
+    std::string scratch(url.resource_name_size(), '\0');   // "ws://h?x": its '/' is not in argv
+    request.target = url.resource_name(scratch);
     (void)::signal(SIGPIPE, SIG_IGN);
-    examples::unique_fd fd = connect_to(*url);
+    examples::unique_fd fd = connect_to(url);
     if (!fd) return 1;
-    client c(std::move(fd), *url, echo);
+    client c(std::move(fd), request, echo);
     return c.run();
 }

@@ -15,19 +15,21 @@
 //
 // The stream is read twice: whole, in one call, and in pieces, each call
 // passing the bytes not consumed so far plus the next piece.
-// Oracles: no crash or sanitizer report; whole and split give the same
-// event, error, code and consumed count, failure positions that agree, the
-// same request (every field, the header sequence, the offered subprotocols
-// and extensions) and the same answer bytes; bytes after the request are
-// never consumed; an upgrade request is a valid one (GET, HTTP/1.1, a valid
-// key, version 13, no body), and its header sequence is what an independent
-// reading of the block finds; accept() succeeds and writes exactly the 101
-// response built here from compute_accept(key), which a client_handshake
-// holding the same key (when it is canonical base64) opens with; respond()
-// succeeds and writes exactly the response built here; a failure is an HTTP
-// error whose code is http_status_for(err), with an error response queued
-// that ends the connection, carries the error's message as its body and
-// reads back through client_handshake as that status and body.
+// Oracles: no crash or sanitizer report; whole and split give the same event,
+// error, code and consumed count, failure positions that agree, the same
+// request (every field, the header sequence, the offered subprotocols and
+// extensions) and the same answer bytes; bytes after the request are never
+// consumed; a plain request has no Sec-WebSocket-Key or -Version and no
+// Connection: upgrade without an Upgrade field; an upgrade request is a valid
+// one (GET, HTTP/1.1, a valid key, version 13, no body), and its header
+// sequence is what an independent reading of the block finds; accept()
+// succeeds and writes exactly the 101 response built here from
+// compute_accept(key), which a client_handshake holding the same key (when it
+// is canonical base64) opens with; respond() succeeds and writes exactly the
+// response built here; a failure is an HTTP error whose code is
+// http_status_for(err), with an error response queued that ends the
+// connection, carries the error's message as its body and reads back through
+// client_handshake as that status and body.
 #include <array>
 #include <optional>
 #include "handshake_harness.hpp"
@@ -189,6 +191,10 @@ void check_request(const event& ev, const request_fields& r, std::string_view st
     expect(host == nullptr ? r.host.empty() : *host == r.host, "host is not the Host field");
     if (ev.type == event_type::http_request) {
         expect(!r.upgrade_websocket, "http_request for an upgrade");
+        expect(count_fields(r.headers, "Sec-WebSocket-Key") == 0 && count_fields(r.headers, "Sec-WebSocket-Version") == 0,
+               "http_request with Sec-WebSocket-Key or -Version (a WebSocket request without Upgrade: websocket)");
+        expect(!r.connection_upgrade || count_fields(r.headers, "Upgrade") != 0,
+               "http_request with Connection: upgrade and no Upgrade field");
         return;
     }
     expect(r.upgrade_websocket && r.connection_upgrade, "request without Upgrade: websocket and Connection: Upgrade");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <system_error>
 #include <wscodec/utf8.hpp>
 
 namespace odr {
@@ -10,6 +11,7 @@ struct observed {
     const void* table;            // address of an inline constexpr table
     wscodec::utf8_result result;  // a validation computed in that TU
     std::size_t mask_phase;       // a masking computed in that TU
+    const std::error_category* category;  // wscodec_category() as that TU sees it
 };
 observed from_a();
 observed from_b();

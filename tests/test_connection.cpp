@@ -1555,7 +1555,9 @@ TEST_CASE("limits: defaults documented in limits.hpp are what a default connecti
     const connection_options d;
     CHECK(d.limits.max_frame_size == std::uint64_t{16} * 1024 * 1024);
     CHECK(d.limits.max_message_size == std::uint64_t{16} * 1024 * 1024);
-    CHECK(d.limits.max_fragments == 4096u);
+    CHECK(d.limits.max_fragments == 0u);  // derived: one frame per 16 bytes of max_message_size
+    CHECK(d.limits.fragment_limit() == (std::uint64_t{16} << 20) / 16);
+    CHECK(d.limits.fragment_limit() == 1048576u);
     CHECK(d.auto_pong);
     CHECK(d.allowed_rsv == 0u);
     CHECK(!d.allow_non_minimal_length);
@@ -1595,19 +1597,179 @@ TEST_CASE("limits: defaults documented in limits.hpp are what a default connecti
             CHECK(evs[0].last);
         }
     }
-    // Fragments: 4096 frames make a message, the 4097th fails.
-    {
-        client c;
-        bytes ok = hex("02 00");
-        for (int i = 0; i < 4094; ++i) ok.insert(ok.end(), {0x00, 0x00});
-        ok.insert(ok.end(), {0x80, 0x00});
-        CHECK(lines(describe(joined(feed(c, ok)))) == "data binary first last []\n");
-        bytes over = hex("02 00");
-        for (int i = 0; i < 4095; ++i) over.insert(over.end(), {0x00, 0x00});
-        const std::vector<event_record> fine = feed(c, over);
-        CHECK(fine.size() == 1u);  // the empty first piece; empty middle pieces say nothing
-        check_failed(feed(c, hex("00 00")), error::too_many_fragments, 1009);
+    // Fragments: fragment_limit() frames make a message, one more fails (the
+    // cases below, "limits §5.4: ...", feed them).
+}
+
+namespace {
+
+/// A message of `payload` as the peer of an endpoint in role R sends it, in
+/// frames of `piece` bytes (the last may be shorter).
+template <role R>
+bytes fragmented(opcode op, const bytes& payload, std::size_t piece) {
+    bytes out;
+    for (std::size_t at = 0; at < payload.size(); at += piece) {
+        const std::size_t n = std::min(piece, payload.size() - at);
+        test::append(out, wire<R>(at == 0 ? op : opcode::continuation, slice(payload, at, n), at + n == payload.size()));
     }
+    return out;
+}
+
+/// `in` fed whole to `c` (in place), its events counted rather than recorded,
+/// for streams of up to millions of frames: data events, how many were first
+/// and last, their payload joined; every other event but need_more and ended
+/// recorded.
+struct tally {
+    std::size_t data = 0, firsts = 0, lasts = 0;
+    bytes payload;
+    std::vector<event_record> other;
+};
+
+template <class C>
+tally feed_counted(C& c, bytes& in) {
+    tally t;
+    const test::fault f = test::receive_all(c, mutable_bytes(in), [&](const event& ev, mutable_bytes, std::size_t at) {
+        if (ev.type == event_type::data) {
+            ++t.data;
+            t.firsts += ev.first ? 1 : 0;
+            t.lasts += ev.last ? 1 : 0;
+            t.payload.insert(t.payload.end(), ev.payload.begin(), ev.payload.end());
+        } else if (ev.type != event_type::need_more && ev.type != event_type::ended) {
+            t.other.push_back(test::record(ev, at));
+        }
+    });
+    CHECK_MESSAGE(f == nullptr, (f != nullptr ? f : ""));
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("limits §5.4: with the default limits, 4 MiB in 65,536 fragments of 64 bytes and 16,384 of 256 are "
+                   "messages", T, server, client) {
+    constexpr role R = T::side;
+    const receive_limits d;
+    const bytes sent = filled(std::size_t{4} << 20, 3);
+    for (const std::size_t piece : {std::size_t{64}, std::size_t{256}}) {
+        CAPTURE(piece);
+        const std::size_t frames = sent.size() / piece;
+        CHECK(frames == (piece == 64 ? 65536u : 16384u));
+        CHECK(frames <= d.fragment_limit());
+        T c;
+        bytes in = fragmented<R>(opcode::binary, sent, piece);
+        const tally t = feed_counted(c, in);
+        CHECK(t.other.empty());
+        CHECK(t.data == frames);  // one data event per frame, fed whole
+        CHECK(t.firsts == 1u);
+        CHECK(t.lasts == 1u);
+        CHECK(t.payload.size() == sent.size());
+        CHECK(t.payload == sent);
+        CHECK(c.state() == connection_state::open);
+        CHECK(drain(c).empty());
+    }
+    // Text too: 4 MiB of ASCII in 64-byte fragments.
+    {
+        bytes ascii(std::size_t{4} << 20);
+        for (std::size_t i = 0; i < ascii.size(); ++i) ascii[i] = static_cast<std::uint8_t>('a' + i % 26);
+        T c;
+        bytes in = fragmented<R>(opcode::text, ascii, 64);
+        const tally t = feed_counted(c, in);
+        CHECK(t.other.empty());
+        CHECK(t.data == ascii.size() / 64);
+        CHECK(t.lasts == 1u);
+        CHECK(t.payload == ascii);
+    }
+}
+
+TEST_CASE_TEMPLATE("limits §5.4: with the default limits, a message held open by empty or 1-byte fragments fails "
+                   "with 1009 after fragment_limit() frames", T, server, client) {
+    constexpr role R = T::side;
+    // One frame per 16 bytes of the 16 MiB message budget.
+    const std::uint32_t n = receive_limits{}.fragment_limit();
+    CHECK(n == receive_limits{}.max_message_size / receive_limits::bytes_per_fragment);
+    // Empty fragments: n frames are a message; frame n + 1 fails at its first byte.
+    {
+        const bytes first = wire<R>(opcode::binary, {}, false);
+        const bytes middle = wire<R>(opcode::continuation, {}, false);
+        bytes in = first;
+        in.reserve(first.size() + std::size_t{n} * middle.size());
+        for (std::uint32_t i = 1; i < n; ++i) test::append(in, middle);
+        const std::size_t at_limit = in.size();
+        CHECK(at_limit == first.size() + std::size_t{n - 1} * middle.size());  // 2 MiB (client) or 6 MiB (server) of headers
+        {
+            T c;
+            bytes ok(in.begin(), in.end() - static_cast<std::ptrdiff_t>(middle.size()));  // n - 1 frames
+            test::append(ok, wire<R>(opcode::continuation, {}, true));                  // and the last
+            const tally t = feed_counted(c, ok);
+            CHECK(t.other.empty());
+            CHECK(t.data == 2u);  // the empty first piece and the last; empty middle pieces say nothing
+            CHECK(t.lasts == 1u);
+            CHECK(t.payload.empty());
+        }
+        T c;
+        test::append(in, middle);
+        test::append(in, middle);
+        const tally t = feed_counted(c, in);
+        CHECK(t.data == 1u);  // the empty first piece
+        check_failed(t.other, error::too_many_fragments, 1009);
+        CHECK(t.other.size() == 1u);
+        if (!t.other.empty()) CHECK(t.other.back().where() == at_limit);
+        check_one_close(drain(c), R, 1009);
+    }
+    // 1-byte fragments: likewise, n bytes delivered, then frame n + 1 fails.
+    {
+        const bytes one = str("x");
+        bytes in = wire<R>(opcode::text, one, false);
+        const bytes middle = wire<R>(opcode::continuation, one, false);
+        for (std::uint32_t i = 1; i < n; ++i) test::append(in, middle);
+        const std::size_t at_limit = in.size();
+        test::append(in, middle);
+        T c;
+        const tally t = feed_counted(c, in);
+        CHECK(t.data == n);
+        CHECK(t.payload.size() == n);
+        CHECK(t.lasts == 0u);
+        check_failed(t.other, error::too_many_fragments, 1009);
+        if (!t.other.empty()) CHECK(t.other.back().where() == at_limit);
+        check_one_close(drain(c), R, 1009);
+    }
+}
+
+TEST_CASE_TEMPLATE("limits §5.4: the frame budget follows max_message_size; max_fragments overrides it", T, server,
+                   client) {
+    constexpr role R = T::side;
+    const auto frames_accepted = [](const connection_options& o) {
+        // Empty frames until one fails: how many made it.
+        T c(o);
+        bytes in = wire<R>(opcode::binary, {}, false);
+        const bytes middle = wire<R>(opcode::continuation, {}, false);
+        for (int i = 0; i < 5000; ++i) test::append(in, middle);
+        const tally t = feed_counted(c, in);
+        if (t.other.empty()) return std::size_t{0};
+        CHECK(t.other.back().err == error::too_many_fragments);
+        return (t.other.back().where() - wire<R>(opcode::binary, {}, false).size()) / middle.size() + 1;
+    };
+    connection_options o;
+    o.limits.max_message_size = 1024;
+    CHECK(o.limits.fragment_limit() == 1024 / 16);
+    CHECK(frames_accepted(o) == 64u);
+    o.limits.max_message_size = 65536;
+    CHECK(frames_accepted(o) == 4096u);
+    o.limits.max_fragments = 100;  // set: exactly this many, whatever the message budget
+    CHECK(o.limits.fragment_limit() == 100u);
+    CHECK(frames_accepted(o) == 100u);
+    // A budget under 16 bytes still allows a message its one frame, and no second.
+    o.limits.max_fragments = 0;
+    o.limits.max_message_size = 15;
+    CHECK(o.limits.fragment_limit() == 1u);
+    CHECK(frames_accepted(o) == 1u);
+    {
+        T c(o);
+        CHECK(lines(describe(joined(feed(c, wire<R>(opcode::binary, filled(15), true))))) ==
+              lines({"data binary first last [" + hx(filled(15)) + "]"}));
+    }
+    // A huge budget is capped at 2^32 - 1 frames (the count's width).
+    o.limits.max_message_size = ~std::uint64_t{0};
+    CHECK(o.limits.fragment_limit() == 0xFFFFFFFFu);
 }
 
 // ======================================================================
@@ -2008,23 +2170,34 @@ TEST_CASE("client mutable send masks in place and stays zero-copy") {
     CHECK(hx(w) == hx(frame(header(opcode::text, orig.size(), true, true, k), orig)));
 }
 
-TEST_CASE("client const send: output() gives only the header, copy_output() masks while copying") {
-    client c;
+TEST_CASE("client const send: output() hands out the header and the payload masked from staging; copy_output() masks while copying") {
     const std::string text = "immutable payload";
-    CHECK(c.send_text(text) == error::none);
-    const output_buffers o = c.output();
-    CHECK(o.count == 1u);
     const mask_key k = nth_key(1, 0);
-    CHECK(hx(o.parts[0]) == hx(cat({hex("81 91"), bytes(k.begin(), k.end())})));
-    c.consume(o.size());
-    CHECK(c.output().empty());
-    CHECK(c.pending_output() == text.size());
-    const bytes rest = drain(c, {.piece = 5});
-    bytes expected = frame(header(opcode::text, text.size(), true, true, k), str(text));
-    CHECK(hx(rest) == hx(slice(expected, 6, text.size())));
+    const bytes expected = frame(header(opcode::text, text.size(), true, true, k), str(text));
+    {
+        client c;
+        CHECK(c.send_text(text) == error::none);
+        const output_buffers o = c.output();
+        CHECK(o.count == 2u);
+        CHECK(hx(o.parts[0]) == hx(cat({hex("81 91"), bytes(k.begin(), k.end())})));
+        CHECK(hx(o.parts[1]) == hx(slice(expected, 6, text.size())));
+        CHECK(o.parts[1].data() != reinterpret_cast<const std::uint8_t*>(text.data()));  // a masked copy
+        c.consume(o.size());
+        CHECK(c.output().empty());
+        CHECK(c.pending_output() == 0u);
+    }
+    {
+        client c;
+        CHECK(c.send_text(text) == error::none);
+        const output_buffers o = c.output();
+        c.consume(o.parts[0].size());  // the header only
+        CHECK(c.pending_output() == text.size());
+        const bytes rest = drain(c, {.piece = 5});
+        CHECK(hx(rest) == hx(slice(expected, 6, text.size())));
+        CHECK(c.pending_output() == 0u);
+        CHECK(c.can_send());
+    }
     CHECK(text == "immutable payload");
-    CHECK(c.pending_output() == 0u);
-    CHECK(c.can_send());
 }
 
 TEST_CASE_TEMPLATE("§5.4 fragment_size splits messages into frames of that size", T, server, client) {
@@ -2501,32 +2674,82 @@ TEST_CASE("§6 server and client exchange messages of every shape") {
 // Output API details
 // ======================================================================
 
-TEST_CASE("output: a client's send() payload needs copy_output(); consume() takes no more than was handed out") {
-    connection<role::client, seeded_key_source> c({}, seeded_key_source(9));
-    CHECK(c.send_text("hello") == error::none);
-    const output_buffers o = c.output();
-    CHECK(o.count == 1u);
-    CHECK(o.size() == 6u);  // the masked header alone
-    CHECK(o.needs_copy);
-    c.consume(100);  // more than was handed out: only the header is taken
-    CHECK(c.pending_output() == 5u);
-    const output_buffers rest = c.output();
-    CHECK(rest.count == 0u);
-    CHECK(rest.needs_copy);
-    std::array<std::uint8_t, 16> buf{};
-    CHECK(c.copy_output(buf) == 5u);
-    CHECK(c.pending_output() == 0u);
-    CHECK(c.can_send());
-    // The same frame decodes at a server to "hello".
-    connection<role::client, seeded_key_source> again({}, seeded_key_source(9));
-    CHECK(again.send_text("hello") == error::none);
-    std::array<std::uint8_t, 16> wire{};
-    const std::size_t n = again.copy_output(wire);
-    CHECK(n == 11u);
-    server_connection s;
-    const event ev = s.receive(mutable_bytes(wire.data(), n));
-    CHECK(ev.type == event_type::data);
-    CHECK(std::string(ev.payload.begin(), ev.payload.end()) == "hello");
+TEST_CASE("output: one write loop for both roles: a client's send() payload comes masked, 1 KiB at a time") {
+    const auto text_of = [](bytes_view b) { return std::string(b.begin(), b.end()); };
+    using seeded = connection<role::client, seeded_key_source>;
+    // The reference wire: the same client (same keys) drained by copy_output().
+    const auto reference = [](std::string_view text) {
+        seeded c({}, seeded_key_source(9));
+        REQUIRE(c.send_text(text) == error::none);
+        bytes wire(text.size() + 16);
+        wire.resize(c.copy_output(wire));
+        return wire;
+    };
+    SUBCASE("a short message: header and masked payload as two spans; consume() takes no more than was handed out") {
+        seeded c({}, seeded_key_source(9));
+        CHECK(c.send_text("hello") == error::none);
+        const output_buffers o = c.output();
+        CHECK(o.count == 2u);
+        CHECK(o.parts[0].size() == 6u);  // the masked header
+        CHECK(o.parts[1].size() == 5u);
+        CHECK(text_of(o.parts[0]) + text_of(o.parts[1]) == text_of(reference("hello")));
+        c.consume(100);  // more than was handed out: only those 11 bytes are taken
+        CHECK(c.pending_output() == 0u);
+        CHECK(c.output().empty());
+        CHECK(c.can_send());
+        // The frame decodes at a server to "hello".
+        bytes wire = reference("hello");
+        server_connection s;
+        const event ev = s.receive(mutable_bytes(wire));
+        CHECK(ev.type == event_type::data);
+        CHECK(text_of(ev.payload) == "hello");
+    }
+    SUBCASE("a long message written in odd pieces: the same bytes as copy_output(), spans of at most 1 KiB, the caller's text untouched") {
+        std::string text(3000, 'x');
+        for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>('a' + i % 26);
+        const std::string original = text;
+        const bytes expected = reference(text);
+        for (const std::size_t piece : {std::size_t(1), std::size_t(7), std::size_t(1000), std::size_t(4096)}) {
+            CAPTURE(piece);
+            seeded c({}, seeded_key_source(9));
+            REQUIRE(c.send_text(text) == error::none);
+            std::string written;
+            std::size_t calls = 0;
+            for (output_buffers o = c.output(); !o.empty(); o = c.output()) {
+                std::string all;
+                for (std::size_t i = 0; i < o.count; ++i) {
+                    CHECK(o.parts[i].size() <= 1024u);
+                    all += text_of(o.parts[i]);
+                }
+                const std::size_t k = std::min(piece, all.size());
+                written += all.substr(0, k);
+                c.consume(k);
+                REQUIRE(++calls < 10000);
+            }
+            CHECK(written == text_of(expected));
+            CHECK(c.pending_output() == 0u);
+        }
+        CHECK(text == original);
+    }
+    SUBCASE("output() then copy_output() mid-frame: the same bytes") {
+        std::string text(2500, 'q');
+        const bytes expected = reference(text);
+        seeded c({}, seeded_key_source(9));
+        REQUIRE(c.send_text(text) == error::none);
+        std::string written;
+        output_buffers o = c.output();  // the header and the first 1 KiB, staged
+        written += text_of(o.parts[0]) + text_of(o.parts[1]).substr(0, 100);
+        c.consume(o.parts[0].size() + 100);
+        o = c.output();  // the rest of the staged piece
+        CHECK(o.count == 1u);
+        CHECK(o.parts[0].size() == 1024u - 100u);
+        written += text_of(o.parts[0]).substr(0, 10);
+        c.consume(10);
+        bytes rest(4096);
+        rest.resize(c.copy_output(rest));  // masks from the payload at the same key phase
+        written += text_of(rest);
+        CHECK(written == text_of(expected));
+    }
 }
 
 TEST_CASE("output: send_in_place() keeps a client zero-copy; a server never needs a copy") {
@@ -2535,11 +2758,13 @@ TEST_CASE("output: send_in_place() keeps a client zero-copy; a server never need
     CHECK(c.send_in_place(message_type::binary, mutable_bytes(payload)) == error::none);
     const output_buffers o = c.output();
     CHECK(o.count == 2u);
-    CHECK_FALSE(o.needs_copy);
     CHECK(o.parts[1].data() == payload.data());
     server_connection s;
-    CHECK(s.send_text("abc") == error::none);
-    CHECK_FALSE(s.output().needs_copy);
+    const std::string_view abc = "abc";
+    CHECK(s.send_text(abc) == error::none);
+    const output_buffers so = s.output();
+    CHECK(so.count == 2u);
+    CHECK(reinterpret_cast<const char*>(so.parts[1].data()) == abc.data());
 }
 
 TEST_CASE("streaming: can_send_part() says when the next part may be queued") {

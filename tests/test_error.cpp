@@ -89,11 +89,12 @@ TEST_CASE("error: values are stable (append, never renumber)") {
     CHECK(static_cast<int>(error::extended_connect_connection_header) == 65);
     CHECK(static_cast<int>(error::handshake_timeout) == 66);
     CHECK(static_cast<int>(error::extended_connect_rejected) == 67);
+    CHECK(static_cast<int>(error::handshake_no_upgrade_header) == 68);
 }
 
 TEST_CASE("error: every row of the table sits at its value's position") {
     const auto& rows = wscodec::detail::error_rows;
-    CHECK(std::size(rows) == 68);
+    CHECK(std::size(rows) == 69);
     CHECK(wscodec::detail::error_rows_in_order());
     for (std::size_t i = 0; i < std::size(rows); ++i) {
         CAPTURE(i);
@@ -131,7 +132,7 @@ TEST_CASE("error: out_of_memory is this endpoint's trouble, not the peer's (§7.
 
 TEST_CASE("error: every value has a unique name, a message, a kind and a close code") {
     const std::size_t n = error_count();
-    CHECK(n == 68);
+    CHECK(n == 69);
     std::set<std::string> names;
     for (std::size_t i = 0; i < n; ++i) {
         const auto e = static_cast<error>(i);
@@ -171,7 +172,7 @@ TEST_CASE("error: §7.4.1 close codes for peer violations") {
     CHECK(wscodec::kind_of(error::close_reason_too_long) == wscodec::error_kind::usage);
 }
 
-TEST_CASE("error: opening-handshake errors 34-67: names, kinds, close codes and HTTP statuses (RFC 9110 §15, RFC 6455 §4.2.2)") {
+TEST_CASE("error: opening-handshake errors 34-68: names, kinds, close codes and HTTP statuses (RFC 9110 §15, RFC 6455 §4.2.2)") {
     using wscodec::error_kind;
     struct row {
         error e;
@@ -218,8 +219,10 @@ TEST_CASE("error: opening-handshake errors 34-67: names, kinds, close codes and 
         {error::handshake_timeout, "handshake_timeout", error_kind::closed, 0},
         // RFC 8441 §5 / RFC 9220: the server's answer to an extended CONNECT, read by a client.
         {error::extended_connect_rejected, "extended_connect_rejected", error_kind::http, 0},
+        // §4.2.1 item 3: a WebSocket request without Upgrade: websocket.
+        {error::handshake_no_upgrade_header, "handshake_no_upgrade_header", error_kind::http, 400},
     };
-    CHECK(std::size(rows) == 67 - 34 + 1);
+    CHECK(std::size(rows) == 68 - 34 + 1);
     int value = 34;
     for (const row& r : rows) {
         CAPTURE(r.name);
@@ -246,7 +249,7 @@ TEST_CASE("error: http_status_for is 0 for every error before the handshake's, a
         CHECK(wscodec::kind_of(static_cast<error>(i)) != wscodec::error_kind::http);
     }
     // Every status a server answers with is a client error, or 5xx for its own trouble.
-    for (int i = 34; i <= 67; ++i) {
+    for (int i = 34; i <= 68; ++i) {
         const std::uint16_t s = wscodec::http_status_for(static_cast<error>(i));
         CAPTURE(i);
         CHECK((s == 0 || s == 400 || s == 405 || s == 426 || s == 431 || s == 503 || s == 505));

@@ -763,6 +763,26 @@ std::vector<rejection> rejections() {
                  error::handshake_no_connection_upgrade, 400, 0});
     v.push_back({"Connection: Upgrades", replacing("Connection: Upgrade", "Connection: Upgrades"),
                  error::handshake_no_connection_upgrade, 400, 0});
+    // §4.2.1 item 3: a WebSocket request (a key, a version, or Connection: upgrade
+    // with no Upgrade field) without Upgrade: websocket is refused, not served as a page.
+    v.push_back({"no Upgrade", replacing("Upgrade: websocket\r\n", ""), error::handshake_no_upgrade_header, 400, 0});
+    v.push_back({"Upgrade: h2c with the WebSocket fields", replacing("Upgrade: websocket", "Upgrade: h2c"),
+                 error::handshake_no_upgrade_header, 400, 0});
+    v.push_back({"Upgrade: websockets", replacing("Upgrade: websocket", "Upgrade: websockets"),
+                 error::handshake_no_upgrade_header, 400, 0});
+    v.push_back({"key alone", request("GET /chat HTTP/1.1", "Host: h\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"),
+                 error::handshake_no_upgrade_header, 400, 0});
+    v.push_back({"version alone", request("GET /chat HTTP/1.1", "Host: h\r\nSec-WebSocket-Version: 13\r\n"),
+                 error::handshake_no_upgrade_header, 400, 0});
+    v.push_back({"Connection: Upgrade alone", request("GET /chat HTTP/1.1", "Host: h\r\nConnection: keep-alive, Upgrade\r\n"),
+                 error::handshake_no_upgrade_header, 400, 0});
+    // The missing Upgrade is reported before what only an upgrade request must get right.
+    v.push_back({"no Upgrade and version 8", request("GET /chat HTTP/1.1", "Host: h\r\nSec-WebSocket-Version: 8\r\n"),
+                 error::handshake_no_upgrade_header, 400, 0});
+    v.push_back({"POST with a key, no Upgrade", request("POST /chat HTTP/1.1", "Host: h\r\nSec-WebSocket-Key: x\r\n"),
+                 error::handshake_no_upgrade_header, 400, 0});
+    v.push_back({"HTTP/1.0 with a version, no Upgrade", request("GET /chat HTTP/1.0", "Sec-WebSocket-Version: 13\r\n"),
+                 error::handshake_no_upgrade_header, 400, 0});
     v.push_back({"no version", replacing("Sec-WebSocket-Version: 13\r\n", ""), error::handshake_bad_version, 426, 0});
     v.push_back({"version 8", replacing("Version: 13", "Version: 8"), error::handshake_bad_version, 426, 0});
     v.push_back({"version 13, 8", replacing("Version: 13", "Version: 13, 8"), error::handshake_bad_version, 426, 0});
@@ -1162,6 +1182,54 @@ TEST_CASE("handshake §4.2.1: a request without Upgrade: websocket is a plain HT
              "<p>hi</p>");
     CHECK(s.respond(200) == error::handshake_not_ready);
     CHECK(s.accept() == error::handshake_not_ready);
+}
+
+TEST_CASE("handshake §4.2.1 item 3: a WebSocket request without Upgrade: websocket fails with 400; other requests stay plain") {
+    // Each fails when its block is complete, with this one response.
+    const std::string refusal =
+        "HTTP/1.1 400 Bad Request\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Length: 109\r\n"
+        "Connection: close\r\n"
+        "\r\n"
+        "WebSocket request (Sec-WebSocket-Key, Sec-WebSocket-Version or Connection: upgrade) lacks Upgrade: websocket\n";
+    const std::string attempts[] = {
+        // A key (and everything else) but no Upgrade field.
+        "GET /chat HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n",
+        // A version, with an upgrade to another protocol.
+        "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n",
+        // Connection: Upgrade, and no Upgrade field to say to what.
+        "GET /chat HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n\r\n",
+    };
+    for (const std::string& r : attempts) {
+        CAPTURE(r);
+        server_handshake s;
+        CHECK_EQ(describe(s.receive(as_bytes(r))), expect_failed(error::handshake_no_upgrade_header, 400, r.size(), 0));
+        CHECK(s.state() == server_handshake_state::failed);
+        CHECK(s.failure() == error::handshake_no_upgrade_header);
+        CHECK_EQ(text(s.output()), refusal);
+        CHECK(s.respond(200) == error::handshake_not_ready);
+    }
+    CHECK(http_status_for(error::handshake_no_upgrade_header) == 400);
+    CHECK(kind_of(error::handshake_no_upgrade_header) == error_kind::http);
+    // No WebSocket field and no bare Connection: upgrade: a plain request.
+    const std::string plain[] = {
+        "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\nSec-WebSocket-Protocol: chat\r\nOrigin: http://h\r\n\r\n",
+    };
+    for (const std::string& r : plain) {
+        CAPTURE(r);
+        server_handshake s;
+        CHECK_EQ(describe(s.receive(as_bytes(r))), expect(event_type::http_request, r.size()));
+        CHECK(s.state() == server_handshake_state::http_request);
+        CHECK(s.output().empty());
+    }
 }
 
 TEST_CASE("handshake RFC 9110 §9.3.2: HEAD is answered without a body but with its Content-Length") {

@@ -15,7 +15,8 @@ observed from_a() {
     return {reinterpret_cast<const void*>(&wscodec::detail::utf8_validate_scalar),
             static_cast<const void*>(wscodec::detail::utf8_table_hi1.data()),
             wscodec::validate_utf8(wscodec::bytes_view(text, sizeof text)),
-            wscodec::apply_mask(wscodec::mutable_bytes(payload, sizeof payload), key, 2)};
+            wscodec::apply_mask(wscodec::mutable_bytes(payload, sizeof payload), key, 2),
+            &wscodec::wscodec_category()};
 }
 }  // namespace odr
 
@@ -29,4 +30,7 @@ TEST_CASE("odr: two translation units share one definition of every inline entit
     CHECK(a.result == b.result);
     CHECK(a.mask_phase == 1);
     CHECK(b.mask_phase == 1);
+    CHECK(a.category == b.category);  // one category object, so codes from either unit compare equal
+    CHECK(std::error_code(wscodec::error::invalid_utf8) ==
+          std::error_code(static_cast<int>(wscodec::error::invalid_utf8), *b.category));
 }

@@ -15,6 +15,7 @@ observed from_b() {
     return {reinterpret_cast<const void*>(&wscodec::detail::utf8_validate_scalar),
             static_cast<const void*>(wscodec::detail::utf8_table_hi1.data()),
             wscodec::validate_utf8(wscodec::bytes_view(text, sizeof text)),
-            wscodec::apply_mask(wscodec::mutable_bytes(payload, sizeof payload), key, 2)};
+            wscodec::apply_mask(wscodec::mutable_bytes(payload, sizeof payload), key, 2),
+            &wscodec::wscodec_category()};
 }
 }  // namespace odr

@@ -652,6 +652,13 @@ TEST_CASE("session §4.2.1: a bad request fails with the status to answer, the e
          error::handshake_no_host, 400, ""},
         {"HTTP/1.0 upgrade", "GET / HTTP/1.0\r\n" + ok_tail + "Sec-WebSocket-Version: 13\r\n\r\n",
          error::handshake_http_too_old, 400, ""},
+        // §4.2.1 item 3: a WebSocket request without Upgrade: websocket is not served as a page.
+        {"key but no Upgrade", "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         error::handshake_no_upgrade_header, 400, ""},
+        {"version with Upgrade: h2c", "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n",
+         error::handshake_no_upgrade_header, 400, ""},
+        {"Connection: Upgrade, no Upgrade field", "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n\r\n",
+         error::handshake_no_upgrade_header, 400, ""},
         {"HTTP/2.0 request line", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", error::http_version_not_supported, 505, ""},
         {"garbage request line", "\x16\x03\x01\x02\x01\x01\x03\x03\r\n\r\n", error::http_bad_request_line, 400, ""},
         {"LF only", "GET / HTTP/1.1\nHost: a\n\n", error::http_bad_line_ending, 400, ""},

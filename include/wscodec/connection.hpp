@@ -113,8 +113,9 @@ public:
     // -------------------------------------------------------------------- send
 
     /// Queues a whole message. For a client the payload is masked while it is
-    /// copied out (copy_output(); output() reports needs_copy); send_in_place()
-    /// keeps a client's output zero-copy.
+    /// copied out (output() stages it 1 KiB at a time; copy_output() masks it
+    /// into the caller's buffer); send_in_place() keeps a client's output
+    /// zero-copy.
     [[nodiscard]] error send(message_type type, bytes_view payload) noexcept {
         if (state_ != connection_state::open) return error::not_open;
         return writer_.start(type, payload.data(), payload.size(), false);
@@ -191,11 +192,13 @@ public:
 
     // ------------------------------------------------------------------ output
 
-    /// The next bytes to write, without copying: a control frame, or a data
-    /// frame's header and payload. Empty when nothing waits; and for a client
-    /// payload queued with send() the header comes alone and then nothing,
-    /// with needs_copy set: copy_output() masks it. The spans stay valid until
-    /// consume() or the next call that queues or receives.
+    /// The next bytes to write: a control frame, or a data frame's header and
+    /// payload. Empty only when nothing waits, in both roles. A server's
+    /// payload and a client's sent with send_in_place() are the caller's
+    /// buffer; a client's sent with send() comes masked from a staging buffer,
+    /// up to 1 KiB at a time (copy_output() masks straight into the caller's
+    /// buffer instead). The spans stay valid until consume() or the next call
+    /// that queues or receives.
     [[nodiscard]] output_buffers output() noexcept {
         const output_buffers out = writer_.output(controls_, keys_);
         exposed_ = out.size();

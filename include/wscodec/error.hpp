@@ -42,7 +42,7 @@ enum class error : std::uint8_t {
     // Limits (the peer exceeded what this endpoint accepts, §7.4.1 code 1009).
     frame_too_big = 24,            ///< frame payload over receive_limits::max_frame_size
     message_too_big = 25,          ///< message over receive_limits::max_message_size
-    too_many_fragments = 26,       ///< message in more frames than receive_limits::max_fragments
+    too_many_fragments = 26,       ///< message in more frames than receive_limits::fragment_limit()
     // Connection misuse (local).
     not_open = 27,                 ///< sending after the close handshake started or the connection failed
     send_in_progress = 28,         ///< a message is still being sent (streaming or not yet written)
@@ -94,6 +94,8 @@ enum class error : std::uint8_t {
     handshake_timeout = 66,              ///< the caller's handshake timer expired
     // WebSocket over HTTP/2 and HTTP/3, client side (the server's response).
     extended_connect_rejected = 67,      ///< RFC 8441 §5 / RFC 9220: the server answered the extended CONNECT with a status other than 2xx (see the response)
+    // Opening handshake, server side, continued.
+    handshake_no_upgrade_header = 68,    ///< §4.2.1 item 3: a WebSocket request (Sec-WebSocket-Key or -Version, or Connection: upgrade without an Upgrade field) whose Upgrade does not list websocket
 };
 
 /// Who or what caused an error.
@@ -260,6 +262,9 @@ inline constexpr error_row error_rows[] = {
      error_kind::closed, close_code::abnormal, 0},
     {error::extended_connect_rejected, "extended_connect_rejected", "server answered the extended CONNECT with a status other than 2xx",
      error_kind::http, close_code::protocol_error, 0},
+    {error::handshake_no_upgrade_header, "handshake_no_upgrade_header",
+     "WebSocket request (Sec-WebSocket-Key, Sec-WebSocket-Version or Connection: upgrade) lacks Upgrade: websocket",
+     error_kind::http, close_code::protocol_error, 400},
 };
 
 /// What the accessors give for a value with no row (a cast, or a value from a newer version).
@@ -274,7 +279,7 @@ inline constexpr error_row unknown_error_row{static_cast<error>(0xFF), "unknown"
 }
 
 static_assert(error_rows_in_order(), "error_rows: row i must describe the error whose value is i");
-static_assert(std::size(error_rows) == static_cast<std::size_t>(error::extended_connect_rejected) + 1,
+static_assert(std::size(error_rows) == static_cast<std::size_t>(error::handshake_no_upgrade_header) + 1,
               "error_rows: one row per error, the last enumerator last");
 
 /// The row of `e`, or unknown_error_row when `e` has none.

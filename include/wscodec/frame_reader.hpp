@@ -398,13 +398,15 @@ private:
     }
 
     /// The limit (§7.4.1 code 1009) a data frame of `length` bytes breaks, in
-    /// this order: frame size, message size, number of fragments.
+    /// this order: frame size, message size, number of fragments (counted
+    /// for continuation frames only: a message's first frame is always
+    /// within it, so the whole-frame path does no fragment work).
     [[nodiscard]] error limit_error(bool continuation, std::uint64_t length) const noexcept {
         const receive_limits& lim = owner().options().limits;
         if (length > lim.max_frame_size) return error::frame_too_big;
         const std::uint64_t so_far = continuation ? message_size_ : 0;
         if (length > lim.max_message_size - so_far) return error::message_too_big;
-        if ((continuation ? fragments_ : 0) >= lim.max_fragments) return error::too_many_fragments;
+        if (continuation && fragments_ >= lim.fragment_limit()) return error::too_many_fragments;
         return error::none;
     }
 

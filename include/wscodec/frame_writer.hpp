@@ -3,6 +3,7 @@
 // spans that interleave those frames with the control queue's.
 #pragma once
 
+#include <type_traits>
 #include <wscodec/control_queue.hpp>
 #include <wscodec/events.hpp>
 #include <wscodec/frame.hpp>
@@ -12,13 +13,12 @@
 namespace wscodec {
 
 /// Bytes ready to write: `count` spans, in order. A frame's header and payload
-/// come as two spans (writev), the payload viewing the caller's buffer.
+/// come as two spans (writev), the payload viewing the caller's buffer (or,
+/// for a client's payload sent with send(), a masked piece of it in the
+/// connection's staging buffer). Empty only when nothing waits.
 struct output_buffers {
     std::array<bytes_view, 2> parts{};
     std::size_t count = 0;
-    /// A client's payload waits that only copy_output() can mask (it was
-    /// queued with send(), not send_in_place()): call copy_output().
-    bool needs_copy = false;
 
     [[nodiscard]] constexpr std::size_t size() const noexcept {
         std::size_t n = 0;
@@ -30,10 +30,15 @@ struct output_buffers {
 
 namespace detail {
 
+/// Bytes of a client's payload masked at a time into its staging buffer
+/// when the payload may not be masked in place (send(), not send_in_place()).
+inline constexpr std::size_t client_staging_size = 1024;
+
 /// One data message at a time, whole or in parts, framed as it is handed
 /// out (at most `fragment_size` payload bytes a frame; 0: one frame per
 /// part), its payload never copied except to mask a client's. Control frames
-/// from the queue go between data frames. State: about 100 bytes.
+/// from the queue go between data frames. State: about 100 bytes, and a
+/// client's staging buffer.
 template <role R>
 class frame_writer {
 public:
@@ -103,8 +108,13 @@ public:
         } else if (unit_ == unit::frame) {
             if (hdr_sent_ < hdr_.size) out.parts[out.count++] = bytes_view(hdr_.bytes.data() + hdr_sent_, hdr_.size - hdr_sent_);
             if (frame_left_ > 0) {
-                if (R == role::client && !in_place_) out.needs_copy = true;
-                else out.parts[out.count++] = bytes_view(frame_ptr_, static_cast<std::size_t>(frame_left_));
+                if constexpr (R == role::client) {
+                    if (!in_place_) {
+                        out.parts[out.count++] = stage();
+                        return out;
+                    }
+                }
+                out.parts[out.count++] = bytes_view(frame_ptr_, static_cast<std::size_t>(frame_left_));
             }
         }
         return out;
@@ -121,7 +131,8 @@ public:
             const mutable_bytes room = dst.subspan(total);
             std::size_t k = 0;
             if (unit_ == unit::control || hdr_sent_ < hdr_.size) {
-                const bytes_view o = output(controls, keys).parts[0];
+                const bytes_view o = unit_ == unit::control ? controls.front()
+                                                            : bytes_view(hdr_.bytes.data() + hdr_sent_, hdr_.size - hdr_sent_);
                 k = std::min(room.size(), o.size());
                 for (std::size_t i = 0; i < k; ++i) room[i] = o[i];
             } else {
@@ -150,6 +161,7 @@ public:
                     n -= k;
                 }
                 const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(n, frame_left_));
+                if constexpr (R == role::client) staging_.advance(k);
                 frame_ptr_ += k;
                 frame_left_ -= k;
                 frame_phase_ = static_cast<std::uint8_t>((frame_phase_ + k) & 3);
@@ -175,6 +187,32 @@ public:
 
 private:
     enum class unit : std::uint8_t { none, control, frame };
+
+    /// A client's masked copy of the payload's next bytes: frame_ptr_[0, end
+    /// - begin) masked, at staging_.bytes[begin, end). Masking is a function
+    /// of the key phase, so copy_output() may skip it and mask from the
+    /// payload itself; advance() keeps the two in step.
+    struct staging {
+        std::array<std::uint8_t, client_staging_size> bytes;
+        std::uint16_t begin = 0, end = 0;
+        void advance(std::size_t k) noexcept {
+            if (k >= static_cast<std::size_t>(end - begin)) begin = end = 0;
+            else begin = static_cast<std::uint16_t>(begin + k);
+        }
+    };
+    struct no_staging {};
+
+    /// The masked span of the frame's next payload bytes, staged if need be.
+    bytes_view stage() noexcept requires(R == role::client) {
+        if (staging_.begin == staging_.end) {
+            const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(client_staging_size, frame_left_));
+            (void)apply_mask_copy(mutable_bytes(staging_.bytes.data(), k), bytes_view(frame_ptr_, k), frame_key_,
+                                  frame_phase_);
+            staging_.begin = 0;
+            staging_.end = static_cast<std::uint16_t>(k);
+        }
+        return bytes_view(staging_.bytes.data() + staging_.begin, static_cast<std::size_t>(staging_.end - staging_.begin));
+    }
 
     void set_part(const std::uint8_t* data, std::size_t size, bool in_place, bool last) noexcept {
         ptr_ = const_cast<std::uint8_t*>(data);  // written only when in_place
@@ -237,6 +275,7 @@ private:
     const std::uint8_t* frame_ptr_ = nullptr;
     std::uint64_t frame_left_ = 0;
     std::uint64_t fragment_size_;  // largest payload of one frame; 0: one frame per part
+    [[no_unique_address]] std::conditional_t<R == role::client, staging, no_staging> staging_{};
 };
 
 }  // namespace detail

@@ -18,10 +18,30 @@ struct receive_limits {
     /// for bulk transfer. The optional message_assembler has its own limit:
     /// the buffer it is given.
     std::uint64_t max_message_size = std::uint64_t{16} << 20;
-    /// Most frames in one message. 4096 lets a 16 MiB message arrive in 4 KiB
-    /// fragments, and stops a peer from holding a message open forever with
-    /// empty continuation frames.
-    std::uint32_t max_fragments = 4096;
+    /// Most frames in one message; 0 (the default): as many as
+    /// fragment_limit() derives from max_message_size.
+    std::uint32_t max_fragments = 0;
+
+    /// The default frame budget: one frame per 16 bytes of max_message_size
+    /// (1,048,576 frames for 16 MiB). A fixed count small enough to stop
+    /// abuse refuses legitimate messages (4 MiB sent in 64-byte fragments is
+    /// 65,536 frames); tied to the message budget, it accepts every message
+    /// within max_message_size whose fragments average 16 bytes or more,
+    /// still stops a peer that holds a message open with empty or tiny
+    /// fragments, and bounds what reading one message costs: payload at most
+    /// max_message_size, headers (2 to 14 bytes a frame) less than that
+    /// again, at most one data event per frame. It follows max_message_size
+    /// when that is changed.
+    static constexpr std::uint64_t bytes_per_fragment = 16;
+
+    /// The most frames one message may have: max_fragments if set, else
+    /// max_message_size / bytes_per_fragment (at least 1, at most 2^32 - 1).
+    [[nodiscard]] constexpr std::uint32_t fragment_limit() const noexcept {
+        if (max_fragments != 0) return max_fragments;
+        const std::uint64_t n = max_message_size / bytes_per_fragment;
+        if (n == 0) return 1;
+        return n > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(n);
+    }
 };
 
 /// Behaviour of a connection.

@@ -52,8 +52,9 @@ public:
 
     /// Reads request bytes. Returns need_more (all consumed), request (an
     /// upgrade request waits; `consumed` ends at the blank line, later bytes
-    /// are frames for the connection), http_request (a plain request waits;
-    /// its body, if any, follows `consumed`), or failed (`err`; `http_status`
+    /// are frames for the connection), http_request (a plain request, with
+    /// no Upgrade: websocket and no sign of a WebSocket attempt, waits; its
+    /// body, if any, follows `consumed`), or failed (`err`; `http_status`
     /// is that of the error response now queued; close TCP once written).
     /// After the request, consumes nothing.
     [[nodiscard]] event receive(bytes_view in) noexcept {
@@ -365,7 +366,7 @@ private:
         if (counts_.bad_length) return error::http_bad_header_value;
         if (counts_.conflicting_length || counts_.host > 1) return error::handshake_duplicate_header;
         if (r.version_minor >= 1 && counts_.host == 0) return error::handshake_no_host;
-        if (!r.upgrade_websocket) return error::none;  // a plain HTTP request
+        if (!r.upgrade_websocket) return websocket_attempt() ? error::handshake_no_upgrade_header : error::none;
         if (r.version_minor == 0) return error::handshake_http_too_old;
         if (!detail::equals(r.method, "GET")) return error::handshake_method_not_get;
         if (!r.connection_upgrade) return error::handshake_no_connection_upgrade;
@@ -376,6 +377,16 @@ private:
         if (counts_.bad_extensions) return error::handshake_bad_extensions;
         if ((r.content_length && *r.content_length != 0) || r.transfer_encoding) return error::handshake_request_body;
         return error::none;
+    }
+
+    // For a request whose Upgrade does not list websocket: whether it still
+    // means to open a WebSocket (so it fails rather than being served as a
+    // page): it carries Sec-WebSocket-Key or -Version, or Connection: upgrade
+    // with no Upgrade field at all (Connection: upgrade beside Upgrade: h2c
+    // asks for another protocol, and stays a plain request).
+    [[nodiscard]] bool websocket_attempt() const noexcept {
+        if (counts_.key != 0 || counts_.version != 0) return true;
+        return request_.connection_upgrade && !request_.header("upgrade");
     }
 
     struct field_counts {

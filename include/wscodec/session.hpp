@@ -42,7 +42,9 @@ public:
         sent_ = 0;
         heap_ = hs.take_response_buffer();
         if (heap_.size() != 0) return true;
-        if (response.starts_with(head) && response.size() - head.size() <= rest_.size()) {
+        // accept() writes the head first; only a plain 101 (no subprotocol,
+        // extension or extra header line) is no longer than head + key line.
+        if (response.size() <= head.size() + rest_.size()) {
             std::copy(response.begin() + static_cast<std::ptrdiff_t>(head.size()), response.end(), rest_.begin());
             rest_size_ = static_cast<std::uint8_t>(response.size() - head.size());
             return true;

@@ -10,6 +10,7 @@
 #include <wscodec/connection.hpp>
 #include <wscodec/control_queue.hpp>
 #include <wscodec/error.hpp>
+#include <wscodec/error_code.hpp>
 #include <wscodec/events.hpp>
 #include <wscodec/extended_connect.hpp>
 #include <wscodec/frame.hpp>
@@ -24,5 +25,6 @@
 #include <wscodec/random.hpp>
 #include <wscodec/server_handshake.hpp>
 #include <wscodec/session.hpp>
+#include <wscodec/url.hpp>
 #include <wscodec/utf8.hpp>
 #include <wscodec/utf8_result.hpp>
