@@ -10,6 +10,7 @@
 
 #include <type_traits>
 #include <utility>
+#include <wscodec/byte_ranges.hpp>
 #include <wscodec/close.hpp>
 #include <wscodec/control_queue.hpp>
 #include <wscodec/frame_reader.hpp>
@@ -47,9 +48,20 @@ enum class connection_state : std::uint8_t {
 ///
 /// Not copyable: a copy would send the same masking keys as the original.
 template <role R, class KeySource = std::conditional_t<R == role::client, system_key_source, no_key_source>>
-class connection : private detail::frame_reader<R, connection<R, KeySource>> {
+class connection : private detail::frame_reader<R, connection<R, KeySource>>,
+                   public detail::byte_range_api<connection<R, KeySource>> {
+    using api = detail::byte_range_api<connection>;
+
 public:
     static constexpr role side = R;
+    // receive() and the send calls for any contiguous range of bytes (byte_ranges.hpp).
+    using api::receive;
+    using api::send;
+    using api::send_binary;
+    using api::send_in_place;
+    using api::send_part;
+    using api::send_part_in_place;
+    using api::send_text;
 
     explicit connection(const connection_options& options = {}, KeySource keys = KeySource{}) noexcept
         : writer_(options.fragment_size), options_(options), keys_(std::move(keys)) {}

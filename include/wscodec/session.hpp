@@ -113,8 +113,18 @@ struct no_preface {};
 /// connection; a client's response() stays readable until the first call
 /// after the open event that needs the connection.
 template <role R, class KeySource = std::conditional_t<R == role::client, system_key_source, no_key_source>>
-class session {
+class session : public detail::byte_range_api<session<R, KeySource>> {
+    using api = detail::byte_range_api<session>;
+
 public:
+    // receive() and the send calls for any contiguous range of bytes (byte_ranges.hpp).
+    using api::receive;
+    using api::send;
+    using api::send_binary;
+    using api::send_in_place;
+    using api::send_part;
+    using api::send_part_in_place;
+    using api::send_text;
     using connection_type = wscodec::connection<R, KeySource>;
     using handshake_type = std::conditional_t<R == role::server, server_handshake, client_handshake>;
 

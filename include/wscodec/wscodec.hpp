@@ -3,6 +3,7 @@
 
 #include <wscodec/accept.hpp>
 #include <wscodec/assembler.hpp>
+#include <wscodec/byte_ranges.hpp>
 #include <wscodec/bytes.hpp>
 #include <wscodec/client_handshake.hpp>
 #include <wscodec/close.hpp>
