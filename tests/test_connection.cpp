@@ -606,9 +606,9 @@ TEST_CASE("§5.5.1 no data frames sent after close") {
         CHECK(s.state() == connection_state::closing);
         CHECK(!s.can_send());
         CHECK(s.send_text("late") == error::not_open);
-        CHECK(s.send_binary(str("late")) == error::not_open);
+        CHECK(s.send_binary(std::string_view("late")) == error::not_open);
         CHECK(s.begin_message(message_type::text) == error::not_open);
-        CHECK(s.send_part(str("late"), true) == error::not_open);
+        CHECK(s.send_part(std::string_view("late"), true) == error::not_open);
         CHECK(s.close(1000) == error::not_open);
         CHECK(hx(drain(s)) == "88 02 03 e8");
     }
@@ -658,7 +658,7 @@ TEST_CASE("§5.5.1 no data frames sent after close") {
         CHECK(c.send_part(abc, false) == error::none);
         const bytes part1 = drain(c);
         (void)feed(c, wire<role::client>(opcode::close, close_body(1000)));
-        CHECK(c.send_part(str("def"), true) == error::not_open);
+        CHECK(c.send_part(std::string_view("def"), true) == error::not_open);
         CHECK(c.send_text("x") == error::not_open);
         CHECK(c.ping() == error::not_open);
         CHECK(c.pong() == error::not_open);
@@ -2247,7 +2247,7 @@ TEST_CASE_TEMPLATE("§5.4 begin_message/send_part streaming", T, server, client)
     {
         T c;
         const bytes hel = str("Hel"), l = str("l"), none = str(""), o = str("o");
-        CHECK(c.send_part(str("x"), true) == error::no_message_started);
+        CHECK(c.send_part(std::string_view("x"), true) == error::no_message_started);
         CHECK(c.begin_message(message_type::text) == error::none);
         CHECK(!c.can_send());
         CHECK(c.begin_message(message_type::text) == error::send_in_progress);
@@ -2263,7 +2263,7 @@ TEST_CASE_TEMPLATE("§5.4 begin_message/send_part streaming", T, server, client)
         CHECK(c.send_part(o, true) == error::none);
         const bytes w4 = drain(c);
         CHECK(c.can_send());
-        CHECK(c.send_part(str("!"), true) == error::no_message_started);
+        CHECK(c.send_part(std::string_view("!"), true) == error::no_message_started);
         CHECK(
             lines(describe(frames_of(cat({w1, w2, w3, w4}), R))) ==
             lines({frame_line(opcode::text, str("Hel"), false), frame_line(opcode::continuation, str("l"), false),
@@ -2336,9 +2336,9 @@ TEST_CASE_TEMPLATE("send usage errors: send_in_progress, not_open, no_message_st
     CHECK(c.send_text("a") == error::none);
     CHECK(!c.can_send());
     CHECK(c.send_text("b") == error::send_in_progress);
-    CHECK(c.send_binary(str("b")) == error::send_in_progress);
+    CHECK(c.send_binary(std::string_view("b")) == error::send_in_progress);
     CHECK(c.begin_message(message_type::binary) == error::send_in_progress);
-    CHECK(c.send_part(str("b"), true) == error::no_message_started);
+    CHECK(c.send_part(std::string_view("b"), true) == error::no_message_started);
     // Partly written is still pending.
     const output_buffers o = c.output();
     c.consume(o.parts[0].size());
