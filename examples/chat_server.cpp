@@ -11,19 +11,20 @@
 // as "NICK: text"; arrivals and departures as "NICK joined" and "NICK left".
 // Nicknames hold no spaces and no ':', so the page tells the two apart.
 //
-// Sending respects the codec's one-message-at-a-time API: each connection
-// has a queue of shared, immutable strings; the next one is handed to
-// send_text() when can_send() turns true, and it stays alive until written.
-// A client whose queue passes 1 MiB is too slow to keep up and is dropped.
+// Sending: the codec takes one message at a time and never copies it, so
+// each connection has a wscodec::send_queue (send_queue.hpp), which copies
+// every message and hands the next to the session as the last is written; the
+// write loop drains the queue instead of the session. A client whose queue
+// would pass 1 MiB is too slow to keep up and is dropped.
 //
 // Keepalive: a ping every 20 s; a client from which nothing (a pong, or any
 // frame) arrived for 45 s is dropped. Opening handshake 10 s, close
 // handshake 5 s, as in echo_server. SIGINT/SIGTERM: close 1001 to everyone,
 // exit 0.
-#include <deque>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
+#include <wscodec/send_queue.hpp>
 
 #include "common.hpp"
 
@@ -31,11 +32,10 @@ namespace {
 
 using examples::flush_result;
 using examples::time_point;
-using message_ptr = std::shared_ptr<const std::string>;
 
 constexpr std::size_t read_buffer_size = 64 * 1024;
 constexpr std::uint64_t max_message_size = 64 * 1024;  // what one client may send at once
-constexpr std::size_t max_queued_bytes = 1 << 20;       // per client, before it is dropped as too slow
+constexpr std::size_t max_queued_bytes = 1 << 20;       // per client: more, and it is dropped as too slow
 constexpr std::size_t max_name_bytes = 24;
 constexpr int max_reads_per_wakeup = 16;
 constexpr auto linger_time = std::chrono::seconds(5);
@@ -46,14 +46,13 @@ struct peer {
     std::uint64_t id = 0;
     examples::unique_fd fd;
     wscodec::server_session ws;
+    // Owns copies of the messages waiting for this client (max_bytes: see enqueue()).
+    wscodec::send_queue<wscodec::server_session> queue{{.max_bytes = max_queued_bytes, .high_water = max_queued_bytes / 2}};
     std::string name;
     bool joined = false;  // accepted and announced
     bool left = false;    // departure announced
     std::string text;     // the message being received
     bool binary = false;  // the message being received is binary (refused)
-    std::deque<message_ptr> queue;  // waiting for can_send()
-    std::size_t queued = 0;         // bytes in `queue`
-    message_ptr in_flight;          // handed to send_text(), alive until written
     bool closing = false;           // close TCP once the output is written
     bool eof = false;
     bool doomed = false;  // will be dropped when the current event is done
@@ -271,7 +270,7 @@ private:
             welcome += (first ? "" : ", ") + q->name;
             first = false;
         }
-        enqueue(p, std::make_shared<const std::string>(std::move(welcome)));
+        enqueue(p, welcome);
         broadcast(name + " joined");
         std::fprintf(stderr, "%s joined (%zu online)\n", name.c_str(), names_.size());
     }
@@ -317,45 +316,42 @@ private:
 
     // ----------------------------------------------------------- sending
 
-    /// Queues one message for every open client: one string, shared.
-    void broadcast(std::string text) {
-        const message_ptr m = std::make_shared<const std::string>(std::move(text));
+    /// Queues one message for every open client (each queue copies it).
+    void broadcast(std::string_view text) {
         for (auto& [id, q] : peers_)
-            if (q->open() && !q->doomed) enqueue(*q, m);
+            if (q->open() && !q->doomed) enqueue(*q, text);
     }
 
-    void enqueue(peer& q, const message_ptr& m) {
-        if (q.queued + m->size() > max_queued_bytes) {
-            std::fprintf(stderr, "%s is too slow (over %zu bytes queued): dropped\n", q.name.c_str(), max_queued_bytes);
-            doom(q);
-            return;
-        }
-        q.queue.push_back(m);
-        q.queued += m->size();
-        mark_dirty(q);
-    }
-
-    /// Writes output and feeds the queue to send_text() one message at a
-    /// time. False: the connection is over.
-    bool pump(peer& p) {
-        for (;;) {
-            switch (examples::write_output(p.fd.get(), p.ws)) {
-                case flush_result::failed: return false;
-                case flush_result::blocked: watch(p, reading(p) | EPOLLOUT); return true;
-                case flush_result::drained: break;
-            }
-            if (p.closing) return false;  // all written: close TCP
-            if (p.queue.empty()) break;
-            if (!p.ws.can_send()) {  // closing: nothing more goes out
-                p.queue.clear();
-                p.queued = 0;
+    /// Queues `text` for `q`; a client with max_queued_bytes already waiting is dropped.
+    void enqueue(peer& q, std::string_view text) {
+        switch (q.queue.send_text(q.ws, text)) {  // valid UTF-8: the session checked what clients sent
+            case wscodec::error::none: mark_dirty(q); break;
+            case wscodec::error::send_queue_full:
+                std::fprintf(stderr, "%s is too slow (over %zu bytes queued): dropped\n", q.name.c_str(), max_queued_bytes);
+                doom(q);
                 break;
-            }
-            p.in_flight = std::move(p.queue.front());  // the previous one is written: can_send() said so
-            p.queue.pop_front();
-            p.queued -= p.in_flight->size();
-            (void)p.ws.send_text(*p.in_flight);  // valid UTF-8: the session checked what clients sent
+            default: break;  // not_open: closing, nothing more goes out
         }
+    }
+
+    /// The peer's output as write_output() takes it: through its send queue,
+    /// which hands the session its next message as the last is written.
+    struct queued_output {
+        peer& p;
+        [[nodiscard]] wscodec::output_buffers output() noexcept { return p.queue.output(p.ws); }
+        void consume(std::size_t n) noexcept { p.queue.consume(p.ws, n); }
+    };
+
+    /// Writes output, the queued messages included, until it is drained or
+    /// the socket is full. False: the connection is over.
+    bool pump(peer& p) {
+        queued_output out{p};
+        switch (examples::write_output(p.fd.get(), out)) {
+            case flush_result::failed: return false;
+            case flush_result::blocked: watch(p, reading(p) | EPOLLOUT); return true;
+            case flush_result::drained: break;  // the queue too: what waited went out, or was dropped on closing
+        }
+        if (p.closing) return false;  // all written: close TCP
         watch(p, reading(p));
         return true;
     }
@@ -383,7 +379,7 @@ private:
             if (p.linger_due == time_point{}) p.linger_due = now + linger_time;
             consider(p.linger_due);
         } else {
-            if (p.timer.follow(p.ws.timer(), now)) consider(p.timer.due);
+            if (p.timer.follow(p.ws.timer(), p.ws.timer_duration(), now)) consider(p.timer.due);
             if (p.open()) {
                 consider(p.next_ping);
                 consider(p.last_rx + ping_timeout_);

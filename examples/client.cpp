@@ -108,7 +108,7 @@ public:
                 const int t = static_cast<int>(std::min<std::int64_t>(ms, 60'000));
                 timeout = timeout < 0 ? t : std::min(timeout, t);
             };
-            if (timer_.follow(ws_.timer(), now)) wake_at(timer_.due);
+            if (timer_.follow(ws_.timer(), ws_.timer_duration(), now)) wake_at(timer_.due);
             if (close_waits()) wake_at(last_rx_ + quiet_before_close);
             const int rc = ::poll(p.data(), n, timeout);
             if (rc < 0) {

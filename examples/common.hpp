@@ -346,29 +346,19 @@ private:
     std::set<std::pair<time_point, std::uint64_t>> entries_;
 };
 
-/// How long each protocol timer runs: 10 s for the opening handshake, 5 s for
-/// the close handshake and for a client waiting for the server's TCP close.
-[[nodiscard]] constexpr steady::duration timer_length(wscodec::timer_hint h) noexcept {
-    switch (h) {
-        case wscodec::timer_hint::handshake: return 10s;
-        case wscodec::timer_hint::close_handshake: return 5s;
-        case wscodec::timer_hint::tcp_close: return 5s;
-        case wscodec::timer_hint::none: break;
-    }
-    return 0s;
-}
-
-/// The timer a session asks for, and when it expires. Re-armed only when
-/// the hint changes, so a timer keeps its deadline across calls.
+/// The timer a session asks for (timer()), for as long as it says
+/// (timer_duration()), and when it expires. Re-armed only when the hint
+/// changes, so a timer keeps its deadline across calls; the caller clears it
+/// ({}) before receive_timeout(), so the next follow() arms the next one.
 struct protocol_timer {
     wscodec::timer_hint hint = wscodec::timer_hint::none;
     time_point due{};
 
     /// Follows `now_hint`; true if a timer runs.
-    bool follow(wscodec::timer_hint now_hint, time_point now) noexcept {
+    bool follow(wscodec::timer_hint now_hint, std::chrono::milliseconds length, time_point now) noexcept {
         if (now_hint != hint) {
             hint = now_hint;
-            due = now + timer_length(now_hint);
+            due = now + length;
         }
         return hint != wscodec::timer_hint::none;
     }

@@ -204,7 +204,7 @@ private:
         if (c.closing) {  // the peer is not reading our last bytes: give it a while
             if (c.linger_due == time_point{}) c.linger_due = now + linger_time;
             deadlines_.set(c.id, c.deadline, c.linger_due);
-        } else if (c.timer.follow(c.ws.timer(), now)) {
+        } else if (c.timer.follow(c.ws.timer(), c.ws.timer_duration(), now)) {
             deadlines_.set(c.id, c.deadline, c.timer.due);
         } else {
             deadlines_.clear(c.id, c.deadline);

@@ -633,22 +633,26 @@ TEST_CASE("state sizes (invariant 7)") {
     const std::size_t client_writer = round8(writer + detail::client_staging_size + 4);
     CHECK(sizeof(detail::frame_writer<role::server>) <= writer);
     CHECK(sizeof(detail::frame_writer<role::client>) <= client_writer);
-    // The connection: reader, queue and 6 bytes of close state (state, owed
-    // event, two flags, close status), padded to 8 before the writer; then the
-    // writer, the count output() handed out (8), the options (40) and the key
-    // source. Server: 176 + 393 + 6 = 575 -> 576, + 88 + 8 + 40 = 712; the
-    // budget keeps one word of slack. Client: 176 + 405 + 6 = 587 -> 592, +
-    // 1120 + 8 + 40 = 1760, + the system key source's 32-byte pool and count
-    // (33) = 1793 -> 1800; with seeded keys (8): 1768.
+    // The connection: reader, queue and 8 bytes of close and liveness state
+    // (state, owed event, two flags, close status, heard and pinged), padded
+    // to 8 before the writer; then the writer, the count output() handed out
+    // (8), the peer's silent time (4, padded to 8), the options (64: limits
+    // 24, three flags padded to 8, fragment_size 8, five timer durations of 4
+    // padded to 24) and the key source. Server: 176 + 393 + 8 = 577 -> 584,
+    // + 88 + 8 + 8 + 64 = 752 at most (744: the silent time shares a word).
+    // Client: 176 + 405 + 8 = 589 -> 592, + 1120 + 8 + 8 + 64 = 1792, + the
+    // system key source's 32-byte pool and count (33) = 1825 -> 1832; with
+    // seeded keys (8): 1800.
     const std::size_t options = sizeof(connection_options);
-    CHECK(sizeof(server_connection) <= round8(reader + server_queue + 6) + writer + 8 + options);
+    CHECK(options <= 64);
+    CHECK(sizeof(server_connection) <= round8(reader + server_queue + 8) + writer + 8 + 8 + options);
     CHECK(sizeof(client_connection) <=
-          round8(round8(reader + client_queue + 6) + client_writer + 8 + options + sizeof(system_key_source)));
+          round8(round8(reader + client_queue + 8) + client_writer + 8 + 8 + options + sizeof(system_key_source)));
     CHECK(sizeof(seeded_client) <=
-          round8(reader + client_queue + 6) + client_writer + 8 + options + sizeof(seeded_key_source));
-    CHECK(sizeof(server_connection) <= 720);
-    CHECK(sizeof(client_connection) <= 1808);
-    CHECK(sizeof(seeded_client) <= 1776);
+          round8(reader + client_queue + 8) + client_writer + 8 + 8 + options + sizeof(seeded_key_source));
+    CHECK(sizeof(server_connection) <= 744);
+    CHECK(sizeof(client_connection) <= 1832);
+    CHECK(sizeof(seeded_client) <= 1800);
     // An event: seven one-byte fields (type, message, first, last, rsv, action,
     // err) and two codes (close code, HTTP status: 4), 11 padded to 16; consumed
     // and position (16); the payload span (16): 48.
@@ -665,8 +669,8 @@ TEST_CASE("state sizes (invariant 7)") {
     // connection's size. A server adds the preface that holds its 101 while
     // it is written (a heap buffer of 24, a count of 4, the key line's 1 + 32:
     // 61, padded to 64), whose tail padding takes the session's state and
-    // part: 712 + 64 = 776, budget one word more. A client's state and part
-    // take a word of their own: 1800 + 8 = 1808 (seeded keys: 1768 + 8 = 1776).
+    // part: 744 + 64 = 808, budget one word more. A client's state and part
+    // take a word of their own: 1832 + 8 = 1840 (seeded keys: 1800 + 8 = 1808).
     CHECK(sizeof(server_handshake) + options <= sizeof(server_connection));
     CHECK(sizeof(client_handshake) + options + sizeof(system_key_source) <= sizeof(client_connection));
     CHECK(sizeof(detail::server_preface) <= round8(24 + 4 + 1 + 32));

@@ -2825,3 +2825,126 @@ TEST_CASE_TEMPLATE("§5.6/§8.1 text to send must be UTF-8: refused as a usage e
     CHECK(c.can_send());
     CHECK(kind_of(error::text_not_utf8) == error_kind::usage);
 }
+
+// ======================================================================
+// Timers: durations, keepalive, idle (connection_options::timers)
+// ======================================================================
+
+TEST_CASE("timers: each timer_hint comes with its duration; none by default while open") {
+    server s;
+    CHECK(s.timer() == timer_hint::none);
+    CHECK(s.timer_duration() == std::chrono::milliseconds(0));
+    CHECK(s.close(close_code::normal) == error::none);
+    CHECK(s.timer() == timer_hint::close_handshake);
+    CHECK(s.timer_duration() == std::chrono::milliseconds(5000));  // timer_options::close_ms default
+    connection_options o;
+    o.timers.close_ms = 1234;
+    o.timers.tcp_close_ms = 77;
+    client c(o, seeded_key_source(1));
+    CHECK(c.close(close_code::normal) == error::none);
+    CHECK(c.timer_duration() == std::chrono::milliseconds(1234));
+    (void)drain(c);
+    bytes reply = wire<role::client>(opcode::close, close_body(1000));
+    const event ev = c.receive(mutable_bytes(reply));
+    CHECK(ev.type == event_type::close);
+    CHECK(c.receive(mutable_bytes()).type == event_type::closed);
+    CHECK(c.timer() == timer_hint::tcp_close);  // §7.1.1: the server closes TCP first
+    CHECK(c.timer_duration() == std::chrono::milliseconds(77));
+}
+
+TEST_CASE("timers: keepalive pings a silent peer, and fails it (1011) when nothing comes back") {
+    connection_options o;
+    o.timers.ping_interval_ms = 1000;
+    o.timers.pong_timeout_ms = 300;
+    server s(o);
+    CHECK(s.timer() == timer_hint::keepalive);
+    CHECK(s.timer_duration() == std::chrono::milliseconds(1000));
+    // Expiry with nothing heard: a ping (empty payload) is queued.
+    event ev = s.receive_timeout();
+    CHECK(ev.type == event_type::need_more);
+    CHECK(hx(drain(s)) == hx(hex("89 00")));
+    CHECK(s.timer() == timer_hint::pong_wait);
+    CHECK(s.timer_duration() == std::chrono::milliseconds(300));
+    // Nothing again: failed, keepalive_timeout, our close 1011 with the error's message.
+    ev = s.receive_timeout();
+    CHECK(ev.type == event_type::failed);
+    CHECK(ev.err == error::keepalive_timeout);
+    CHECK(ev.code == 1011);
+    CHECK(ev.action == tcp_action::close_now);
+    const std::string_view why = error_message(error::keepalive_timeout);
+    CHECK(hx(drain(s)) == hx(frame(header(opcode::close, 2 + why.size(), true, false), close_body(1011, why))));
+    CHECK(s.state() == connection_state::failed);
+    CHECK(s.timer() == timer_hint::none);
+}
+
+TEST_CASE("timers: any bytes from the peer keep it alive: no ping, and a pong (or anything) ends the wait") {
+    connection_options o;
+    o.timers.ping_interval_ms = 1000;
+    server s(o);
+    bytes in = wire<role::server>(opcode::binary, bytes{0x01});
+    CHECK(s.receive(mutable_bytes(in)).type == event_type::data);
+    CHECK(s.receive_timeout().type == event_type::need_more);
+    CHECK(drain(s).empty());  // the peer spoke during the period: no ping
+    CHECK(s.timer() == timer_hint::keepalive);
+    CHECK(s.receive_timeout().type == event_type::need_more);  // silent now: ping
+    CHECK(hx(drain(s)) == hx(hex("89 00")));
+    CHECK(s.timer() == timer_hint::pong_wait);
+    bytes pong = wire<role::server>(opcode::pong, bytes{});
+    CHECK(s.receive(mutable_bytes(pong)).type == event_type::pong);
+    CHECK(s.receive_timeout().type == event_type::need_more);  // heard: back to keepalive
+    CHECK(s.timer() == timer_hint::keepalive);
+    CHECK(drain(s).empty());
+    // A call with no bytes is not the peer speaking.
+    CHECK(s.receive(mutable_bytes()).type == event_type::need_more);
+    CHECK(s.receive_timeout().type == event_type::need_more);
+    CHECK(hx(drain(s)) == hx(hex("89 00")));
+}
+
+TEST_CASE("timers: a client's keepalive ping is masked") {
+    connection_options o;
+    o.timers.ping_interval_ms = 50;
+    client c(o, seeded_key_source(4));
+    CHECK(c.receive_timeout().type == event_type::need_more);
+    const bytes w = drain(c);
+    REQUIRE(w.size() == 6u);
+    CHECK(w[0] == 0x89);
+    CHECK(w[1] == 0x80);  // masked, empty
+}
+
+TEST_CASE("timers: idle fails a peer silent for idle_ms (1001), checked in quarters; any byte starts it over") {
+    connection_options o;
+    o.timers.idle_ms = 1000;
+    server s(o);
+    CHECK(s.timer() == timer_hint::idle);
+    CHECK(s.timer_duration() == std::chrono::milliseconds(250));
+    for (int i = 0; i < 3; ++i) CHECK(s.receive_timeout().type == event_type::need_more);  // 750 ms silent
+    bytes ping = wire<role::server>(opcode::ping, bytes{});
+    CHECK(s.receive(mutable_bytes(ping)).type == event_type::ping);
+    (void)drain(s);
+    CHECK(s.receive_timeout().type == event_type::need_more);  // heard: 0 ms silent again
+    for (int i = 0; i < 3; ++i) CHECK(s.receive_timeout().type == event_type::need_more);
+    CHECK(drain(s).empty());  // idle alone never pings
+    const event ev = s.receive_timeout();  // 4 quarters silent: 1000 ms
+    CHECK(ev.type == event_type::failed);
+    CHECK(ev.err == error::idle_timeout);
+    CHECK(ev.code == 1001);
+    const std::string_view why = error_message(error::idle_timeout);
+    CHECK(hx(drain(s)) == hx(frame(header(opcode::close, 2 + why.size(), true, false), close_body(1001, why))));
+}
+
+TEST_CASE("timers: with keepalive and idle, each silent keepalive period counts towards idle") {
+    connection_options o;
+    o.timers.ping_interval_ms = 400;
+    o.timers.pong_timeout_ms = 10000;
+    o.timers.idle_ms = 1000;
+    server s(o);
+    CHECK(s.receive_timeout().type == event_type::need_more);  // 400 ms silent: ping
+    CHECK(hx(drain(s)) == hx(hex("89 00")));
+    bytes pong = wire<role::server>(opcode::pong, bytes{});
+    CHECK(s.receive(mutable_bytes(pong)).type == event_type::pong);
+    CHECK(s.receive_timeout().type == event_type::need_more);  // heard
+    CHECK(s.receive_timeout().type == event_type::need_more);  // 400: ping
+    CHECK(hx(drain(s)) == hx(hex("89 00")));
+    const event ev = s.receive_timeout();  // pong_wait (10 s) with nothing: keepalive fails first
+    CHECK(ev.err == error::keepalive_timeout);
+}

@@ -90,11 +90,14 @@ TEST_CASE("error: values are stable (append, never renumber)") {
     CHECK(static_cast<int>(error::handshake_timeout) == 66);
     CHECK(static_cast<int>(error::extended_connect_rejected) == 67);
     CHECK(static_cast<int>(error::handshake_no_upgrade_header) == 68);
+    CHECK(static_cast<int>(error::send_queue_full) == 69);
+    CHECK(static_cast<int>(error::keepalive_timeout) == 70);
+    CHECK(static_cast<int>(error::idle_timeout) == 71);
 }
 
 TEST_CASE("error: every row of the table sits at its value's position") {
     const auto& rows = wscodec::detail::error_rows;
-    CHECK(std::size(rows) == 69);
+    CHECK(std::size(rows) == 72);
     CHECK(wscodec::detail::error_rows_in_order());
     for (std::size_t i = 0; i < std::size(rows); ++i) {
         CAPTURE(i);
@@ -132,7 +135,7 @@ TEST_CASE("error: out_of_memory is this endpoint's trouble, not the peer's (§7.
 
 TEST_CASE("error: every value has a unique name, a message, a kind and a close code") {
     const std::size_t n = error_count();
-    CHECK(n == 69);
+    CHECK(n == 72);
     std::set<std::string> names;
     for (std::size_t i = 0; i < n; ++i) {
         const auto e = static_cast<error>(i);
@@ -150,6 +153,10 @@ TEST_CASE("error: every value has a unique name, a message, a kind and a close c
             CHECK(code == wscodec::close_code::message_too_big);
         } else if (wscodec::kind_of(e) == wscodec::error_kind::resource) {
             CHECK(code == wscodec::close_code::internal_error);
+        } else if (wscodec::kind_of(e) == wscodec::error_kind::timeout) {
+            // A live peer that went silent is closed with a code it may receive.
+            CHECK(wscodec::is_sendable_close_code(code));
+            CHECK((code == wscodec::close_code::internal_error || code == wscodec::close_code::going_away));
         } else if (wscodec::kind_of(e) == wscodec::error_kind::closed) {
             CHECK(code == wscodec::close_code::abnormal);
             CHECK_FALSE(wscodec::is_sendable_close_code(code));

@@ -8,6 +8,7 @@
 // storage), and keeps control replies bounded (control_queue.hpp).
 #pragma once
 
+#include <chrono>
 #include <type_traits>
 #include <utility>
 #include <wscodec/byte_ranges.hpp>
@@ -78,6 +79,7 @@ public:
         // One named result for every path, so it is built in the caller's slot.
         event ev;
         std::size_t pos = 0;
+        if (!in.empty()) heard_ = true;  // the peer is alive (keepalive, idle)
         if (this->at_frame_start() && this->whole_data_frame(in, pos, ev)) return ev;
         receive_general(in, pos, ev);
         return ev;
@@ -98,9 +100,17 @@ public:
         return closed_event(handshake_over ? error::none : error::connection_lost, close_status_, tcp_action::close_now);
     }
 
-    /// The timer named by timer() expired: give up on the peer (1006).
+    /// The timer named by timer() expired; arm the one timer() names next
+    /// for timer_duration() (the same one again, too). close_handshake,
+    /// tcp_close: give up on the peer (closed, 1006). keepalive: ping the peer
+    /// unless it sent something meanwhile (need_more; write the output).
+    /// pong_wait: a peer that sent nothing since is failed (1011,
+    /// keepalive_timeout). idle: a peer silent for timers.idle_ms is failed
+    /// (1001, idle_timeout).
     [[nodiscard]] event receive_timeout() noexcept {
-        if (timer() == timer_hint::none) return this->need_more(0);
+        const timer_hint t = timer();
+        if (t == timer_hint::none) return this->need_more(0);
+        if (t == timer_hint::keepalive || t == timer_hint::pong_wait || t == timer_hint::idle) return liveness_timeout(t);
         const bool handshake_done = state_ == connection_state::closed;
         end();
         if (!handshake_done) close_status_ = static_cast<std::uint16_t>(close_code::abnormal);
@@ -114,7 +124,16 @@ public:
         if constexpr (R == role::client) {
             if (state_ == connection_state::closed && !ended_) return timer_hint::tcp_close;
         }
+        if (state_ != connection_state::open) return timer_hint::none;
+        if (pinged_) return timer_hint::pong_wait;
+        if (options_.timers.ping_interval_ms != 0) return timer_hint::keepalive;
+        if (options_.timers.idle_ms != 0) return timer_hint::idle;
         return timer_hint::none;
+    }
+
+    /// How long to run the timer timer() names (timer_options); 0 for none.
+    [[nodiscard]] std::chrono::milliseconds timer_duration() const noexcept {
+        return std::chrono::milliseconds(duration_ms(timer()));
     }
 
     /// True if an event is owed without new input (the closed event after
@@ -378,6 +397,36 @@ private:
         return ev;
     }
 
+    [[nodiscard]] std::uint32_t duration_ms(timer_hint t) const noexcept {
+        const timer_options& o = options_.timers;
+        switch (t) {
+            case timer_hint::close_handshake: return o.close_ms;
+            case timer_hint::tcp_close: return o.tcp_close_ms;
+            case timer_hint::keepalive: return o.ping_interval_ms;
+            case timer_hint::pong_wait: return o.pong_timeout_ms;
+            case timer_hint::idle: return o.idle_ms / 4 != 0 ? o.idle_ms / 4 : 1;
+            default: return 0;
+        }
+    }
+
+    /// receive_timeout() for keepalive, pong_wait and idle: what came from
+    /// the peer since the timer was armed decides (heard_).
+    [[nodiscard]] event liveness_timeout(timer_hint t) noexcept {
+        const bool heard = heard_;
+        heard_ = false;
+        if (heard) {
+            pinged_ = false;
+            silent_ms_ = 0;
+            return this->need_more(0);
+        }
+        if (t == timer_hint::pong_wait) return fail(error::keepalive_timeout, 0, 0);
+        const std::uint32_t d = duration_ms(t);
+        silent_ms_ = silent_ms_ > 0xFFFFFFFFu - d ? 0xFFFFFFFFu : silent_ms_ + d;
+        if (options_.timers.idle_ms != 0 && silent_ms_ >= options_.timers.idle_ms) return fail(error::idle_timeout, 0, 0);
+        if (t == timer_hint::keepalive && user_control(opcode::ping, {}) == error::none) pinged_ = true;
+        return this->need_more(0);
+    }
+
     /// Queues our close frame. `after_data` (our own close()): the message
     /// already queued is written first. Otherwise (an echo, a failure) the
     /// message being sent ends with its current frame. No data frame follows
@@ -406,8 +455,11 @@ private:
     bool close_received_ = false;
     bool ended_ = false;  // receive_eof() or receive_timeout() told the caller to close TCP
     std::uint16_t close_status_ = 0;
+    bool heard_ = false;   // bytes came since the liveness timer was armed
+    bool pinged_ = false;  // our keepalive ping is out: timer() is pong_wait
     detail::frame_writer<R> writer_;
     std::size_t exposed_ = 0;  // bytes output() handed out and consume() may still take
+    std::uint32_t silent_ms_ = 0;  // time the peer has been silent, in expired liveness timers
     connection_options options_;
     [[no_unique_address]] KeySource keys_;
 };

@@ -96,6 +96,11 @@ enum class error : std::uint8_t {
     extended_connect_rejected = 67,      ///< RFC 8441 §5 / RFC 9220: the server answered the extended CONNECT with a status other than 2xx (see the response)
     // Opening handshake, server side, continued.
     handshake_no_upgrade_header = 68,    ///< §4.2.1 item 3: a WebSocket request (Sec-WebSocket-Key or -Version, or Connection: upgrade without an Upgrade field) whose Upgrade does not list websocket
+    // Send queue misuse (local, send_queue.hpp).
+    send_queue_full = 69,                ///< the message would take a send_queue past its max_bytes or max_messages
+    // Timers (connection_options::timers).
+    keepalive_timeout = 70,              ///< nothing arrived for pong_timeout_ms after our keepalive ping: the peer is failed with 1011
+    idle_timeout = 71,                   ///< no data message for idle_timeout_ms: we close with 1001
 };
 
 /// Who or what caused an error.
@@ -107,6 +112,7 @@ enum class error_kind : std::uint8_t {
     closed,    ///< the connection ended abnormally (1006, never sent)
     http,      ///< the peer's opening handshake was malformed or broke RFC 6455 §4
     resource,  ///< the local endpoint ran out of a resource (memory)
+    timeout,   ///< a liveness timer ran out (keepalive, idle): we close with the row's code
 };
 
 namespace detail {
@@ -265,6 +271,12 @@ inline constexpr error_row error_rows[] = {
     {error::handshake_no_upgrade_header, "handshake_no_upgrade_header",
      "WebSocket request (Sec-WebSocket-Key, Sec-WebSocket-Version or Connection: upgrade) lacks Upgrade: websocket",
      error_kind::http, close_code::protocol_error, 400},
+    {error::send_queue_full, "send_queue_full", "message would take the send queue past its byte or message limit",
+     error_kind::usage, close_code::internal_error, 0},
+    {error::keepalive_timeout, "keepalive_timeout", "peer did not answer the keepalive ping in time",
+     error_kind::timeout, close_code::internal_error, 0},
+    {error::idle_timeout, "idle_timeout", "nothing came from the peer for the idle timeout",
+     error_kind::timeout, close_code::going_away, 0},
 };
 
 /// What the accessors give for a value with no row (a cast, or a value from a newer version).
@@ -279,7 +291,7 @@ inline constexpr error_row unknown_error_row{static_cast<error>(0xFF), "unknown"
 }
 
 static_assert(error_rows_in_order(), "error_rows: row i must describe the error whose value is i");
-static_assert(std::size(error_rows) == static_cast<std::size_t>(error::handshake_no_upgrade_header) + 1,
+static_assert(std::size(error_rows) == static_cast<std::size_t>(error::idle_timeout) + 1,
               "error_rows: one row per error, the last enumerator last");
 
 /// The row of `e`, or unknown_error_row when `e` has none.

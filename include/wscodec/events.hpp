@@ -34,6 +34,9 @@ enum class timer_hint : std::uint8_t {
     close_handshake,  ///< connection: we sent close; if the peer's close does not come, call receive_timeout()
     tcp_close,        ///< client connection after the close handshake: if the server does not close TCP, call receive_timeout()
     handshake,        ///< session: the opening handshake has not finished; if it takes too long, call receive_timeout()
+    keepalive,        ///< connection: keepalive on; on expiry receive_timeout() pings the peer if nothing came meanwhile
+    pong_wait,        ///< connection: our keepalive ping is out; on expiry with nothing received, the peer is failed (1011)
+    idle,             ///< connection: idle timeout on; on expiry receive_timeout() counts the time without a data message
 };
 
 /// What the caller does with the TCP connection once output is written.

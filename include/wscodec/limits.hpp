@@ -44,6 +44,33 @@ struct receive_limits {
     }
 };
 
+/// How long each timer of a connection runs, in milliseconds (timer() says
+/// which one to run, timer_duration() for how long; the library reads no
+/// clock). Keepalive and idle are checked lazily, so the caller arms a timer
+/// only when timer() changes or receive_timeout() was called, never per read:
+/// a ping goes out after between ping_interval_ms and twice that without a
+/// byte from the peer, and an idle connection is closed after between
+/// idle_ms and 1.25 times that without one.
+struct timer_options {
+    /// close_handshake: our close frame is out and the peer's does not come
+    /// (RFC 6455 §7.1.1 leaves the wait to us). 5 s, as browsers wait.
+    std::uint32_t close_ms = 5000;
+    /// tcp_close: a client after the close handshake waits for the server to
+    /// close TCP first (§7.1.1). 2 s.
+    std::uint32_t tcp_close_ms = 2000;
+    /// keepalive: ping when nothing has come from the peer for this long, to
+    /// find a dead peer (and keep NAT and proxies from dropping an idle
+    /// connection); 0 (the default): no keepalive. 20 s to 60 s is usual.
+    std::uint32_t ping_interval_ms = 0;
+    /// pong_wait: after our keepalive ping, fail the peer with 1011
+    /// (error::keepalive_timeout) if nothing at all comes for this long. 10 s.
+    std::uint32_t pong_timeout_ms = 10000;
+    /// idle: fail with 1001 (error::idle_timeout) when nothing has come from
+    /// the peer for this long (any byte counts, pongs too, as in uWebSockets'
+    /// idleTimeout); 0 (the default): never.
+    std::uint32_t idle_ms = 0;
+};
+
 /// Behaviour of a connection.
 struct connection_options {
     receive_limits limits{};
@@ -63,6 +90,8 @@ struct connection_options {
     /// Send messages longer than this as several frames of at most this many
     /// payload bytes; 0 sends every message as one frame.
     std::uint64_t fragment_size = 0;
+    /// Timer durations, keepalive and idle timeout.
+    timer_options timers{};
 };
 
 }  // namespace wscodec

@@ -5,6 +5,7 @@
 // routes bytes and output between them.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <new>
 #include <wscodec/connection.hpp>
@@ -16,6 +17,8 @@ namespace wscodec {
 struct session_options {
     handshake_options handshake{};
     connection_options connection{};
+    /// timer_hint::handshake: how long the opening handshake may take. 10 s.
+    std::uint32_t handshake_timeout_ms = 10000;
 };
 
 /// Where a session is.
@@ -338,6 +341,12 @@ public:
         if (state_ == session_state::handshake) return timer_hint::handshake;
         return built() ? conn_.timer() : timer_hint::none;
     }
+    /// How long to run it (session_options::handshake_timeout_ms, then the
+    /// connection's timer_options); 0 for none.
+    [[nodiscard]] std::chrono::milliseconds timer_duration() const noexcept {
+        if (state_ == session_state::handshake) return std::chrono::milliseconds(opening_.handshake_timeout_ms);
+        return built() ? conn_.timer_duration() : std::chrono::milliseconds(0);
+    }
 
     /// The timer from timer() expired. During the handshake: a closed event
     /// (handshake_timeout, code 1006, close_now); then as the connection's.
@@ -382,14 +391,18 @@ private:
     struct opening_part {
         [[no_unique_address]] KeySource keys;
         connection_options options;
+        std::uint32_t handshake_timeout_ms;
         handshake_type hs;
 
         opening_part(const session_options& o, KeySource k) noexcept
             requires(R == role::server)
-            : keys(std::move(k)), options(o.connection), hs(o.handshake) {}
+            : keys(std::move(k)), options(o.connection), handshake_timeout_ms(o.handshake_timeout_ms), hs(o.handshake) {}
         opening_part(const session_options& o, KeySource k, const request_options& request) noexcept
             requires(R == role::client)
-            : keys(std::move(k)), options(o.connection), hs(request, draw_nonce(keys), o.handshake) {}
+            : keys(std::move(k)),
+              options(o.connection),
+              handshake_timeout_ms(o.handshake_timeout_ms),
+              hs(request, draw_nonce(keys), o.handshake) {}
         opening_part(opening_part&&) noexcept = default;
     };
 

@@ -1,4 +1,5 @@
-// wscodec/wscodec.hpp — umbrella include: every public header of wscodec.
+// wscodec/wscodec.hpp — umbrella include: every public header of wscodec but the
+// optional send_queue.hpp, which allocates (include it where it is wanted).
 #pragma once
 
 #include <wscodec/accept.hpp>
