@@ -5,6 +5,8 @@
 //
 //   chat_server [--host 127.0.0.1] [--port 8080] [--ping-interval 20] [--ping-timeout 45]
 //
+// The two times are seconds, or milliseconds with an `ms` suffix (200ms).
+//
 // The protocol is plain text. The page connects to /chat?name=NICK; the
 // server makes the nickname safe and unique and answers with a welcome line.
 // Every text message a client sends goes to everyone (the sender included)
@@ -17,10 +19,20 @@
 // write loop drains the queue instead of the session. A client whose queue
 // would pass 1 MiB is too slow to keep up and is dropped.
 //
-// Keepalive: a ping every 20 s; a client from which nothing (a pong, or any
-// frame) arrived for 45 s is dropped. Opening handshake 10 s, close
-// handshake 5 s, as in echo_server. SIGINT/SIGTERM: close 1001 to everyone,
-// exit 0.
+// Time: the session's keepalive (timer_options in limits.hpp), driven by the
+// one timer each session asks for (timer(), timer_duration(),
+// receive_timeout()). A client from which nothing came for --ping-interval
+// is pinged; if nothing at all (a pong, or any frame) then comes within
+// --ping-timeout, the session fails it with close 1011. Opening handshake
+// 10 s, close handshake 5 s: the library's defaults.
+//
+// Closing: after a failure (a protocol error, a message over 64 KiB, no
+// answer to a ping) the session asks for a lingering close: the close frame
+// is written, sending is shut down (SHUT_WR), and what the client still sends
+// is read and discarded until it closes TCP or the session's tcp_close timer
+// (2 s) ends it. Closing at once with unread input would make the kernel send
+// a reset, and the client could lose the close frame. SIGINT/SIGTERM: close
+// 1001 to everyone, exit 0.
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -38,7 +50,7 @@ constexpr std::uint64_t max_message_size = 64 * 1024;  // what one client may se
 constexpr std::size_t max_queued_bytes = 1 << 20;       // per client: more, and it is dropped as too slow
 constexpr std::size_t max_name_bytes = 24;
 constexpr int max_reads_per_wakeup = 16;
-constexpr auto linger_time = std::chrono::seconds(5);
+constexpr auto final_write_time = std::chrono::seconds(5);  // after close_now, to write the last bytes
 
 std::string_view page_html();
 
@@ -53,15 +65,15 @@ struct peer {
     bool left = false;    // departure announced
     std::string text;     // the message being received
     bool binary = false;  // the message being received is binary (refused)
-    bool closing = false;           // close TCP once the output is written
+    bool closing = false;    // close_now: close TCP once the output is written
+    bool lingering = false;  // linger: write the output, shut down sending, read and discard until closing
+    bool shut = false;       // lingering, and sending is shut down (SHUT_WR)
     bool eof = false;
     bool doomed = false;  // will be dropped when the current event is done
     bool dirty = false;   // in the list of peers to flush
     std::uint32_t interest = 0;
     examples::protocol_timer timer;
-    time_point linger_due{};
-    time_point last_rx{};
-    time_point next_ping{};
+    time_point final_write_due{};
     examples::deadline_list::slot deadline;
 
     peer(std::uint64_t key, int socket, const wscodec::session_options& o) : id(key), fd(socket), ws(o) {}
@@ -131,14 +143,13 @@ std::string clean_name(std::string_view raw) {
 
 class chat_server {
 public:
-    chat_server(examples::unique_fd listener, examples::unique_fd signals, std::chrono::seconds ping_interval,
-                std::chrono::seconds ping_timeout)
-        : listener_(std::move(listener)),
-          signals_(std::move(signals)),
-          ping_interval_(ping_interval),
-          ping_timeout_(ping_timeout) {
+    chat_server(examples::unique_fd listener, examples::unique_fd signals, std::uint32_t ping_interval_ms,
+                std::uint32_t ping_timeout_ms)
+        : listener_(std::move(listener)), signals_(std::move(signals)) {
         options_.connection.limits.max_message_size = max_message_size;
         options_.connection.limits.max_frame_size = max_message_size;
+        options_.connection.timers.ping_interval_ms = ping_interval_ms;
+        options_.connection.timers.pong_timeout_ms = ping_timeout_ms;
     }
 
     int run() {
@@ -180,12 +191,15 @@ private:
     /// Reads and handles what the peer sent. Unlike the echo server, nothing
     /// received is sent back from the read buffer (messages are copied into
     /// strings), so one buffer serves every connection and reading goes on
-    /// while output waits; the 1 MiB queue limit bounds that.
+    /// while output waits; the 1 MiB queue limit bounds that. Each input is
+    /// handed to the session until it answers need_more: after the client's
+    /// close frame the closed event comes with no bytes left
+    /// (has_pending_event()), and waiting for more input there would stall.
+    /// While lingering, the session discards what comes (ended).
     void read_from(peer& p) {
         for (int reads = 0; reads < max_reads_per_wakeup && !p.closing && !p.eof && !p.doomed; ++reads) {
             const ssize_t n = ::read(p.fd.get(), rbuf_.get(), read_buffer_size);
             if (n > 0) {
-                p.last_rx = examples::steady::now();  // any frame counts as a sign of life
                 wscodec::mutable_bytes in(rbuf_.get(), static_cast<std::size_t>(n));
                 for (;;) {
                     const wscodec::event ev = p.ws.receive(in);
@@ -220,11 +234,17 @@ private:
                 p.text.append(examples::as_text(ev.payload));
                 if (ev.last) on_message(p);
                 break;
-            case event_type::close:
             case event_type::failed:
+                if (p.joined && !p.left)
+                    std::fprintf(stderr, "%s failed: %s (close %u)\n", p.name.c_str(),
+                                 std::string(wscodec::error_message(ev.err)).c_str(), static_cast<unsigned>(ev.code));
+                leave(p);
+                break;
+            case event_type::close:
             case event_type::closed: leave(p); break;
-            default: break;  // ping (pong queued), pong
+            default: break;  // ping (pong queued), pong, ended (discarded while lingering), need_more
         }
+        if (ev.action == wscodec::tcp_action::linger) p.lingering = true;
         if (ev.action == wscodec::tcp_action::close_now) p.closing = true;
         mark_dirty(p);
     }
@@ -259,9 +279,6 @@ private:
         p.name = name;
         p.joined = true;
         names_.insert(name);
-        const time_point now = examples::steady::now();
-        p.last_rx = now;
-        p.next_ping = now + ping_interval_;
 
         std::string welcome = "welcome, " + name + "! online: ";
         bool first = true;
@@ -343,7 +360,8 @@ private:
     };
 
     /// Writes output, the queued messages included, until it is drained or
-    /// the socket is full. False: the connection is over.
+    /// the socket is full; once a lingering peer's output is all written,
+    /// shuts down sending. False: the connection is over.
     bool pump(peer& p) {
         queued_output out{p};
         switch (examples::write_output(p.fd.get(), out)) {
@@ -352,12 +370,19 @@ private:
             case flush_result::drained: break;  // the queue too: what waited went out, or was dropped on closing
         }
         if (p.closing) return false;  // all written: close TCP
+        if (p.lingering && !p.shut) {
+            // Our close frame is out: a FIN follows it, and the client's input
+            // is still read (and discarded) until its FIN or the tcp_close timer.
+            (void)::shutdown(p.fd.get(), SHUT_WR);  // ENOTCONN: the peer is gone, and the next read says so
+            p.shut = true;
+        }
         watch(p, reading(p));
         return true;
     }
 
-    /// EPOLLIN while input is wanted (level-triggered: never after the end of
-    /// the stream or once the connection is closing, or epoll would spin).
+    /// EPOLLIN while input is wanted, lingering too (level-triggered: never
+    /// after the end of the stream or once the connection is closing, or
+    /// epoll would spin).
     static std::uint32_t reading(const peer& p) { return p.eof || p.closing ? 0u : std::uint32_t{EPOLLIN}; }
 
     void watch(peer& p, std::uint32_t interest) {
@@ -369,48 +394,36 @@ private:
 
     // ------------------------------------------------------------ timers
 
-    /// The peer's next deadline: the linger after close_now, the session's
-    /// protocol timer, and while in the room the next ping and the liveness limit.
+    /// The peer's deadline: the session's timer (handshake, keepalive, pong
+    /// wait, close handshake, the linger's tcp_close), or after close_now the
+    /// time left to write the last bytes.
     void arm(peer& p) {
         const time_point now = examples::steady::now();
-        std::optional<time_point> due;
-        const auto consider = [&](time_point t) { due = due ? std::min(*due, t) : t; };
         if (p.closing) {
-            if (p.linger_due == time_point{}) p.linger_due = now + linger_time;
-            consider(p.linger_due);
+            if (p.final_write_due == time_point{}) p.final_write_due = now + final_write_time;
+            deadlines_.set(p.id, p.deadline, p.final_write_due);
+        } else if (p.timer.follow(p.ws.timer(), p.ws.timer_duration(), now)) {
+            deadlines_.set(p.id, p.deadline, p.timer.due);
         } else {
-            if (p.timer.follow(p.ws.timer(), p.ws.timer_duration(), now)) consider(p.timer.due);
-            if (p.open()) {
-                consider(p.next_ping);
-                consider(p.last_rx + ping_timeout_);
-            }
+            deadlines_.clear(p.id, p.deadline);
         }
-        if (due) deadlines_.set(p.id, p.deadline, *due);
-        else deadlines_.clear(p.id, p.deadline);
     }
 
+    /// A deadline passed: give up writing after close_now, or tell the
+    /// session its timer expired (keepalive: a ping is queued; pong wait: the
+    /// client fails with 1011; tcp_close: the linger ends with close_now).
     void expire(std::uint64_t id, time_point now) {
         peer* p = find(id);
         if (p == nullptr) return;
         p->deadline.reset();  // take_expired() removed the entry
         mark_dirty(*p);       // re-armed in after_batch()
         if (p->closing) {
-            if (now >= p->linger_due) doom(*p);
+            if (now >= p->final_write_due) doom(*p);
             return;
         }
         if (p->timer.hint != wscodec::timer_hint::none && now >= p->timer.due) {
-            p->timer = {};
+            p->timer = {};  // the next arm() follows what timer() says now, the same timer too
             handle(*p, p->ws.receive_timeout());
-            return;
-        }
-        if (!p->open()) return;
-        if (now >= p->last_rx + ping_timeout_) {
-            std::fprintf(stderr, "%s did not answer for %llds: dropped\n", p->name.c_str(),
-                         static_cast<long long>(ping_timeout_.count()));
-            doom(*p);
-        } else if (now >= p->next_ping) {
-            (void)p->ws.ping();  // control_queue_full: a control frame still waits; the next round pings
-            p->next_ping = now + ping_interval_;
         }
     }
 
@@ -468,8 +481,6 @@ private:
 
     examples::unique_fd listener_;
     examples::unique_fd signals_;
-    std::chrono::seconds ping_interval_;
-    std::chrono::seconds ping_timeout_;
     wscodec::session_options options_;
     examples::poller poll_;
     examples::deadline_list deadlines_;
@@ -610,14 +621,28 @@ connect();
 )html";
 }
 
+/// A time on the command line in milliseconds: whole seconds ("20"), or
+/// milliseconds with an `ms` suffix ("200ms"); false if not one, zero, or
+/// over 2^32 - 1 ms.
+bool parse_duration_ms(std::string_view text, std::uint32_t& ms) {
+    const bool in_ms = text.ends_with("ms");
+    if (in_ms) text.remove_suffix(2);
+    std::uint32_t v = 0;
+    if (!examples::parse_number(text, v) || v == 0) return false;
+    if (!in_ms && v > 0xFFFFFFFFu / 1000) return false;
+    ms = in_ms ? v : v * 1000;
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    constexpr const char* usage = "[--host ADDRESS] [--port N] [--ping-interval SECONDS] [--ping-timeout SECONDS]";
+    constexpr const char* usage =
+        "[--host ADDRESS] [--port N] [--ping-interval SECONDS|Nms] [--ping-timeout SECONDS|Nms]";
     examples::server_flags flags;
     flags.port = 8080;
-    unsigned ping_interval = 20;
-    unsigned ping_timeout = 45;
+    std::uint32_t ping_interval_ms = 20'000;
+    std::uint32_t ping_timeout_ms = 45'000;
     examples::arg_reader args(argc, argv);
     while (const auto a = args.next()) {
         if (*a == "--help" || *a == "-h") {
@@ -631,8 +656,8 @@ int main(int argc, char** argv) {
         bool ok = true;
         if (*a == "--host") flags.host = std::string(*v);
         else if (*a == "--port") ok = examples::parse_number(*v, flags.port);
-        else if (*a == "--ping-interval") ok = examples::parse_number(*v, ping_interval) && ping_interval > 0;
-        else ok = examples::parse_number(*v, ping_timeout) && ping_timeout > 0;
+        else if (*a == "--ping-interval") ok = parse_duration_ms(*v, ping_interval_ms);
+        else ok = parse_duration_ms(*v, ping_timeout_ms);
         if (!ok) examples::usage_error(argv[0], usage, "bad value for " + std::string(*a) + ": " + std::string(*v));
     }
     examples::raise_fd_limit();
@@ -650,7 +675,6 @@ int main(int argc, char** argv) {
     const std::string where = examples::url_host(flags.host) + ":" + std::to_string(examples::local_port(listener.get()));
     std::printf("listening on ws://%s\nopen http://%s/ in a browser\n", where.c_str(), where.c_str());
     std::fflush(stdout);
-    chat_server server(std::move(listener), std::move(signals), std::chrono::seconds(ping_interval),
-                       std::chrono::seconds(ping_timeout));
+    chat_server server(std::move(listener), std::move(signals), ping_interval_ms, ping_timeout_ms);
     return server.run();
 }

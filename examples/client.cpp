@@ -16,6 +16,16 @@
 // in place again: the output is a header and a span of that buffer (writev),
 // no copy. The buffer is read into again only once those bytes are written.
 //
+// Receiving: each input read goes to the session until it answers need_more
+// (pending_), and the socket is read only then: after the server's close
+// frame the closed event still comes with no new bytes (has_pending_event()).
+// After a clean close the client waits for the server to close TCP
+// (wait_for_peer, §7.1.1), at most the session's tcp_close timer (2 s).
+// After a failure (a protocol error, invalid UTF-8) it lingers: writes its
+// close frame, shuts down sending (SHUT_WR) and reads and discards what the
+// server still sends until the server closes TCP or the tcp_close timer ends
+// it, so that its close frame is not lost to a reset.
+//
 // Exit status: 0 once the close handshake completed (the server's close frame
 // arrived, whatever its code), 1 otherwise (handshake refused, protocol
 // error, connection lost, timeout), 2 for a bad command line.
@@ -149,6 +159,10 @@ private:
             if (closing_) {  // close_now, and everything is written
                 finished_ = true;
                 return false;
+            }
+            if (lingering_ && !shut_) {  // our close frame is out: a FIN follows it; reading goes on
+                (void)::shutdown(fd_.get(), SHUT_WR);  // ENOTCONN: the server is gone, and the next read says so
+                shut_ = true;
             }
             if (pending_) {
                 const wscodec::event ev = ws_.receive(wscodec::mutable_bytes(buf_.get() + begin_, end_ - begin_));
@@ -287,10 +301,11 @@ private:
                 if (ev.err != wscodec::error::none && !failed_ && !got_close_)
                     std::fprintf(stderr, "connection ended: %s\n", std::string(wscodec::error_message(ev.err)).c_str());
                 break;
-            default:  // ping (pong queued), pong
+            default:  // ping (pong queued), pong, ended (discarded while lingering)
                 break;
         }
         if (ev.action == wscodec::tcp_action::close_now) closing_ = true;
+        if (ev.action == wscodec::tcp_action::linger) lingering_ = true;  // receive() discards what still comes (ended)
         // wait_for_peer: the server closes TCP; timer() runs tcp_close meanwhile.
     }
 
@@ -357,6 +372,8 @@ private:
     bool eof_ = false;
     bool blocked_ = false;  // the socket is full: wait for POLLOUT
     bool closing_ = false;  // close_now: write what is queued, then stop
+    bool lingering_ = false;  // linger: write what is queued, shut down sending, read until closing_
+    bool shut_ = false;       // lingering, and sending is shut down
     bool finished_ = false;
     bool got_close_ = false;
     bool failed_ = false;

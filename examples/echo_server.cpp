@@ -1,20 +1,37 @@
 // examples/echo_server.cpp — a WebSocket echo server: one thread, epoll,
 // non-blocking sockets, one wscodec::server_session per connection.
 //
-//   echo_server [--host 127.0.0.1] [--port 9001] [--max-message-size 16777216]
+//   echo_server [--host 127.0.0.1] [--port 9001] [--max-message-size 16777216] [--stream]
 //
-// Every message comes back with its type, streamed: each piece the session
-// reports (a view into the connection's read buffer, unmasked in place) is
-// queued with send_part() and written from that buffer with writev. The
-// buffer is read into again only once every piece that views it is written.
-// When the socket is full the connection stops processing (the rest of its
-// input waits in its buffer) and reading, until EPOLLOUT says it drained.
+// Every message comes back with its type, whole: as one frame, once all of
+// it has arrived and proved valid. A message that arrives in one piece is
+// sent straight from the connection's read buffer (a view, unmasked in
+// place); any other is collected by wscodec::message_assembler in a buffer
+// of --max-message-size bytes, allocated at the first such message. So a
+// message that turns out invalid (bad UTF-8 in a later fragment) is never
+// echoed in part, and the pong for a ping sent between two fragments goes
+// out before the message's echo.
+//
+// --stream: each piece is echoed as it arrives instead (begin_message() and
+// send_part() views into the read buffer: zero-copy, no buffer per message).
+//
+// Either way the payload is written from the buffer it lives in with writev,
+// and that buffer is read into again only once every piece that views it is
+// written. When the socket is full the connection stops processing (the rest
+// of its input waits in its buffer) and reading, until EPOLLOUT says it
+// drained.
 //
 // A plain HTTP request gets a short text page. A connection that does not
 // finish its opening handshake within 10 s, or its close handshake within
-// 5 s, is dropped. SIGINT or SIGTERM: every open connection is sent close
-// 1001, and the server exits with status 0.
+// 5 s, is dropped. A connection that failed (tcp_action::linger) writes its
+// close frame or error response, shuts down sending, and reads and discards
+// until the peer closes TCP or 2 s pass, so that its last bytes are not lost
+// to a reset. SIGINT or SIGTERM: every open connection is sent close 1001,
+// and the server exits with status 0.
+#include <cstddef>
+#include <limits>
 #include <memory>
+#include <new>
 #include <unordered_map>
 
 #include "common.hpp"
@@ -28,6 +45,12 @@ constexpr std::size_t read_buffer_size = 64 * 1024;
 constexpr int max_reads_per_wakeup = 16;  // then let other connections run
 constexpr auto linger_time = std::chrono::seconds(5);  // to write the last bytes before closing
 
+/// What the command line chose.
+struct echo_flags {
+    examples::server_flags server;
+    bool stream = false;  // echo each piece as it arrives
+};
+
 struct connection {
     std::uint64_t id = 0;
     examples::unique_fd fd;
@@ -35,8 +58,11 @@ struct connection {
     std::unique_ptr<std::uint8_t[]> buf{new std::uint8_t[read_buffer_size]};
     std::size_t begin = 0;  // input not yet consumed by the session: [begin, end)
     std::size_t end = 0;
-    bool pending = false;  // receive() has more to report from this input (maybe with no bytes left)
-    bool closing = false;  // close TCP once the output is written
+    bool closing = false;    // close TCP once the output is written
+    bool lingering = false;  // failed: write the output, shut down sending, then read and discard until EOF
+    bool write_shut = false;  // lingering, and shutdown(SHUT_WR) is done
+    std::unique_ptr<std::uint8_t[]> whole;  // the assembler's storage, once a message needs it
+    wscodec::message_assembler assembler{wscodec::mutable_bytes{}};
     std::uint32_t interest = 0;
     examples::protocol_timer timer;
     time_point linger_due{};
@@ -47,8 +73,9 @@ struct connection {
 
 class echo_server {
 public:
-    echo_server(examples::unique_fd listener, examples::unique_fd signals, const wscodec::session_options& options)
-        : listener_(std::move(listener)), signals_(std::move(signals)), options_(options) {}
+    echo_server(examples::unique_fd listener, examples::unique_fd signals, const wscodec::session_options& options,
+                bool stream)
+        : listener_(std::move(listener)), signals_(std::move(signals)), options_(options), stream_(stream) {}
 
     int run() {
         const int status = examples::serve(*this, poll_, listener_.get(), signals_.get(), deadlines_);
@@ -105,7 +132,7 @@ private:
             return;
         }
         c.timer = {};
-        handle(c, c.ws.receive_timeout());  // closed, close_now: handshake_timeout or close_timeout
+        handle(c, c.ws.receive_timeout());  // closed, close_now: handshake_timeout, close_timeout, or the end of a linger
         settle(c, drive(c));
     }
 
@@ -120,17 +147,22 @@ private:
                 case flush_result::drained: break;
             }
             if (c.closing) return false;  // everything is written: close TCP now
-            if (c.pending) {
-                // One event, then flush: a data piece views c.buf, and its
-                // echo must be written before the next piece is queued.
+            if (c.lingering && !c.write_shut) {
+                // Our last bytes are written: send FIN, but keep reading, so
+                // that unread input does not turn our close into a reset.
+                (void)::shutdown(c.fd.get(), SHUT_WR);
+                c.write_shut = true;
+            }
+            // Input left, or an event owed without input (the closed event
+            // after the peer's close): receive() before reading again.
+            if (c.begin != c.end || c.ws.has_pending_event()) {
+                // One event, then flush: a data piece views c.buf (or the
+                // assembler's buffer), and its echo must be written before
+                // the next piece is queued.
                 const wscodec::event ev = c.ws.receive(wscodec::mutable_bytes(c.buf.get() + c.begin, c.end - c.begin));
                 c.begin += ev.consumed;
-                if (ev.type == wscodec::event_type::need_more) {
-                    c.pending = false;
-                    c.begin = c.end = 0;  // every byte consumed: the buffer is free again
-                } else {
-                    handle(c, ev);
-                }
+                if (c.begin == c.end) c.begin = c.end = 0;  // all consumed: free for the next read, once the output is written
+                handle(c, ev);
                 continue;
             }
             if (reads++ == max_reads_per_wakeup) return watch(c, EPOLLIN);  // level-triggered: epoll comes back
@@ -138,9 +170,8 @@ private:
             if (n > 0) {
                 c.begin = 0;
                 c.end = static_cast<std::size_t>(n);
-                c.pending = true;
             } else if (n == 0) {
-                handle(c, c.ws.receive_eof());  // close_now: write what is queued, then close
+                handle(c, c.ws.receive_eof());  // close_now: write what is queued (if anything), then close
                 c.closing = true;
             } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 return watch(c, EPOLLIN);
@@ -166,23 +197,74 @@ private:
                 c.closing = true;  // the response says Connection: close
                 break;
             }
-            case event_type::data: {
-                wscodec::error e = wscodec::error::none;
-                if (ev.first) e = c.ws.begin_message(ev.message);
-                if (e == wscodec::error::none) e = c.ws.send_part(ev.payload, ev.last);
-                // not_open: the connection just failed (a piece delivered before
-                // invalid UTF-8, say) and its close frame is queued instead.
-                if (e != wscodec::error::none && e != wscodec::error::not_open) {
-                    std::fprintf(stderr, "connection %llu: cannot echo: %s\n", static_cast<unsigned long long>(c.id),
-                                 std::string(wscodec::error_message(e)).c_str());
-                    (void)c.ws.close(wscodec::close_code::internal_error);
+            case event_type::data:
+                if (stream_) {
+                    stream_piece(c, ev);
+                } else if (ev.first && ev.last) {
+                    echo(c, ev.message, ev.payload);  // whole in one piece: straight from c.buf
+                } else {
+                    collect(c, ev);
                 }
                 break;
-            }
-            default:  // ping (pong already queued), pong, close (our close queued), failed, closed
+            case event_type::failed:  // our close frame (or error response) is queued: linger
+                c.assembler.reset();
+                break;
+            default:  // ping (pong already queued), pong, close (our close queued), closed, ended
                 break;
         }
         if (ev.action == wscodec::tcp_action::close_now) c.closing = true;
+        if (ev.action == wscodec::tcp_action::linger) c.lingering = true;
+    }
+
+    /// --stream: queues one piece of a message as it arrives (a view into c.buf).
+    void stream_piece(connection& c, const wscodec::event& ev) {
+        wscodec::error e = wscodec::error::none;
+        if (ev.first) e = c.ws.begin_message(ev.message);
+        if (e == wscodec::error::none) e = c.ws.send_part(ev.payload, ev.last);
+        // not_open: the connection just failed (a piece delivered before
+        // invalid UTF-8, say) and its close frame is queued instead.
+        cannot_echo(c, e);
+    }
+
+    /// Adds a piece of a message that did not arrive whole to the assembler;
+    /// echoes the message once its last piece is in.
+    void collect(connection& c, const wscodec::event& ev) {
+        if (ev.first && !c.whole) {  // the first message that needs a buffer
+            const std::size_t size = max_message_size();
+            c.whole.reset(new (std::nothrow) std::uint8_t[size]);
+            if (!c.whole) {
+                std::fprintf(stderr, "connection %llu: no memory for a %zu-byte message buffer\n",
+                             static_cast<unsigned long long>(c.id), size);
+                (void)c.ws.close(wscodec::close_code::internal_error);
+                return;
+            }
+            c.assembler = wscodec::message_assembler(wscodec::mutable_bytes(c.whole.get(), size));
+        }
+        const wscodec::message_assembler::result r = c.assembler.add(ev);
+        if (r.status == wscodec::message_assembler::progress::complete) {
+            echo(c, r.type, r.message);  // views c.whole, untouched until the next add()
+        } else if (r.status == wscodec::message_assembler::progress::too_big) {
+            (void)c.ws.close(wscodec::close_code::message_too_big);  // the connection's own limit comes first
+        }
+    }
+
+    /// Queues a whole message as one frame; `payload` stays put until it is written.
+    void echo(connection& c, wscodec::message_type type, wscodec::bytes_view payload) {
+        cannot_echo(c, c.ws.send(type, payload));
+    }
+
+    /// Reports a send error other than not_open (the connection failed or
+    /// closed meanwhile, and its close frame is queued) and closes with 1011.
+    void cannot_echo(connection& c, wscodec::error e) {
+        if (e == wscodec::error::none || e == wscodec::error::not_open) return;
+        std::fprintf(stderr, "connection %llu: cannot echo: %s\n", static_cast<unsigned long long>(c.id),
+                     std::string(wscodec::error_message(e)).c_str());
+        (void)c.ws.close(wscodec::close_code::internal_error);
+    }
+
+    /// The longest message: the assembler's buffer size.
+    [[nodiscard]] std::size_t max_message_size() const noexcept {
+        return static_cast<std::size_t>(options_.connection.limits.max_message_size);
     }
 
     /// Sets the epoll interest of a connection; always true (drive's "keep going").
@@ -227,16 +309,50 @@ private:
     examples::unique_fd listener_;
     examples::unique_fd signals_;
     wscodec::session_options options_;
+    bool stream_;
     examples::poller poll_;
     examples::deadline_list deadlines_;
     std::unordered_map<std::uint64_t, std::unique_ptr<connection>> conns_;
     std::uint64_t next_id_ = examples::first_connection_key;
 };
 
+/// Parses --host, --port, --max-message-size and --stream; exits with status
+/// 2 and the usage line on anything else.
+echo_flags parse_flags(int argc, char** argv) {
+    const char* usage = "[--host ADDRESS] [--port N] [--max-message-size BYTES] [--stream]";
+    echo_flags f;
+    f.server.port = 9001;
+    examples::arg_reader args(argc, argv);
+    while (const auto a = args.next()) {
+        if (*a == "--help" || *a == "-h") {
+            std::printf("usage: %s %s\n", argv[0], usage);
+            std::exit(0);
+        }
+        if (*a == "--stream") {
+            f.stream = true;
+            continue;
+        }
+        const bool known = *a == "--host" || *a == "--port" || *a == "--max-message-size";
+        if (!known) examples::usage_error(argv[0], usage, "unknown argument: " + std::string(*a));
+        const auto v = args.value();
+        if (!v) examples::usage_error(argv[0], usage, std::string(*a) + " needs a value");
+        if (*a == "--host") {
+            f.server.host = std::string(*v);
+        } else if (*a == "--port") {
+            if (!examples::parse_number(*v, f.server.port)) examples::usage_error(argv[0], usage, "bad port: " + std::string(*v));
+        } else if (!examples::parse_number(*v, f.server.max_message_size) || f.server.max_message_size == 0 ||
+                   f.server.max_message_size > static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max())) {
+            examples::usage_error(argv[0], usage, "bad size: " + std::string(*v));
+        }
+    }
+    return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    const examples::server_flags flags = examples::parse_server_flags(argc, argv, 9001, true);
+    const echo_flags parsed = parse_flags(argc, argv);
+    const examples::server_flags& flags = parsed.server;
     examples::raise_fd_limit();
     examples::unique_fd signals = examples::make_signal_fd();
     if (!signals) {
@@ -255,6 +371,6 @@ int main(int argc, char** argv) {
     std::printf("listening on ws://%s:%u\n", examples::url_host(flags.host).c_str(),
                 static_cast<unsigned>(examples::local_port(listener.get())));
     std::fflush(stdout);
-    echo_server server(std::move(listener), std::move(signals), options);
+    echo_server server(std::move(listener), std::move(signals), options, parsed.stream);
     return server.run();
 }

@@ -900,7 +900,7 @@ bytes drain(C& c, const drain_plan& plan = {}) {
     return out;
 }
 
-/// The last event is `failed` with `e` and `code` (action close_now), and no
+/// The last event is `failed` with `e` and `code` (action linger), and no
 /// event before it is ("fails with code X").
 inline void check_failed(const std::vector<event_record>& evs, wscodec::error e, std::uint16_t code) {
     CHECK(!evs.empty());
@@ -910,7 +910,7 @@ inline void check_failed(const std::vector<event_record>& evs, wscodec::error e,
     CHECK(f.type == wscodec::event_type::failed);
     CHECK(wscodec::error_name(f.err) == std::string(wscodec::error_name(e)));
     CHECK(f.code == code);
-    CHECK(f.action == wscodec::tcp_action::close_now);
+    CHECK(f.action == wscodec::tcp_action::linger);
 }
 
 /// Decodes a stream of frames written by an endpoint in role `sender`; checks

@@ -269,7 +269,7 @@ TEST_CASE_TEMPLATE("§5.2 an extension's RSV bit: on a message's first frame onl
             }
             CHECK(lines(describe(joined(evs))) ==
                   lines({rsv_text + hx(deflated) + "]",
-                               "failed err=invalid_utf8 action=close_now code=1007 []"}));
+                               "failed err=invalid_utf8 action=linger code=1007 []"}));
             CHECK(fail_at == in.size() - not_utf8.size());
         }
     }
@@ -554,15 +554,15 @@ TEST_CASE_TEMPLATE("§5.5 control frame over 125 bytes / fragmented control fram
     }
 }
 
-TEST_CASE("§5.5.1 close echo with the received code; empty close echoed empty") {
-    // Server: the echo is unmasked and carries the code only.
+TEST_CASE("§5.5.1 close echo with the received code and reason; empty close echoed empty") {
+    // Server: the echo is unmasked and carries the code and the reason.
     {
         server s;
         const std::vector<event_record> evs = feed(s, wire<role::server>(opcode::close, close_body(1000, "bye")));
         const std::vector<std::string> expected{"close code=1000 [" + hx(str("bye")) + "]",
                                                 "closed err=none action=close_now code=1000 []"};
         CHECK(lines(describe(evs)) == lines(expected));
-        CHECK(hx(drain(s)) == "88 02 03 e8");
+        CHECK(hx(drain(s)) == "88 05 03 e8 62 79 65");
         CHECK(s.state() == connection_state::closed);
         CHECK(s.close_status() == 1000);
     }
@@ -588,7 +588,7 @@ TEST_CASE("§5.5.1 close echo with the received code; empty close echoed empty")
         const std::vector<std::string> expected{"close code=1001 [" + hx(str("going")) + "]",
                                                 "closed err=none action=wait_for_peer code=1001 []"};
         CHECK(lines(describe(evs)) == lines(expected));
-        CHECK(hx(drain(c)) == hx(frame(header(opcode::close, 2, true, true, nth_key(1, 0)), close_body(1001))));
+        CHECK(hx(drain(c)) == hx(frame(header(opcode::close, 7, true, true, nth_key(1, 0)), close_body(1001, "going"))));
     }
     {
         client c;
@@ -1169,7 +1169,7 @@ TEST_CASE_TEMPLATE(
         CHECK(evs[1].type == event_type::closed);
         CHECK(evs[1].code == u);
         CHECK(c.close_status() == u);
-        CHECK(lines(describe(frames_of(drain(c), R))) == lines({frame_line(opcode::close, close_body(u))}));
+        CHECK(lines(describe(frames_of(drain(c), R))) == lines({frame_line(opcode::close, close_body(u, "why"))}));
     }
     {
         T c;
@@ -1217,7 +1217,7 @@ TEST_CASE_TEMPLATE("§7.1.7 failure queues a close frame with the code and then 
     CHECK(c.ping() == error::not_open);
     CHECK(c.close(1000) == error::not_open);
     CHECK(!c.can_send());
-    CHECK(c.timer() == timer_hint::none);
+    CHECK(c.timer() == timer_hint::tcp_close);  // lingering
 }
 
 TEST_CASE_TEMPLATE("§7.1.7 failure during a send: the current frame ends, then the close frame", T, server, client) {
@@ -1348,8 +1348,8 @@ TEST_CASE("§7.1.2/§7.1.4 close handshake between a server and a client, from e
                                                         "closed err=none action=wait_for_peer code=1000 []"}));
         CHECK(c.timer() == timer_hint::tcp_close);
         const std::vector<event_record> se = feed(s, drain(c));
-        CHECK(lines(describe(se)) ==
-              lines({"close code=1000 []", "closed err=none action=close_now code=1000 []"}));
+        CHECK(lines(describe(se)) == lines({"close code=1000 [" + hx(str("bye")) + "]",
+                                            "closed err=none action=close_now code=1000 []"}));
         CHECK(s.state() == connection_state::closed);
         CHECK(c.state() == connection_state::closed);
         CHECK(s.timer() == timer_hint::none);
@@ -1366,8 +1366,8 @@ TEST_CASE("§7.1.2/§7.1.4 close handshake between a server and a client, from e
         CHECK(lines(describe(se)) == lines({"close code=1001 [" + hx(str("tab closed")) + "]",
                                                         "closed err=none action=close_now code=1001 []"}));
         const std::vector<event_record> ce = feed(c, drain(s));
-        CHECK(lines(describe(ce)) ==
-              lines({"close code=1001 []", "closed err=none action=wait_for_peer code=1001 []"}));
+        CHECK(lines(describe(ce)) == lines({"close code=1001 [" + hx(str("tab closed")) + "]",
+                                            "closed err=none action=wait_for_peer code=1001 []"}));
         CHECK(c.timer() == timer_hint::tcp_close);
     }
     // Both at once: each sees the other's code (§7.1.5 note), no second close is sent.
@@ -1808,7 +1808,7 @@ TEST_CASE_TEMPLATE("split invariance: any partition of the input gives the same 
     CHECK(lines(describe(joined(feed(whole, in)))) == lines(expected));
     const bytes whole_out = drain(whole);
     CHECK(lines(describe(frames_of(whole_out, R))) ==
-          lines({frame_line(opcode::pong, str("p1")), frame_line(opcode::close, close_body(1000))}));
+          lines({frame_line(opcode::pong, str("p1")), frame_line(opcode::close, close_body(1000, "bye"))}));
     for (const std::vector<std::size_t>& parts : test::splits(in.size())) {
         CAPTURE(parts.size());
         CAPTURE(parts[0]);
@@ -2870,11 +2870,11 @@ TEST_CASE("timers: keepalive pings a silent peer, and fails it (1011) when nothi
     CHECK(ev.type == event_type::failed);
     CHECK(ev.err == error::keepalive_timeout);
     CHECK(ev.code == 1011);
-    CHECK(ev.action == tcp_action::close_now);
+    CHECK(ev.action == tcp_action::linger);
     const std::string_view why = error_message(error::keepalive_timeout);
     CHECK(hx(drain(s)) == hx(frame(header(opcode::close, 2 + why.size(), true, false), close_body(1011, why))));
     CHECK(s.state() == connection_state::failed);
-    CHECK(s.timer() == timer_hint::none);
+    CHECK(s.timer() == timer_hint::tcp_close);  // lingering: until the peer's EOF, at most tcp_close_ms
 }
 
 TEST_CASE("timers: any bytes from the peer keep it alive: no ping, and a pong (or anything) ends the wait") {
@@ -2947,4 +2947,82 @@ TEST_CASE("timers: with keepalive and idle, each silent keepalive period counts 
     CHECK(hx(drain(s)) == hx(hex("89 00")));
     const event ev = s.receive_timeout();  // pong_wait (10 s) with nothing: keepalive fails first
     CHECK(ev.err == error::keepalive_timeout);
+}
+
+TEST_CASE("closing: after the peer's close event, close() answers with our own code and reason instead of the echo") {
+    {
+        server s;
+        const std::vector<event_record> evs = feed(s, wire<role::server>(opcode::close, close_body(1001, "tab closed")));
+        CHECK(evs.size() == 2u);
+        CHECK(s.close(4000, "mine") == error::none);
+        CHECK(s.close(4001, "twice") == error::none);  // still waiting: replaced again
+        CHECK(s.close(999) == error::unsendable_close_code);
+        CHECK(hx(drain(s)) == hx(frame(header(opcode::close, 7, true, false), close_body(4001, "twice"))));
+        CHECK(s.close_status() == 1001);  // the peer's code, as the events said
+        CHECK(s.close(4000, "late") == error::not_open);  // the answer went out
+        CHECK(s.pending_output() == 0u);
+    }
+    {
+        // A client's answer is masked with a key of its own (the next one drawn after the echo's).
+        client c;
+        (void)feed(c, wire<role::client>(opcode::close, close_body(1000, "bye")));
+        CHECK(c.close(close_code::going_away) == error::none);
+        CHECK(hx(drain(c)) == hx(frame(header(opcode::close, 2, true, true, nth_key(1, 1)), close_body(1001))));
+    }
+    {
+        // Once output() began to hand the echo out, it stays.
+        server s;
+        (void)feed(s, wire<role::server>(opcode::close, close_body(1000, "bye")));
+        const output_buffers out = s.output();
+        CHECK(out.count == 1u);
+        s.consume(1);
+        CHECK(s.close(4000) == error::not_open);
+        CHECK(hx(drain(s)) == "05 03 e8 62 79 65");
+    }
+    {
+        // We closed first: the peer's close is the answer, and there is nothing to replace.
+        server s;
+        CHECK(s.close(close_code::normal, "done") == error::none);
+        (void)drain(s);
+        (void)feed(s, wire<role::server>(opcode::close, close_body(1000)));
+        CHECK(s.close(4000) == error::not_open);
+        CHECK(drain(s).empty());
+    }
+}
+
+TEST_CASE("closing: a failure asks for a lingering close; the input that follows is discarded until EOF or tcp_close") {
+    connection_options o;
+    o.timers.tcp_close_ms = 321;
+    o.limits.max_frame_size = 16;
+    server s(o);
+    bytes in = wire<role::server>(opcode::binary, bytes(17, 0x61));
+    std::vector<event_record> evs = feed(s, in);
+    check_failed(evs, error::frame_too_big, 1009);
+    CHECK(std::string(tcp_action_name(evs.back().action)) == "linger");
+    CHECK(s.timer() == timer_hint::tcp_close);
+    CHECK(s.timer_duration() == std::chrono::milliseconds(321));
+    const std::string_view why = error_message(error::frame_too_big);
+    CHECK(hx(drain(s)) == hx(frame(header(opcode::close, 2 + why.size(), true, false), close_body(1009, why))));
+    // The peer goes on sending: all of it is consumed, nothing reported but `ended`.
+    bytes more = wire<role::server>(opcode::text, str("still here"));
+    const event ev = s.receive(mutable_bytes(more));
+    CHECK(ev.type == event_type::ended);
+    CHECK(ev.consumed == more.size());
+    CHECK(drain(s).empty());
+    // EOF ends the linger: closed, no error, close TCP now.
+    const event eof = s.receive_eof();
+    CHECK(eof.type == event_type::closed);
+    CHECK(eof.err == error::none);
+    CHECK(eof.action == tcp_action::close_now);
+    CHECK(s.timer() == timer_hint::none);
+    // Or the timer ends it, the same way.
+    server t(o);
+    evs = feed(t, in);
+    CHECK(evs.back().action == tcp_action::linger);
+    const event late = t.receive_timeout();
+    CHECK(late.type == event_type::closed);
+    CHECK(late.err == error::none);
+    CHECK(late.code == 1006);  // no close frame came from the peer (§7.1.5)
+    CHECK(late.action == tcp_action::close_now);
+    CHECK(t.timer() == timer_hint::none);
 }

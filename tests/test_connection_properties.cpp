@@ -237,6 +237,7 @@ std::vector<event_record> expected_replies(const std::vector<event_record>& even
             event_record c;
             c.type = event_type::close;
             c.code = e.code;
+            c.payload = e.payload;  // the reason comes back too
             out.push_back(c);
         }
     }
@@ -891,7 +892,7 @@ void check_failing_sessions(std::uint64_t first_seed, std::size_t seeds, std::si
         CHECK(failed.type == event_type::failed);
         CHECK(error_name(failed.err) == std::string(error_name(c.err)));
         CHECK(failed.code == static_cast<std::uint16_t>(close_code_for(c.err)));
-        CHECK(failed.action == tcp_action::close_now);
+        CHECK(failed.action == tcp_action::linger);
         // position: the offending byte's offset in the input it came with,
         // or 0 when that byte came with an earlier input (an earlier call).
         const bool ends_inside = std::string(c.what) == "text ends inside a sequence";
@@ -1075,18 +1076,20 @@ void run_pair(std::uint64_t seed, std::size_t count, closer who) {
     if (!s.pings_sent.empty()) CHECK((!s.pongs_seen.empty() && s.pongs_seen.back() == s.pings_sent.back()));
 
     // Each end sees the other's close: the closer's code and reason, or the
-    // echo of its own code (§5.5.1), then the end of the connection: the
-    // server closes TCP, the client waits for that (§7.1.1).
+    // echo of its own code and reason (§5.5.1), then the end of the
+    // connection: the server closes TCP, the client waits for that (§7.1.1).
     event_record c_close, s_close;
     c_close.type = s_close.type = event_type::close;
     if (who == closer::client) {
         s_close.code = c_code;
         s_close.payload = c_reason;
         c_close.code = c_code;
+        c_close.payload = c_reason;
     } else if (who == closer::server) {
         c_close.code = s_code;
         c_close.payload = s_reason;
         s_close.code = s_code;
+        s_close.payload = s_reason;
     } else {
         c_close.code = s_code;
         c_close.payload = s_reason;

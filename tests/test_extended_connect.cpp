@@ -534,8 +534,8 @@ TEST_CASE("extended CONNECT RFC 8441 §5: the stream's DATA bytes go to a connec
                 out.insert(out.end(), tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(n));
         }
         CHECK(events == std::vector<std::string>{"text 13", "ping 0", "binary 20000", "close 1000", "closed 1000"});
-        // The server's DATA: the pong, then the echo of the close, unmasked (§5.1).
-        CHECK(test::to_hex(out) == "8a 02 70 31 88 02 03 e8");
+        // The server's DATA: the pong, then the echo of the close (code and reason), unmasked (§5.1).
+        CHECK(test::to_hex(out) == "8a 02 70 31 88 06 03 e8 64 6f 6e 65");
         CHECK(server.state() == connection_state::closed);
     }
 }

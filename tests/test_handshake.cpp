@@ -179,7 +179,7 @@ std::string expect_failed(error e, std::uint16_t code, std::size_t consumed, std
     ev.type = event_type::failed;
     ev.err = e;
     ev.http_status = code;
-    ev.action = tcp_action::close_now;
+    ev.action = tcp_action::linger;
     ev.consumed = consumed;
     ev.position = position;
     return describe(ev);
@@ -315,7 +315,8 @@ std::string replacing(std::string_view from, std::string_view to) {
 std::string error_response(error e, std::string_view status_line, std::string_view extra = {}) {
     const std::string body = std::string(error_message(e)) + "\n";
     return std::string(status_line) + std::string(extra) + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+           std::to_string(body.size()) + "\r\nConnection: " + (e == error::handshake_bad_version ? "upgrade, " : "") +
+           "close\r\n\r\n" + body;
 }
 
 std::string status_line(std::uint16_t status) {
@@ -859,11 +860,12 @@ void check_error_response(std::string_view out, error e, std::uint16_t status) {
     const std::size_t head = block_length(out);
     CHECK(head <= out.size());
     const std::vector<field> fs = fields_of(out);
-    CHECK_EQ(first_value(fs, "Connection"), "close");
+    CHECK_EQ(first_value(fs, "Connection"), status == 426 ? "upgrade, close" : "close");
     CHECK_EQ(first_value(fs, "Content-Length"), std::to_string(out.size() - head));
     CHECK_EQ(std::string(out.substr(head)), std::string(error_message(e)) + "\n");
     if (status == 405) CHECK_EQ(first_value(fs, "Allow"), "GET");
     if (status == 426) CHECK_EQ(first_value(fs, "Sec-WebSocket-Version"), "13");
+    if (status == 426) CHECK_EQ(first_value(fs, "Upgrade"), "websocket");  // RFC 9110 §15.5.22
 }
 
 }  // namespace
@@ -908,7 +910,7 @@ TEST_CASE("handshake §4.2.1 RFC 9112: every refusal is the same however the req
             const fed f = feed(s, r.input, parts);
             CHECK(s.failure() == r.err);
             CHECK_EQ(failure_of(f.ev), "failed err=" + std::string(error_name(r.err)) + " status=" + std::to_string(r.status) +
-                                           " action=close_now");
+                                           " action=linger");
             CHECK_EQ(f.problems, "");
             CHECK(text(s.output()) == out);
         }
@@ -939,10 +941,11 @@ TEST_CASE("handshake §4.2.1: the exact error responses for 400, 405, 426, 431 a
     // §4.2.2 item 4: the versions the server supports, in a Sec-WebSocket-Version header.
     CHECK_EQ(out(replacing("Version: 13", "Version: 8")),
              "HTTP/1.1 426 Upgrade Required\r\n"
+             "Upgrade: websocket\r\n"  // RFC 9110 §15.5.22
              "Sec-WebSocket-Version: 13\r\n"
              "Content-Type: text/plain; charset=utf-8\r\n"
              "Content-Length: 33\r\n"
-             "Connection: close\r\n"
+             "Connection: upgrade, close\r\n"
              "\r\n"
              "Sec-WebSocket-Version must be 13\n");
     handshake_options small;
@@ -1085,7 +1088,7 @@ TEST_CASE("handshake §4.2.1: header block limits: max_header_bytes (431) and ma
         CAPTURE(parts_text(parts));
         server_handshake s;
         const fed f = feed(s, over, parts);
-        CHECK_EQ(failure_of(f.ev), "failed err=http_headers_too_large status=431 action=close_now");
+        CHECK_EQ(failure_of(f.ev), "failed err=http_headers_too_large status=431 action=linger");
         CHECK_EQ(f.problems, "");
     }
     // An endless header block fails once the limit is reached, not at its end.

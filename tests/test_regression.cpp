@@ -51,7 +51,7 @@ TEST_CASE(
     // resumes the line parser at the unfinished line.
     const std::string first = "GET / HTTP/1.1\r\nHost: a\r\n";
     const std::string later = "X-A: a\x01";  // a control byte in a field value (RFC 9110 §5.5)
-    const std::string failed = "failed err=http_bad_header_value action=close_now code=0 http_status=400 []";
+    const std::string failed = "failed err=http_bad_header_value action=linger code=0 http_status=400 []";
     SUBCASE("in pieces: the second call fails, at the byte's offset in its own input") {
         server_handshake s;
         bytes b1 = text(first), b2 = text(later);
@@ -80,7 +80,7 @@ TEST_CASE(
         bytes b1 = text("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"), b2 = text(later);
         CHECK(describe(c.receive(b1)) == "need_more []");
         const event e2 = c.receive(b2);
-        CHECK(describe(e2) == "failed err=http_bad_header_value action=close_now code=0 []");
+        CHECK(describe(e2) == "failed err=http_bad_header_value action=linger code=0 []");
         CHECK(e2.consumed == later.size());
         CHECK(e2.position == later.find('\x01'));
     }
@@ -106,9 +106,9 @@ TEST_CASE_TEMPLATE("regression: fuzz_server/fuzz_client (db1f0cc) — byte 0 is 
         const char* failed;
     };
     const find finds[] = {
-        {continuation_wrong_mask, "failed err=unexpected_continuation action=close_now code=1002 []"},
-        {reserved_wrong_mask, "failed err=reserved_opcode action=close_now code=1002 []"},
-        {rsv_wrong_mask, "failed err=reserved_bits_set action=close_now code=1002 []"},
+        {continuation_wrong_mask, "failed err=unexpected_continuation action=linger code=1002 []"},
+        {reserved_wrong_mask, "failed err=reserved_opcode action=linger code=1002 []"},
+        {rsv_wrong_mask, "failed err=reserved_bits_set action=linger code=1002 []"},
     };
     for (const find& f : finds) {
         CAPTURE(test::to_hex(f.in));

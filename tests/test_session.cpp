@@ -180,7 +180,7 @@ TEST_CASE("session §4.2 + §5.7: README echo loop, a Chromium request with fram
         "close 1000 bye",
         "closed code=1000 action=close_now",
     };
-    const std::string want_output = response_101(chromium.key) + "\x81\x05Hello" + std::string("\x88\x02\x03\xe8");
+    const std::string want_output = response_101(chromium.key) + "\x81\x05Hello" + std::string("\x88\x05\x03\xe8" "bye");
     CHECK(response_101(chromium.key).find("Sec-WebSocket-Accept: vKO3hxRe4HwLy/a56bObPwwgkm0=\r\n") != std::string::npos);
 
     SUBCASE("whole: the request event consumes exactly the request, the frames stay for the connection") {
@@ -433,10 +433,11 @@ void run_pair(std::uint64_t seed, std::size_t count, closer who) {
     if (who == closer::client) {
         CHECK(lines_of(s.ends) ==
               std::vector<std::string>{"request", "close 1001 tab closed", "closed code=1001 action=close_now"});
-        CHECK(lines_of(c.ends) == std::vector<std::string>{"close 1001 ", "closed code=1001 action=wait_for_peer"});
+        CHECK(lines_of(c.ends) ==
+              std::vector<std::string>{"close 1001 tab closed", "closed code=1001 action=wait_for_peer"});
     } else {
         CHECK(lines_of(s.ends) ==
-              std::vector<std::string>{"request", "close 4001 ", "closed code=4001 action=close_now"});
+              std::vector<std::string>{"request", "close 4001 shutting down", "closed code=4001 action=close_now"});
         CHECK(lines_of(c.ends) ==
               std::vector<std::string>{"close 4001 shutting down", "closed code=4001 action=wait_for_peer"});
     }
@@ -634,16 +635,16 @@ std::string error_response(const rejection& r, std::string_view reason) {
     const std::string body = std::string(error_message(r.err)) + "\n";
     return "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(reason) + "\r\n" + r.extra +
            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\nConnection: close\r\n\r\n" + body;
+           "\r\nConnection: " + (r.status == 426 ? "upgrade, " : "") + "close\r\n\r\n" + body;
 }
 
 TEST_CASE("session §4.2.1: a bad request fails with the status to answer, the error response queued") {
     const std::string ok_tail = "Host: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
     const std::vector<rejection> cases{
         {"version 8 (§4.2.2: 426 and the version we speak)", "GET / HTTP/1.1\r\n" + ok_tail + "Sec-WebSocket-Version: 8\r\n\r\n",
-         error::handshake_bad_version, 426, "Sec-WebSocket-Version: 13\r\n"},
+         error::handshake_bad_version, 426, "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"},
         {"no version", "GET / HTTP/1.1\r\n" + ok_tail + "\r\n", error::handshake_bad_version, 426,
-         "Sec-WebSocket-Version: 13\r\n"},
+         "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"},
         {"POST", "POST / HTTP/1.1\r\n" + ok_tail + "Sec-WebSocket-Version: 13\r\n\r\n", error::handshake_method_not_get,
          405, "Allow: GET\r\n"},
         {"bad key", "GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: abc\r\nSec-WebSocket-Version: 13\r\n\r\n",
@@ -694,21 +695,32 @@ TEST_CASE("session §4.2.1: a bad request fails with the status to answer, the e
                 test::receive_parts(s, mutable_bytes(buf), parts, test::piece_buffer::in_place, on_event);
             const bool dropped_ok = f == nullptr;  // need_more and ended consume what they are given
             const std::string line = std::string("failed err=") + error_name(r.err) + " code=" + std::to_string(r.status) +
-                                     " action=close_now";
+                                     " action=linger";
             CHECK(events == std::vector<std::string>{line});
             CHECK(dropped_ok);
             CHECK(s.state() == session_state::done);
             CHECK(s.handshake().failure() == r.err);
-            CHECK(s.timer() == timer_hint::none);
             CHECK(drain_text(s) == want);
+            // Lingering: the rest of the input is discarded until EOF or the
+            // tcp_close timer, which then says close_now.
+            CHECK(s.timer() == timer_hint::tcp_close);
+            CHECK(s.timer_duration() == std::chrono::milliseconds(2000));  // timer_options::tcp_close_ms default
+            bytes more = test::b("more bytes from the peer");
+            const event rest = s.receive(more);
+            CHECK(rest.type == event_type::ended);
+            CHECK(rest.consumed == more.size());
+            CHECK(test::describe(s.receive_timeout(), brief) == "closed action=close_now");
+            CHECK(s.timer() == timer_hint::none);
+            CHECK(s.receive_timeout().type == event_type::need_more);  // reported once
             CHECK(s.send_text("x") == error::not_open);
             CHECK(s.accept() == error::handshake_not_ready);
         }
     }
     // One of them in full, golden (§4.2.2: "|Sec-WebSocket-Version| header field ... indicating the version(s)").
     CHECK(error_response(cases[0], "Upgrade Required") ==
-          "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nContent-Type: text/plain; charset=utf-8\r\n"
-          "Content-Length: 33\r\nConnection: close\r\n\r\nSec-WebSocket-Version must be 13\n");
+          "HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+          "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 33\r\nConnection: upgrade, close\r\n\r\n"
+          "Sec-WebSocket-Version must be 13\n");
 }
 
 // ====================================================== 5. client refused
@@ -742,7 +754,7 @@ TEST_CASE("session §4.1: a client refused with 403 fails with handshake_not_101
         const test::fault f =
             test::receive_parts(cc, mutable_bytes(buf), parts, test::piece_buffer::in_place, on_event);
         CHECK_MESSAGE(f == nullptr, (f != nullptr ? f : ""));
-        CHECK(events == std::vector<std::string>{"failed err=handshake_not_101 code=403 action=close_now"});
+        CHECK(events == std::vector<std::string>{"failed err=handshake_not_101 code=403 action=linger"});
         CHECK(header_end == answer.find("\r\n\r\n") + 4);
         CHECK(cc.state() == session_state::done);
         CHECK(cc.handshake().failure() == error::handshake_not_101);
@@ -753,7 +765,7 @@ TEST_CASE("session §4.1: a client refused with 403 fails with handshake_not_101
         // The body as far as it came with the headers: whole in one read, none byte by byte.
         CHECK(cc.response().body == (byte_by_byte ? "" : "forbidden origin\n"));
         CHECK(cc.send_text("x") == error::not_open);
-        CHECK(cc.timer() == timer_hint::none);
+        CHECK(cc.timer() == timer_hint::tcp_close);  // lingering until the server closes TCP
         CHECK(cc.output().empty());
     }
 }

@@ -111,9 +111,12 @@ public:
         const timer_hint t = timer();
         if (t == timer_hint::none) return this->need_more(0);
         if (t == timer_hint::keepalive || t == timer_hint::pong_wait || t == timer_hint::idle) return liveness_timeout(t);
-        const bool handshake_done = state_ == connection_state::closed;
+        // After a finished handshake or a failure already reported (the end
+        // of a linger), giving up is the normal end.
+        const bool handshake_done =
+            state_ == connection_state::closed || (state_ == connection_state::failed && owed_ != owed::failure);
         end();
-        if (!handshake_done) close_status_ = static_cast<std::uint16_t>(close_code::abnormal);
+        if (!close_received_) close_status_ = static_cast<std::uint16_t>(close_code::abnormal);
         return closed_event(handshake_done ? error::none : error::close_timeout, close_status_, tcp_action::close_now);
     }
 
@@ -121,6 +124,7 @@ public:
     /// waits for that, but not forever).
     [[nodiscard]] timer_hint timer() const noexcept {
         if (state_ == connection_state::closing) return timer_hint::close_handshake;
+        if (state_ == connection_state::failed) return timer_hint::tcp_close;  // linger
         if constexpr (R == role::client) {
             if (state_ == connection_state::closed && !ended_) return timer_hint::tcp_close;
         }
@@ -196,12 +200,18 @@ public:
     /// peer's data frames are dropped unreported (§7.1: we are closing);
     /// its control frames and its close are still reported, and its pings
     /// answered (the pongs follow our close frame).
+    ///
+    /// After the peer's close event, close() answers it with this code and
+    /// reason instead of the default echo of the peer's, as long as output()
+    /// has not begun to hand the echo out (else not_open).
     [[nodiscard]] error close(std::uint16_t code = static_cast<std::uint16_t>(close_code::normal),
                               std::string_view reason = {}) noexcept {
-        if (state_ != connection_state::open) return error::not_open;
+        const bool answer = state_ == connection_state::closed && close_received_ && !ended_;
+        if (state_ != connection_state::open && !answer) return error::not_open;
         std::array<std::uint8_t, max_control_payload> body;
         const close_build b = build_close_payload(code, reason, body);
         if (b.err != error::none) return b.err;
+        if (answer) return controls_.replace_echo(bytes_view(body.data(), b.size), keys_) ? error::none : error::not_open;
         queue_close(bytes_view(body.data(), b.size), true);
         state_ = connection_state::closing;
         close_status_ = b.size == 0 ? static_cast<std::uint16_t>(close_code::no_status) : code;
@@ -328,11 +338,12 @@ private:
         if (info.err != error::none) return fail(info.err, staged ? 0 : consumed - payload.size(), input_size);
         close_status_ = info.code;
         close_received_ = true;
+        // Echo the code and reason received (§5.5.1: "typically echos the
+        // status code it received"); an empty close gets an empty close.
+        // close() may still replace it while it waits.
         if (state_ == connection_state::open) {
-            // Echo the code received (§5.5.1); an empty close gets an empty close.
-            std::array<std::uint8_t, 2> body{static_cast<std::uint8_t>(info.code >> 8),
-                                             static_cast<std::uint8_t>(info.code)};
-            queue_close(bytes_view(body.data(), info.code == static_cast<std::uint16_t>(close_code::no_status) ? 0 : 2));
+            controls_.push_close(payload, keys_, false, true);
+            writer_.stop(true);
         }
         state_ = connection_state::closed;
         this->stop_reading();
@@ -351,7 +362,7 @@ private:
         ev.type = event_type::failed;
         ev.err = e;
         ev.code = close_status_;
-        ev.action = tcp_action::close_now;
+        ev.action = tcp_action::linger;  // the peer may still be sending: a close now could reset our close frame away
         ev.consumed = input_size;
         ev.position = position;
         return ev;

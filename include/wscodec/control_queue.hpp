@@ -29,30 +29,43 @@ public:
     template <class Keys>
     void push_pong(bytes_view payload, Keys& keys) noexcept {
         for (std::size_t i = count_; i-- > 0;) {
-            if (slots_[i].reply && free_to_change(i)) {
+            if (slots_[i].kind == slot_kind::reply && free_to_change(i)) {
                 erase(i);
                 break;
             }
         }
-        if (count_ < slots_.size()) fill(count_++, opcode::pong, payload, keys, true, false);
+        if (count_ < slots_.size()) fill(count_++, opcode::pong, payload, keys, slot_kind::reply, false);
     }
 
     /// Queues our close frame with payload `body`. `after_data` (our own
-    /// close()): it waits for the data message queued before it. There is
-    /// always room: at most one close is ever queued, and besides it at most
-    /// a frame being handed out and the newest pong or the application's
-    /// ping or pong wait.
+    /// close()): it waits for the data message queued before it. `echo`:
+    /// the answer to the peer's close, which replace_echo() may rewrite.
+    /// There is always room: at most one close is ever queued, and besides
+    /// it at most a frame being handed out and the newest pong or the
+    /// application's ping or pong wait.
     template <class Keys>
-    void push_close(bytes_view body, Keys& keys, bool after_data) noexcept {
+    void push_close(bytes_view body, Keys& keys, bool after_data, bool echo = false) noexcept {
         const std::size_t i = count_ < slots_.size() ? count_++ : slots_.size() - 1;
-        fill(i, opcode::close, body, keys, false, after_data);
+        fill(i, opcode::close, body, keys, echo ? slot_kind::echo : slot_kind::other, after_data);
+    }
+
+    /// Rewrites the queued answer to the peer's close with payload `body`;
+    /// false if there is none or it is already being handed out.
+    template <class Keys>
+    [[nodiscard]] bool replace_echo(bytes_view body, Keys& keys) noexcept {
+        for (std::size_t i = 0; i < count_; ++i) {
+            if (slots_[i].kind != slot_kind::echo || !free_to_change(i)) continue;
+            fill(i, opcode::close, body, keys, slot_kind::echo, false);
+            return true;
+        }
+        return false;
     }
 
     /// Queues the application's ping or pong if at most `others` frames wait.
     template <class Keys>
     [[nodiscard]] bool push_user(opcode op, bytes_view payload, Keys& keys, std::size_t others) noexcept {
         if (count_ > others) return false;
-        fill(count_++, op, payload, keys, false, false);
+        fill(count_++, op, payload, keys, slot_kind::other, false);
         return true;
     }
 
@@ -100,12 +113,18 @@ public:
     }
 
 private:
+    enum class slot_kind : std::uint8_t {
+        other,
+        reply,  // an automatic pong, which a newer one may replace
+        echo,   // the answer to the peer's close, which the application may rewrite
+    };
+
     /// One encoded control frame: header (2 bytes, and a client's 4-byte
     /// mask key) and payload.
     struct slot {
         std::array<std::uint8_t, (R == role::client ? 6 : 2) + max_control_payload> bytes;
         std::uint8_t size;
-        bool reply;       // an automatic pong, which a newer one may replace
+        slot_kind kind;
         bool after_data;  // our close(): waits for the queued message
     };
 
@@ -113,7 +132,7 @@ private:
     [[nodiscard]] bool free_to_change(std::size_t i) const noexcept { return i > 0 || !selected_; }
 
     template <class Keys>
-    void fill(std::size_t i, opcode op, bytes_view payload, Keys& keys, bool reply, bool after_data) noexcept {
+    void fill(std::size_t i, opcode op, bytes_view payload, Keys& keys, slot_kind k, bool after_data) noexcept {
         slot& s = slots_[i];
         frame_header h;
         h.op = op;
@@ -127,7 +146,7 @@ private:
         else
             for (std::size_t k = 0; k < payload.size(); ++k) body[k] = payload[k];
         s.size = static_cast<std::uint8_t>(hs + payload.size());
-        s.reply = reply;
+        s.kind = k;
         s.after_data = after_data;
     }
 

@@ -32,7 +32,7 @@ enum class event_type : std::uint8_t {
 enum class timer_hint : std::uint8_t {
     none,
     close_handshake,  ///< connection: we sent close; if the peer's close does not come, call receive_timeout()
-    tcp_close,        ///< client connection after the close handshake: if the server does not close TCP, call receive_timeout()
+    tcp_close,        ///< after the close handshake (client) or a failure (linger, both roles): if the peer does not close TCP, call receive_timeout()
     handshake,        ///< session: the opening handshake has not finished; if it takes too long, call receive_timeout()
     keepalive,        ///< connection: keepalive on; on expiry receive_timeout() pings the peer if nothing came meanwhile
     pong_wait,        ///< connection: our keepalive ping is out; on expiry with nothing received, the peer is failed (1011)
@@ -44,6 +44,10 @@ enum class tcp_action : std::uint8_t {
     none,
     close_now,      ///< close TCP after writing the remaining output
     wait_for_peer,  ///< client: wait for the server to close TCP; arm a timer (§7.1.1)
+    linger,         ///< after a failure: write the remaining output, shut down sending (shutdown(fd, SHUT_WR)),
+                    ///< then keep reading and pass what comes to receive(), which discards it, until
+                    ///< receive_eof() or receive_timeout() (timer() says tcp_close) says close_now. Closing
+                    ///< with unread input would make the kernel send a reset, and the peer could lose our close.
 };
 
 /// Stable lower-case name of an event type, for logs ("data", "closed", ...).
@@ -65,12 +69,13 @@ enum class tcp_action : std::uint8_t {
     return "unknown";
 }
 
-/// Stable lower-case name of a TCP action ("none", "close_now", "wait_for_peer").
+/// Stable lower-case name of a TCP action ("none", "close_now", "wait_for_peer", "linger").
 [[nodiscard]] constexpr const char* tcp_action_name(tcp_action a) noexcept {
     switch (a) {
         case tcp_action::none: return "none";
         case tcp_action::close_now: return "close_now";
         case tcp_action::wait_for_peer: return "wait_for_peer";
+        case tcp_action::linger: return "linger";
     }
     return "unknown";
 }

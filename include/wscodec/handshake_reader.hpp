@@ -36,11 +36,12 @@ namespace wscodec::detail {
     return {.type = t, .consumed = consumed};
 }
 
-/// A failed handshake: `e`, the HTTP status answered or received, close TCP now.
+/// A failed handshake: `e`, the HTTP status answered or received; linger
+/// (the rest of the peer's input is unread).
 [[nodiscard]] inline event handshake_failure(error e, std::uint16_t status, std::size_t consumed,
                                              std::size_t position) noexcept {
     return {.type = event_type::failed,
-            .action = tcp_action::close_now,
+            .action = tcp_action::linger,
             .err = e,
             .http_status = status,
             .consumed = consumed,

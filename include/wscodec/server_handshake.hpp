@@ -149,7 +149,8 @@ private:
     friend class detail::head_reader;
 
     [[nodiscard]] bool write_response(std::uint16_t status, std::span<const http_header> headers,
-                                      std::string_view body, bool head, std::string_view extra = {}) noexcept {
+                                      std::string_view body, bool head, std::string_view extra = {},
+                                      std::string_view connection = "close") noexcept {
         std::array<char, 20> digits{}, length{};
         const std::string_view code = detail::to_decimal(status, digits);
         const std::string_view size = detail::to_decimal(body.size(), length);
@@ -164,7 +165,9 @@ private:
                 detail::put_headers(put, headers);
                 put("Content-Length: ");
                 put(size);
-                put("\r\nConnection: close\r\n\r\n");
+                put("\r\nConnection: ");
+                put(connection);
+                put("\r\n\r\n");
                 if (!head) put(body);
             },
             [this](std::size_t n) { return output_space(n); });
@@ -225,8 +228,13 @@ private:
         std::uint16_t status = http_status_for(e);
         if (status == 0) status = 400;
         std::string_view extra = "Content-Type: text/plain; charset=utf-8\r\n";
-        if (e == error::handshake_bad_version)
-            extra = "Sec-WebSocket-Version: 13\r\nContent-Type: text/plain; charset=utf-8\r\n";
+        std::string_view connection = "close";
+        if (e == error::handshake_bad_version) {
+            // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to in
+            // Upgrade, and §7.8 lists "upgrade" in Connection with it.
+            extra = "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nContent-Type: text/plain; charset=utf-8\r\n";
+            connection = "upgrade, close";
+        }
         else if (e == error::handshake_method_not_get)
             extra = "Allow: GET\r\nContent-Type: text/plain; charset=utf-8\r\n";
         const std::string_view message = error_message(e);
@@ -234,7 +242,7 @@ private:
         const std::size_t n = std::min(message.size(), body.size() - 1);
         std::memcpy(body.data(), message.data(), n);
         body[n] = '\n';
-        if (!write_response(status, {}, std::string_view(body.data(), n + 1), false, extra)) {
+        if (!write_response(status, {}, std::string_view(body.data(), n + 1), false, extra, connection)) {
             out_.release();
             small_size_ = 0;
         }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <new>
+#include <utility>
 #include <wscodec/connection.hpp>
 #include <wscodec/handshake.hpp>
 
@@ -151,7 +152,7 @@ public:
     session(const session&) = delete;
     session& operator=(const session&) = delete;
     session(session&& other) noexcept
-        : preface_(std::move(other.preface_)), state_(other.state_), live_(other.live_) {
+        : preface_(std::move(other.preface_)), state_(other.state_), live_(other.live_), lingering_(other.lingering_) {
         if (live_ == part::connection) std::construct_at(&conn_, std::move(other.conn_));
         else std::construct_at(&opening_, std::move(other.opening_));
     }
@@ -185,7 +186,10 @@ public:
             }
         }
         ev = opening_.hs.receive(in);
-        if (ev.type == event_type::failed) state_ = session_state::done;
+        if (ev.type == event_type::failed) {
+            state_ = session_state::done;
+            lingering_ = true;  // tcp_action::linger: timer() says tcp_close until the peer's EOF
+        }
         else if (ev.type == event_type::open) state_ = session_state::open;  // the connection is built on first use
         return ev;
     }
@@ -339,20 +343,26 @@ public:
     /// Which timer to run: handshake while the opening handshake runs, then the connection's.
     [[nodiscard]] timer_hint timer() const noexcept {
         if (state_ == session_state::handshake) return timer_hint::handshake;
+        if (lingering_) return timer_hint::tcp_close;
         return built() ? conn_.timer() : timer_hint::none;
     }
     /// How long to run it (session_options::handshake_timeout_ms, then the
     /// connection's timer_options); 0 for none.
     [[nodiscard]] std::chrono::milliseconds timer_duration() const noexcept {
         if (state_ == session_state::handshake) return std::chrono::milliseconds(opening_.handshake_timeout_ms);
+        if (lingering_) return std::chrono::milliseconds(opening_.options.timers.tcp_close_ms);
         return built() ? conn_.timer_duration() : std::chrono::milliseconds(0);
     }
 
     /// The timer from timer() expired. During the handshake: a closed event
-    /// (handshake_timeout, code 1006, close_now); then as the connection's.
+    /// (handshake_timeout, code 1006, close_now); lingering after a failed
+    /// handshake: closed without error, code 0; then as the connection's.
     [[nodiscard]] event receive_timeout() noexcept {
         if (state_ == session_state::open) return connection().receive_timeout();
-        if (state_ == session_state::done) return event{};
+        if (state_ == session_state::done) {
+            if (!std::exchange(lingering_, false)) return event{};
+            return ended(error::none);
+        }
         state_ = session_state::done;
         return ended(error::handshake_timeout);
     }
@@ -363,6 +373,7 @@ public:
         if (state_ == session_state::open) return connection().receive_eof();
         const bool lost = state_ == session_state::handshake;
         state_ = session_state::done;
+        lingering_ = false;
         return ended(lost ? error::connection_lost : error::none);
     }
 
@@ -455,6 +466,7 @@ private:
     [[no_unique_address]] std::conditional_t<R == role::server, detail::server_preface, detail::no_preface> preface_;
     session_state state_ = session_state::handshake;
     part live_ = part::handshake;
+    bool lingering_ = false;  // a failed handshake: timer() says tcp_close until EOF or its expiry
 };
 
 using server_session = session<role::server>;

@@ -315,6 +315,12 @@ def main():
                   ("" if first.startswith("# connected") else f"; the peer never connected: {first.strip()!r}") + f"; {srv.tail()}")
             timings.append(("python-hold", time.monotonic() - t))
 
+    # echo_server through raw sockets (echo_checks.py, stdlib only): whole-message
+    # echo, --stream, closes under 100 ms, the lingering close after a flood.
+    if have["echo_server"] and "python" in only:
+        import echo_checks
+        timings.append(("echo-checks", echo_checks.run(bins["echo_server"], a.logs, check, Server)))
+
     # client --echo against the server-role peers.
     if have["client"]:
         port = closed_port()
@@ -330,6 +336,8 @@ def main():
             timings.append(("python-server", run_peer("python-server", [py, os.path.join(HERE, "python_peer.py"), "server", bins["client"]], 900)))
         if "node" in run:
             timings.append(("node-server", run_peer("node-server", ["node", os.path.join(HERE, "node_peer.js"), "server", bins["client"]], 900, node_env)))
+        import close_checks  # raw sockets, python3's standard library only: runs whatever peers are installed
+        timings.append(("client-close", close_checks.client_checks(bins["client"], a.logs, check)))
 
     # chat_server: node ws clients in the room, then its page in the browser.
     if have["chat_server"] and run & {"node", "browser"}:
@@ -351,6 +359,11 @@ def main():
             code = srv.stop(signal.SIGTERM)
             check("chat_server/exit-0-on-sigterm", code == 0,
                   f"exit {code}" + (" (did not exit within 10 s; killed)" if code is None else "") + f"; {srv.tail()}")
+
+    # chat_server: closes, keepalive and the lingering close, with raw sockets (close_checks.py).
+    if have["chat_server"]:
+        import close_checks
+        timings.append(("chat-close", close_checks.chat_server_checks(bins["chat_server"], a.logs, check)))
 
     print("# time: " + ", ".join(f"{l} {t:.1f} s" for l, t in timings) + f"; total {time.monotonic() - t0:.1f} s; logs in {a.logs}", flush=True)
     print(f"interop: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped", flush=True)
