@@ -28,22 +28,14 @@
 #define WSCODEC_FUZZ_URL_INET_PTON 1
 #endif
 
+#include "violation.hpp"
+
 namespace {
 
 using namespace wscodec;
 
 [[noreturn]] void violation(const char* what, std::string_view text) {
-    std::fprintf(stderr, "fuzz_url: %s (URL of %zu bytes: \"", what, text.size());
-    for (char c : text) {
-        const auto b = static_cast<unsigned char>(c);
-        if (b >= 0x20 && b < 0x7f && c != '"' && c != '\\')
-            std::fputc(c, stderr);
-        else
-            std::fprintf(stderr, "\\x%02x", b);
-    }
-    std::fprintf(stderr, "\")\n");
-    std::fflush(stderr);
-    __builtin_trap();
+    fuzz::violation("fuzz_url", what, "URL", text);
 }
 
 void expect(bool ok, const char* what, std::string_view text) {

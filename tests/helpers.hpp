@@ -117,6 +117,16 @@ private:
     std::uint8_t* ptr_ = nullptr;
 };
 
+/// A copy of `text` that ends at a guard page: a read past its end faults.
+struct guarded_text {
+    explicit guarded_text(std::string_view text)
+        : g(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())) {}
+    [[nodiscard]] std::string_view view() const {
+        return {reinterpret_cast<const char*>(g.view().data()), g.view().size()};
+    }
+    guarded g;
+};
+
 /// Every kernel this machine runs: scalar first, then each SIMD kernel.
 inline std::vector<wscodec::kernel> kernels() {
     std::vector<wscodec::kernel> out;

@@ -31,15 +31,7 @@ struct fields {
     std::string_view resource_name{};
 };
 
-/// A copy of `text` that ends at a guard page: a read past its end faults.
-struct guarded_text {
-    explicit guarded_text(std::string_view text)
-        : g(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())) {}
-    [[nodiscard]] std::string_view view() const {
-        return {reinterpret_cast<const char*>(g.view().data()), g.view().size()};
-    }
-    test::guarded g;
-};
+using test::guarded_text;
 
 /// True if `part` is empty or lies inside `whole`.
 bool inside(std::string_view part, std::string_view whole) {

@@ -3,6 +3,7 @@
 // spans that interleave those frames with the control queue's.
 #pragma once
 
+#include <cstring>
 #include <type_traits>
 #include <wscodec/control_queue.hpp>
 #include <wscodec/events.hpp>
@@ -99,7 +100,7 @@ public:
 
     /// The next bytes to write, without copying (see connection::output()).
     template <class Keys>
-    [[nodiscard]] output_buffers output(control_queue<R>& controls, Keys& keys) noexcept {
+    [[nodiscard]] WSCODEC_ALWAYS_INLINE output_buffers output(control_queue<R>& controls, Keys& keys) noexcept {
         output_buffers out;
         if (unit_ == unit::none) select(controls, keys);
         if (unit_ == unit::control) {
@@ -134,13 +135,13 @@ public:
                 const bytes_view o = unit_ == unit::control ? controls.front()
                                                             : bytes_view(hdr_.bytes.data() + hdr_sent_, hdr_.size - hdr_sent_);
                 k = std::min(room.size(), o.size());
-                for (std::size_t i = 0; i < k; ++i) room[i] = o[i];
+                std::memcpy(room.data(), o.data(), k);  // k > 0: a selected unit has bytes left
             } else {
                 k = static_cast<std::size_t>(std::min<std::uint64_t>(room.size(), frame_left_));
                 if (R == role::client && !in_place_)
                     (void)apply_mask_copy(room.first(k), bytes_view(frame_ptr_, k), frame_key_, frame_phase_);
-                else
-                    for (std::size_t i = 0; i < k; ++i) room[i] = frame_ptr_[i];
+                else if (k != 0)
+                    std::memcpy(room.data(), frame_ptr_, k);
             }
             advance(k, controls);
             total += k;
@@ -202,8 +203,9 @@ private:
     };
     struct no_staging {};
 
-    /// The masked span of the frame's next payload bytes, staged if need be.
-    bytes_view stage() noexcept requires(R == role::client) {
+    /// The masked span of the frame's next payload bytes, staged if need be
+    /// (out of line, so that output() stays small enough to inline).
+    WSCODEC_NOINLINE bytes_view stage() noexcept requires(R == role::client) {
         if (staging_.begin == staging_.end) {
             const std::size_t k = static_cast<std::size_t>(std::min<std::uint64_t>(client_staging_size, frame_left_));
             (void)apply_mask_copy(mutable_bytes(staging_.bytes.data(), k), bytes_view(frame_ptr_, k), frame_key_,

@@ -24,6 +24,7 @@
 #include <wscodec/kernel.hpp>
 #include <wscodec/limits.hpp>
 #include <wscodec/mask.hpp>
+#include <wscodec/permessage_deflate.hpp>
 #include <wscodec/random.hpp>
 #include <wscodec/server_handshake.hpp>
 #include <wscodec/session.hpp>
