@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/bench_connection.cpp — the connection (wscodec/connection.hpp)
 // through its public API with every event delivered: a server receiving
 // back-to-back masked frames as a client sends them, binary, ASCII text and

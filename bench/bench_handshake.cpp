@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/bench_handshake.cpp — the opening handshake's building blocks
 // (wscodec/accept.hpp, RFC 6455 §4.2.2): compute_accept on a 24-character
 // key (items processed = keys), and one-shot SHA-1 on the portable path and

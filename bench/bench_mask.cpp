@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/bench_mask.cpp — throughput of WebSocket masking (wscodec/mask.hpp,
 // RFC 6455 §5.3): apply_mask in place over a 64-byte-aligned payload, from the
 // tiny control-frame sizes to 1 MiB, with kernel::best and every kernel this

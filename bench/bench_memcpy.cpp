@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/bench_memcpy.cpp — the yardstick: std::memcpy between two 64-byte-
 // aligned buffers at every size the other benchmarks use, so that
 // scripts/bench_report.py can state each result as a multiple of memcpy on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/bench_utf8.cpp — throughput of UTF-8 validation (wscodec/utf8.hpp):
 // one-shot over 1 MiB of English (ASCII), European (mostly ASCII, some 2-byte
 // letters) and Chinese (3-byte) text, a 64-byte ASCII piece (per-call cost),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench/common.hpp — what several benchmark files share: a small
 // deterministic generator, so every run measures the same data.
 #pragma once

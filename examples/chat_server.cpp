@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/chat_server.cpp — a chat room for browsers: one port serves the
 // page (plain HTTP, through the session's http_request event) and the
 // WebSocket on /chat. One thread, epoll, one wscodec::server_session per
@@ -8,10 +9,17 @@
 // The two times are seconds, or milliseconds with an `ms` suffix (200ms).
 //
 // The protocol is plain text. The page connects to /chat?name=NICK; the
-// server makes the nickname safe and unique and answers with a welcome line.
-// Every text message a client sends goes to everyone (the sender included)
-// as "NICK: text"; arrivals and departures as "NICK joined" and "NICK left".
-// Nicknames hold no spaces and no ':', so the page tells the two apart.
+// server makes the nickname safe and unique, tells everyone (the newcomer
+// included) "NICK joined", and then sends the newcomer alone a welcome line,
+// "welcome, NICK! online: A, B, NICK", which gives the nickname as the room
+// shows it. Every text message a client sends goes to everyone (the sender
+// included) as "NICK: text"; departures as "NICK left". Nicknames hold no
+// spaces and no ':', so the page tells the two apart. Lines carry no time:
+// the page stamps each with the browser's clock as it arrives (HH:MM).
+//
+// The page: http://HOST:PORT/?name=NICK joins at once; without ?name= the
+// page asks for a nickname in a small form (the last one used is filled in)
+// and joins when it is submitted.
 //
 // Sending: the codec takes one message at a time and never copies it, so
 // each connection has a wscodec::send_queue (send_queue.hpp), which copies
@@ -280,6 +288,9 @@ private:
         p.joined = true;
         names_.insert(name);
 
+        // The arrival first, to everyone (the newcomer included: its queue
+        // sends in order), then the welcome, to the newcomer only.
+        broadcast(name + " joined");
         std::string welcome = "welcome, " + name + "! online: ";
         bool first = true;
         for (const auto& [id, q] : peers_) {
@@ -288,7 +299,6 @@ private:
             first = false;
         }
         enqueue(p, welcome);
-        broadcast(name + " joined");
         std::fprintf(stderr, "%s joined (%zu online)\n", name.c_str(), names_.size());
     }
 
@@ -492,8 +502,10 @@ private:
     std::uint64_t next_id_ = examples::first_connection_key;
 };
 
-// The page: a message list, a status line, an input and a send button; a
-// reconnect button once the connection is gone. No external resources.
+// The page: a nickname form when the address has no ?name= (no prompt()), a
+// message list whose lines are stamped HH:MM by the browser's clock as they
+// arrive, a status line, an input and a send button; a reconnect button once
+// the connection is gone. No external resources.
 std::string_view page_html() {
     return R"html(<!doctype html>
 <html lang="en">
@@ -509,6 +521,7 @@ std::string_view page_html() {
             --accent: #6ea2ff; --mine: #1f2b40; }
   }
   * { box-sizing: border-box; }
+  [hidden] { display: none !important; }
   html, body { height: 100%; margin: 0; }
   body { background: var(--bg); color: var(--fg); font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif;
          display: flex; justify-content: center; }
@@ -524,6 +537,10 @@ std::string_view page_html() {
   #log li.notice { color: var(--muted); font-style: italic; }
   #log li.mine { background: var(--mine); }
   #log b { color: var(--accent); font-weight: 600; }
+  #log time { color: var(--muted); font: 12px/1 ui-monospace, "SFMono-Regular", Menlo, monospace;
+              font-style: normal; margin-right: 4px; }
+  #join { flex-wrap: wrap; align-items: center; }
+  #join label { color: var(--muted); }
   form { display: flex; gap: 8px; }
   input { flex: 1; min-width: 0; padding: 9px 12px; font: inherit; color: inherit; background: var(--panel);
           border: 1px solid var(--line); border-radius: 8px; }
@@ -538,7 +555,12 @@ std::string_view page_html() {
 <main>
   <header><h1>wscodec chat</h1><span id="status">connecting&hellip;</span></header>
   <ul id="log" aria-live="polite"></ul>
-  <form id="form" autocomplete="off">
+  <form id="join" autocomplete="off" hidden>
+    <label for="nick">Pick a nickname</label>
+    <input id="nick" type="text" maxlength="24" placeholder="e.g. ada" autocapitalize="off" spellcheck="false">
+    <button id="join-button">Join</button>
+  </form>
+  <form id="form" autocomplete="off" hidden>
     <input id="text" placeholder="Say something" maxlength="4000" aria-label="Message">
     <button id="send" disabled>Send</button>
     <button id="reconnect" type="button" class="secondary" hidden>Reconnect</button>
@@ -548,6 +570,8 @@ std::string_view page_html() {
 "use strict";
 const log = document.getElementById("log");
 const statusLine = document.getElementById("status");
+const joinForm = document.getElementById("join");
+const nickInput = document.getElementById("nick");
 const form = document.getElementById("form");
 const input = document.getElementById("text");
 const sendButton = document.getElementById("send");
@@ -555,14 +579,10 @@ const reconnectButton = document.getElementById("reconnect");
 
 // Nicknames: no spaces, no ':' (the server enforces it too).
 function tidy(name) { return (name || "").trim().replace(/[\s:]+/g, "_").slice(0, 24); }
-// The nickname: ?name=NICK in the page's address, else the last one used, else ask.
-let name = tidy(new URLSearchParams(location.search).get("name") || localStorage.getItem("chat-name"));
-if (!name) {
-  name = tidy(prompt("Pick a nickname", "guest-" + Math.floor(Math.random() * 1000))) ||
-         "guest-" + Math.floor(Math.random() * 1000);
-  localStorage.setItem("chat-name", name);
-}
-let me = name;
+function lastName() { try { return localStorage.getItem("chat-name"); } catch (e) { return null; } }
+// The nickname: ?name=NICK in the page's address joins at once; else the form asks.
+let name = tidy(new URLSearchParams(location.search).get("name"));
+let me = name;  // as the room shows it: the welcome line says
 let ws = null;
 
 function setStatus(text, kind) {
@@ -570,9 +590,18 @@ function setStatus(text, kind) {
   statusLine.className = kind || "";
 }
 
+// HH:MM by the browser's clock: the server sends no times.
+function stamp(when) {
+  const t = document.createElement("time");
+  t.dateTime = when.toISOString();
+  t.textContent = String(when.getHours()).padStart(2, "0") + ":" + String(when.getMinutes()).padStart(2, "0");
+  return t;
+}
+
 function add(line) {
   const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 8;
   const li = document.createElement("li");
+  li.append(stamp(new Date()), " ");
   const m = /^([^\s:]+): ([\s\S]*)$/.exec(line);
   if (m) {
     const who = document.createElement("b");
@@ -581,7 +610,7 @@ function add(line) {
     if (m[1] === me) li.className = "mine";
   } else {
     li.className = "notice";
-    li.textContent = line;
+    li.append(line);
     const w = /^welcome, (\S+)! /.exec(line);
     if (w) me = w[1];
   }
@@ -614,7 +643,34 @@ form.addEventListener("submit", (e) => {
   input.value = "";
 });
 reconnectButton.addEventListener("click", connect);
-connect();
+
+function join(nick) {
+  name = me = nick;
+  joinForm.hidden = true;
+  form.hidden = false;
+  connect();
+}
+joinForm.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const nick = tidy(nickInput.value);
+  if (!nick) {
+    setStatus("type a nickname first");
+    nickInput.focus();
+    return;
+  }
+  try { localStorage.setItem("chat-name", nick); } catch (err) { /* storage off: not remembered */ }
+  join(nick);
+});
+
+if (name) {
+  join(name);
+} else {
+  nickInput.value = tidy(lastName());
+  joinForm.hidden = false;
+  setStatus("not connected");
+  nickInput.focus();
+  nickInput.select();
+}
 </script>
 </body>
 </html>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/client.cpp — a WebSocket client on a wscodec::client_session.
 //
 //   client [--echo] ws://HOST[:PORT][/PATH]

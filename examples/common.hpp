@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/common.hpp — the plumbing the example programs share: flag
 // parsing, listening sockets, an epoll loop with a signalfd and an accept loop
 // that survives running out of descriptors, a deadline list, and the writev

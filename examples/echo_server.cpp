@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples/echo_server.cpp — a WebSocket echo server: one thread, epoll,
 // non-blocking sockets, one wscodec::server_session per connection.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_base64.cpp — libFuzzer target for the handshake's building blocks
 // (wscodec/detail/base64.hpp, wscodec/detail/sha1.hpp, wscodec/accept.hpp).
 // Oracles: decoding is strict — whatever it accepts encodes back to the very

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_client.cpp — the connection (wscodec/connection.hpp) in the
 // client role, fed what a server sends: unmasked frames in, masked frames out
 // (keys from seeded_key_source), checked by a server-role peer. Input layout,

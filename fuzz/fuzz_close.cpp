@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_close.cpp — close payload parser and builder (wscodec/close.hpp).
 // The input is a close payload. Oracles: an accepted payload is rebuilt byte
 // for byte by build_close_payload; a rejected one is refused by the builder

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_deflate_offer.cpp — libFuzzer target for wscodec/permessage_deflate.hpp.
 // Input: three configuration bytes, then a Sec-WebSocket-Extensions value read as the
 // client's offers. Byte 0 sets the server's flags (server_no_context_takeover,

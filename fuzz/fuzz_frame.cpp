@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_frame.cpp — frame header decoder (wscodec/frame.hpp). The first
 // byte chooses the decode rules, the rest is decoded. Oracles: an accepted
 // header is valid to send and round-trips through encode_header; prefixes of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_mask.cpp — libFuzzer target for wscodec/mask.hpp (RFC 6455 §5.3).
 // Oracles: every kernel equals apply_mask_reference, in place and by copy,
 // bytes and returned phase; unmasking in two pieces split at a fuzzer-chosen

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_request.cpp — libFuzzer target for the server side of the opening
 // handshake (wscodec/server_handshake.hpp), fed what a client sends.
 //
@@ -170,11 +171,15 @@ void check_failure(const event& ev, std::string_view out) {
     expect(end != std::string_view::npos, "error response has no blank line");
     const std::string_view fields = out.substr(0, end + 2);
     const std::string_view body = out.substr(end + 4);
-    expect(fields.find("\r\nConnection: close\r\n") != std::string_view::npos,
-           "error response without Connection: close");
+    // A 426 names the upgrade in Connection too (RFC 9110 §7.8, §15.5.22).
+    const std::string_view connection =
+        ev.http_status == 426 ? "\r\nConnection: upgrade, close\r\n" : "\r\nConnection: close\r\n";
+    expect(fields.find(connection) != std::string_view::npos, "error response without Connection: close");
     expect(fields.find("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n") != std::string_view::npos,
            "error response Content-Length is not its body's");
     expect(body == std::string(error_message(e)) + "\n", "error response body is not the error's message");
+    if (ev.http_status == 426)
+        expect(fields.find("\r\nUpgrade: websocket\r\n") != std::string_view::npos, "426 without Upgrade: websocket");
     if (ev.http_status == 426)
         expect(fields.find("\r\nSec-WebSocket-Version: 13\r\n") != std::string_view::npos,
                "426 without Sec-WebSocket-Version: 13 (RFC 6455 4.2.2)");

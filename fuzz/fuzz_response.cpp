@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_response.cpp — libFuzzer target for the client side of the
 // opening handshake (wscodec/client_handshake.hpp), fed what a server
 // answers.

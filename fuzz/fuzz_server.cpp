@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_server.cpp — the connection (wscodec/connection.hpp) in the
 // server role, fed what a client sends: masked frames in, unmasked frames
 // out, checked by a client-role peer. Input layout, runs and oracles:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_url.cpp — libFuzzer target for wscodec/url.hpp (parse_ws_url).
 // The input is the URL text. Oracles:
 // - a reference model written from the header's documentation (the order of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/fuzz_utf8.cpp — libFuzzer target for wscodec/utf8.hpp. Oracles: every
 // kernel's one-shot result equals the scalar reference; utf8_validator fed in
 // fuzzer-chosen chunks, then finished, gives the one-shot result; an invalid

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/handshake_harness.hpp — what fuzz/fuzz_request.cpp and fuzz/fuzz_response.cpp
 // share: the oracle trap, exactly sized input copies, handshake options and
 // read splits chosen by leading bytes, a driver that feeds a handshake its
@@ -132,7 +133,7 @@ read_result read_all(Handshake& hs, std::string_view stream, const std::vector<s
         }
         if (ev.type == event_type::failed) {
             expect(ev.position <= in.bytes().size(), "failure position outside the input");
-            expect(ev.action == tcp_action::close_now, "failed without close_now");
+            expect(ev.action == tcp_action::linger, "failed without linger");
         } else {
             expect(ev.err == error::none && ev.action == tcp_action::none && ev.position == 0,
                    "success event carries an error");

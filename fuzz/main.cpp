@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/main.cpp — replays corpus files through a fuzz target without libFuzzer,
 // so any compiler (g++ included) runs the corpora as ordinary tests. Arguments
 // are files or directories (read one level deep, in sorted order).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz/violation.hpp — how a fuzz target reports a broken property: the
 // property and the input, escaped, on stderr, then a trap (libFuzzer keeps
 // the input as a crash; the replay build stops there).

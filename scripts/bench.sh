@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds wscodec_bench in a release build dir (build-bench), runs it with five
 # repetitions of at least 0.2 s each (about a minute in all) into
 # build-bench/bench.json and prints scripts/bench_report.py's summary. Extra

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """scripts/bench_compare.py BEFORE AFTER [options] — runs two builds of
 wscodec_bench interleaved (before, after, after, before, ...) on the same
 machine in one run, and prints each benchmark's median time per iteration

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Summarise a wscodec_bench run (Google Benchmark JSON) against memcpy.
 
 Reads the file written by --benchmark_out=FILE --benchmark_out_format=json

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """scripts/check_architecture.py [ROOT] [--doc PATH] — checks that
 docs/ARCHITECTURE.md and the include graph of include/wscodec agree:
 

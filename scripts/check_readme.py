@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Checks that the README's echo server is the code tests/test_readme.cpp runs:
 the lines between '// README begin' and '// README end' in the test must
 appear, in order, in the README's session example (the README block adds only

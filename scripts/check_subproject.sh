@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/check_subproject.sh — builds a parent project that takes wscodec as
 # a meson subproject (subprojects/wscodec, as the README shows) and checks
 # that it gets the headers and none of our tests, fuzzers, benchmarks or
 # examples (so it needs no doctest); then that wscodec set up on its own with
 # default options and installed (meson install into a staging folder)
-# compiles nothing and installs the headers and wscodec.pc. Exit status 0 if so.
+# compiles nothing and installs the headers, wscodec.pc and the CMake package
+# (scripts/check_consumers.sh builds consumers of those). Exit status 0 if so.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -33,7 +35,7 @@ if [ "$targets" != 0 ]; then
 fi
 echo "wscodec as a subproject: headers only, parent built and ran"
 
-# meson install with default options: nothing to compile, headers and .pc only.
+# meson install with default options: nothing to compile; headers, .pc and CMake package only.
 meson setup "$work/own" "$root" --prefix=/usr >"$work/own-setup.log" 2>&1 || { cat "$work/own-setup.log"; echo "own setup failed"; exit 1; }
 compiles=$(ninja -C "$work/own" -t commands all | grep -c -E '(c\+\+|g\+\+|clang)' || true)
 if [ "$compiles" != 0 ]; then
@@ -41,13 +43,14 @@ if [ "$compiles" != 0 ]; then
   exit 1
 fi
 DESTDIR="$work/stage" meson install -C "$work/own" >"$work/install.log" 2>&1 || { cat "$work/install.log"; echo "install failed"; exit 1; }
-for f in usr/include/wscodec/wscodec.hpp usr/include/wscodec/detail/config.hpp usr/share/pkgconfig/wscodec.pc; do
+for f in usr/include/wscodec/wscodec.hpp usr/include/wscodec/detail/config.hpp usr/share/pkgconfig/wscodec.pc \
+    usr/share/cmake/wscodec/wscodecConfig.cmake usr/share/cmake/wscodec/wscodecConfigVersion.cmake; do
   [ -f "$work/stage/$f" ] || { echo "meson install did not install $f"; exit 1; }
 done
 installed=$(find "$work/stage" -type f | wc -l)
 headers=$(find "$root/include" -type f | wc -l)
-if [ "$installed" != $((headers + 1)) ]; then
-  echo "meson install wrote $installed files; expected the $headers headers and wscodec.pc"
+if [ "$installed" != $((headers + 3)) ]; then
+  echo "meson install wrote $installed files; expected the $headers headers, wscodec.pc and the 2 CMake package files"
   exit 1
 fi
-echo "wscodec on its own: meson install compiles nothing, installs $headers headers and wscodec.pc"
+echo "wscodec on its own: meson install compiles nothing, installs $headers headers, wscodec.pc and the CMake package"

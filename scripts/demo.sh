@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/demo.sh [--host H] [--port P] — the chat demo: installs the build
 # tools if missing (g++, meson, ninja; Debian 12), builds the examples in
 # release mode into build/demo, and runs chat_server (default

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/install-deps.sh — installs what building, testing, fuzzing and
 # benchmarking wscodec needs on Debian 12, and nothing when it is all there.
 set -euo pipefail
+# cmake: the CMake consumer projects (scripts/check_consumers.sh).
+# zlib1g-dev: the zlib backend of permessage-deflate (wscodec/zlib.hpp), its
+# tests and fuzz target; the core needs nothing.
 # The interop suite's peers (tests/interop): python3-websockets, Node.js with
 # npm (for the npm packages ws and playwright-core, which scripts/test.sh
 # installs into build/interop) and Debian's chromium.
 # With package names as arguments, installs just those (scripts/demo.sh).
-packages=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config doctest-dev libbenchmark-dev python3
+packages=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config cmake zlib1g-dev doctest-dev libbenchmark-dev python3
   g++-aarch64-linux-gnu qemu-user python3-websockets chromium)
 [ $# -gt 0 ] && packages=("$@")
 missing=()

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """scripts/summarize_tests.py LOG... — counts what ran in meson test logs
 (testlog.json) and interop logs (any other file: the output of
 tests/interop/run_interop.py).

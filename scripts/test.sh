@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/test.sh [STAGE...] — the one test command (README, .ci/run): installs
 # missing packages, then builds and tests wscodec in the stages named (all five
 # when none is), always in this order:
-#   gcc      g++, -Werror: unit tests, unit tests without exceptions/RTTI, corpus replay
+#   gcc      g++, -Werror: unit tests, unit tests without exceptions/RTTI, corpus replay;
+#            then the consumer projects (scripts/check_consumers.sh: CMake
+#            add_subdirectory, FetchContent, find_package after cmake and meson
+#            installs, pkg-config), each way one test
 #   clang    clang++, -Werror: the same
 #   san      clang++ with ASan+UBSan: unit tests, libFuzzer smoke runs (FUZZ_SECONDS each)
 #   arm64    aarch64 cross g++ under qemu: unit tests and replay on the NEON kernels
@@ -94,6 +98,31 @@ npm_peers() {
   fi
 }
 
+# checked_lines NAME LOG COMMAND... — runs COMMAND, its output also in LOG,
+# whose PASS and FAIL lines each count as one test; a non-zero exit without
+# a FAIL line counts as one failure.
+checked_lines() {
+  local name=$1 log=$2
+  shift 2
+  "$@" | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+    echo "=== $name: $* exited $rc without a FAIL line"
+    failed=$((failed + 1))
+  fi
+  logs+=("$log")
+}
+
+# The consumer projects (scripts/check_consumers.sh), built with g++: one
+# PASS or FAIL line per way, each counted as one test like an interop check.
+consumers() {
+  local start=$SECONDS
+  echo "=== consumers: CMake and pkg-config consumer projects (g++)"
+  mkdir -p build
+  CXX=g++ checked_lines consumers build/consumers.log bash scripts/check_consumers.sh
+  echo "=== consumers: done in $((SECONDS - start)) s"
+}
+
 # The examples under ASan+UBSan against real peers (tests/interop/run_interop.py).
 interop() {
   local dir=build/examples start=$SECONDS
@@ -106,22 +135,18 @@ interop() {
     -Dbuildtype=debugoptimized || return
   npm_peers
   echo "=== interop: peers"
-  local log=build/interop.log
-  python3 tests/interop/run_interop.py "$dir/examples" --node-modules build/interop/node_modules \
-    --logs build/interop/logs | tee "$log"
-  local rc=${PIPESTATUS[0]}
-  if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
-    echo "=== interop: run_interop.py exited $rc without a FAIL line"
-    failed=$((failed + 1))
-  fi
-  logs+=("$log")
+  checked_lines interop build/interop.log python3 tests/interop/run_interop.py "$dir/examples" \
+    --node-modules build/interop/node_modules --logs build/interop/logs
   echo "=== interop: done in $((SECONDS - start)) s"
 }
 
 for stage in "${all_stages[@]}"; do
   selected "$stage" || continue
   case $stage in
-    gcc) meson_stage gcc g++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none -Dexamples=true ;;
+    gcc)
+      meson_stage gcc g++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none -Dexamples=true
+      consumers
+      ;;
     clang) meson_stage clang clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=none -Dexamples=true ;;
     san) meson_stage san clang++ -Dtests=true -Dfuzz=true -Dfuzzing_engine=libfuzzer -Dfuzz_seconds="$fuzz_seconds" \
       -Db_sanitize=address,undefined -Db_lundef=false -Dcpp_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized ;;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/helpers.hpp — shared test helpers, for the doctest files and the fuzz
 // harnesses alike: byte literals; guard-page and exact heap buffers; the
 // kernels to run every test on; input splitters (whole, byte by byte, every

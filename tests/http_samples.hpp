@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/http_samples.hpp — opening-handshake requests and responses written out as
 // real clients and servers send them (header order and case as they send them).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/odr.hpp — what each of the two ODR translation units exposes.
 #pragma once
 

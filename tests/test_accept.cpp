@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_accept.cpp — wscodec/accept.hpp: RFC 6455's |Sec-WebSocket-Accept|
 // example (§1.3, §4.2.2), further keys checked against an independent
 // SHA-1/base64, compute_accept against SHA-1 and base64 composed by hand on

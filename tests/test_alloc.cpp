@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_alloc.cpp — DESIGN invariant 2: no heap allocation on the
 // receive path, and none on the send path when the caller supplies the
 // buffers; and invariant 7: the size budgets of the connection and its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_assembler.cpp — whole-message delivery on top of the streaming
 // connection (wscodec/assembler.hpp): messages collected from data events cut
 // anywhere, the buffer's size as the limit, non-data events passed over, reset().

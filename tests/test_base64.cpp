@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_base64.cpp — wscodec/detail/base64.hpp: the RFC 4648 §10 test
 // vectors in both directions; round trips of every byte value and of random
 // data at every length 0..100; the strict decoder's rejections (length,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_byte_ranges.cpp — byte_ranges.hpp: receive() and the send calls
 // of a connection and a session take any contiguous range of char, unsigned
 // char (std::uint8_t) or std::byte, with the same bytes and events as the

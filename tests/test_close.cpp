@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_close.cpp — close frame payloads (wscodec/close.hpp), grouped by
 // RFC 6455 section. Every parse reads from a guard-page buffer.
 #include <doctest/doctest.h>

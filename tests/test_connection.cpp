@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_connection.cpp — the WebSocket session (wscodec/connection.hpp)
 // in both roles, grouped by RFC 6455 section: framing rules on receive (§5),
 // control frames and the close handshake (§5.5, §7), UTF-8 (§5.6), limits,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_connection_properties.cpp — properties of wscodec/connection.hpp
 // over whole random sessions (test_connection.cpp has its RFC 6455 cases).
 //

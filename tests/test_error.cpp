@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_error.cpp — the error enumeration and its table: stable values,
 // one row per value in value order, accessors that read the row, unique names,
 // a message, a kind and a close code for every value; the HTTP status a
@@ -93,11 +94,12 @@ TEST_CASE("error: values are stable (append, never renumber)") {
     CHECK(static_cast<int>(error::send_queue_full) == 69);
     CHECK(static_cast<int>(error::keepalive_timeout) == 70);
     CHECK(static_cast<int>(error::idle_timeout) == 71);
+    CHECK(static_cast<int>(error::inflate_failed) == 72);
 }
 
 TEST_CASE("error: every row of the table sits at its value's position") {
     const auto& rows = wscodec::detail::error_rows;
-    CHECK(std::size(rows) == 72);
+    CHECK(std::size(rows) == 73);
     CHECK(wscodec::detail::error_rows_in_order());
     for (std::size_t i = 0; i < std::size(rows); ++i) {
         CAPTURE(i);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_error_code.cpp — wscodec::error as a std::error_code (wscodec/error_code.hpp):
 // the category's name and messages (error_message's, for every error), conversion,
 // comparison, the std::errc conditions, and error::none as "no error".

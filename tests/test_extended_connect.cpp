@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_extended_connect.cpp — wscodec/extended_connect.hpp: WebSocket
 // over HTTP/2 (RFC 8441) and HTTP/3 (RFC 9220). The caller's HTTP/2 or
 // HTTP/3 stack decodes the header list; these helpers validate a request's

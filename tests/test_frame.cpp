@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_frame.cpp — frame header decode/encode (wscodec/frame.hpp),
 // grouped by RFC 6455 section. Every decode reads from a guard-page buffer.
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_handshake.cpp — wscodec/handshake.hpp (http_message.hpp,
 // server_handshake.hpp, client_handshake.hpp): the opening handshake (RFC 6455
 // §4) over HTTP/1.1 (RFC 9112), both roles.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_http_fast.cpp — the handshake's fast internals against their
 // plain counterparts (wscodec/detail/http_simd.hpp, http_scalar.hpp,
 // http_lists.hpp, wscodec/accept.hpp):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_mask.cpp — wscodec/mask.hpp: masking (RFC 6455 §5.3) on every
 // kernel against the byte-at-a-time reference, at every length 0..300, key
 // phase and alignment; unmasking chunk by chunk with the phase carried; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_odr_b.cpp — one of two translation units that include every
 // header: linking them proves the headers are ODR-safe (no duplicate symbols),
 // and the test checks both units see the same inline entities.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_permessage_deflate.cpp — permessage-deflate negotiation (wscodec/permessage_deflate.hpp),
 // grouped by RFC 7692 section: the server's choice among the client's offers (§5, §7), each
 // of the four parameters (§7.1.1.1, §7.1.1.2, §7.1.2.1, §7.1.2.2) on both sides, the client's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_readme.cpp — the README's echo server, verbatim between the
 // markers (scripts/check_readme.py compares them), run on one end of a Unix
 // socketpair in a thread while a client_session drives the other end: the

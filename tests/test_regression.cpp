@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_regression.cpp — each fuzz find, pinned under its name: the
 // target that found it and the commit that fixed it, the smallest input that
 // showed it, and the exact events and bytes expected now. Checked-in seeds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_send_queue.cpp — wscodec/send_queue.hpp, the optional owning
 // queue above the core: messages queued back to back in both roles and drained
 // in odd pieces, decoded by a peer of the other role; copies that outlive the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_session.cpp — wscodec/session.hpp: one object per role from
 // the first byte to the close, the opening handshake (RFC 6455 §4) then the
 // connection (§5-§7).

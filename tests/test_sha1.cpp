@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_sha1.cpp — wscodec/detail/sha1.hpp (over sha1_portable.hpp and
 // sha1_shani.hpp): the FIPS 180 / NIST example vectors on every SHA-1 kernel;
 // every length 0..200 of a pattern fed to the hasher in every split (whole,

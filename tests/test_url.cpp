@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_url.cpp — ws:// and wss:// URLs (wscodec/url.hpp), grouped by RFC 6455
 // section, then the RFC 3986 parts a WebSocket URL is made of. Every parse reads from a
 // guard-page buffer, and every view of a parsed URL must lie inside it.

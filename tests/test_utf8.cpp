@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tests/test_utf8.cpp — wscodec/utf8.hpp: strict UTF-8 validation (RFC 3629;
 // RFC 6455 §5.6 text frames, §8.1 invalid UTF-8 fails the connection). Every
 // case runs one-shot on every kernel and incrementally through utf8_validator;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/accept.hpp — the opening handshake's key proof (RFC 6455 §1.3,
 // §4.2.2 step 5.4): the server returns, in |Sec-WebSocket-Accept|, the base64
 // of the SHA-1 of the client's |Sec-WebSocket-Key| followed by a fixed GUID;

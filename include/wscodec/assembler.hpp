@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/assembler.hpp — optional whole-message delivery on top of the
 // streaming connection: collects a message's data events into a buffer the
 // caller owns, up to that buffer's size. The connection itself never buffers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/byte_ranges.hpp — receive() and the send calls of a connection or
 // a session for any contiguous range of bytes (std::string,
 // std::vector<char>, a char buffer, std::span<std::byte>...), written once

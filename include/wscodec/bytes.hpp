@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/bytes.hpp — the byte vocabulary every layer speaks: read-only and
 // mutable byte spans, and a frame's 4-byte masking key (RFC 6455 §5.3).
 // Types only; no code.

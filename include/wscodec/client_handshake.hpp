@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/client_handshake.hpp — the client side of the opening handshake
 // (RFC 6455 §4.1) over HTTP/1.1 (RFC 9112), as a sans-I/O state machine: it
 // builds the request (into a heap buffer of the exact size) and validates the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/close.hpp — the close frame payload (RFC 6455 §5.5.1, §7.4): a
 // big-endian 2-byte status code followed by a UTF-8 reason, or nothing at
 // all. Parses a received payload and builds one to send. Stateless.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/close_code.hpp — WebSocket close status codes (RFC 6455 §7.4 and the
 // IANA "WebSocket Close Code Number Registry") and which of them may be sent.
 #pragma once

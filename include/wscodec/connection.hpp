@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/connection.hpp — the WebSocket connection after the opening
 // handshake (RFC 6455 §5-§7), both roles: the front of the frame reader
 // (frame_reader.hpp), the control queue (control_queue.hpp) and the frame

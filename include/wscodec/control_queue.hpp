@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/control_queue.hpp — the control frames a connection waits to write
 // (RFC 6455 §5.5): pongs, our close, the application's ping or pong, encoded
 // into three fixed slots, and the rule that three always suffice.

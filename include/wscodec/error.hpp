@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/error.hpp — the error enumeration, its kinds, and one table row per error (name, message, kind, close code, HTTP status).
 #pragma once
 
@@ -101,6 +102,8 @@ enum class error : std::uint8_t {
     // Timers (connection_options::timers).
     keepalive_timeout = 70,              ///< nothing arrived for pong_timeout_ms after our keepalive ping: the peer is failed with 1011
     idle_timeout = 71,                   ///< no data message for idle_timeout_ms: we close with 1001
+    // permessage-deflate (RFC 7692).
+    inflate_failed = 72,                 ///< §7.2.2: a compressed message is not a valid DEFLATE stream (1007)
 };
 
 /// Who or what caused an error.
@@ -277,6 +280,8 @@ inline constexpr error_row error_rows[] = {
      error_kind::timeout, close_code::internal_error, 0},
     {error::idle_timeout, "idle_timeout", "nothing came from the peer for the idle timeout",
      error_kind::timeout, close_code::going_away, 0},
+    {error::inflate_failed, "inflate_failed", "compressed message is not a valid DEFLATE stream",
+     error_kind::protocol, close_code::invalid_payload, 0},
 };
 
 /// What the accessors give for a value with no row (a cast, or a value from a newer version).
@@ -291,7 +296,7 @@ inline constexpr error_row unknown_error_row{static_cast<error>(0xFF), "unknown"
 }
 
 static_assert(error_rows_in_order(), "error_rows: row i must describe the error whose value is i");
-static_assert(std::size(error_rows) == static_cast<std::size_t>(error::idle_timeout) + 1,
+static_assert(std::size(error_rows) == static_cast<std::size_t>(error::inflate_failed) + 1,
               "error_rows: one row per error, the last enumerator last");
 
 /// The row of `e`, or unknown_error_row when `e` has none.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/error_code.hpp — wscodec::error as a std::error_code: the "wscodec" category (its
 // messages are error_message()'s), make_error_code, and std::is_error_code_enum, so that
 // `std::error_code ec = wscodec::error::frame_too_big;` works. Needs no RTTI or exceptions.

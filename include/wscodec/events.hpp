@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/events.hpp — the vocabulary of what the handshake and the
 // connection report from received bytes (one event type, so one loop serves
 // the session), what the caller does with TCP, and which timer to run.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/extended_connect.hpp — WebSocket over HTTP/2 (RFC 8441) and HTTP/3
 // (RFC 9220): the opening handshake is an extended CONNECT on one stream, its
 // header list already decoded by the caller's HTTP/2 or HTTP/3 stack (HPACK,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/frame.hpp — the WebSocket frame header (RFC 6455 §5.2): opcodes,
 // the two roles and their masking rules, decoding a header from received bytes
 // (fail-fast, reporting how many more bytes it needs) and encoding one for

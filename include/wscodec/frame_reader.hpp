@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/frame_reader.hpp — the receive side of a connection (RFC 6455 §5.1
 // -§5.6, §8.1): frame headers decoded (staged when split), payload unmasked
 // in place and streamed as data events, text validated as UTF-8, control

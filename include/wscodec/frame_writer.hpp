@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/frame_writer.hpp — the send side of a connection (RFC 6455 §5.2,
 // §5.4, §5.6): the one message being sent, cut into frames, and the output
 // spans that interleave those frames with the control queue's.

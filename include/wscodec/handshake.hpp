@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/handshake.hpp — the opening handshake (RFC 6455 §4) over HTTP/1.1
 // (RFC 9112): an umbrella for the message types (http_message.hpp), the
 // server side (server_handshake.hpp) and the client side

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/handshake_reader.hpp — what the server and client handshakes share
 // to read the peer's header block (RFC 6455 §4, RFC 9112): the shared parse
 // core (detail/http_head.hpp) run for one side, its faults as wscodec::error

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/http_message.hpp — the HTTP/1.1 messages of the opening handshake
 // (RFC 6455 §4, RFC 9110): header fields, parsed requests and responses, field
 // access through cursors and ranges, extension lists (§9.1), and the options

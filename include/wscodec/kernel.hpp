@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/kernel.hpp — the byte kernels (UTF-8 validation, masking) a caller
 // may ask for, and which of them this CPU runs (kernel_supported, best_kernel,
 // resolve_kernel). Detection reads the CPU model that the compiler runtime

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/limits.hpp — what a connection accepts from its peer and how it
 // behaves, with the defaults and the reasons for them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/mask.hpp — WebSocket masking (RFC 6455 §5.3): XOR with a 4-byte key
 // from any key phase, in place or while copying, so a payload can be unmasked
 // chunk by chunk as it arrives. Stateless; dispatches to SIMD at run time.

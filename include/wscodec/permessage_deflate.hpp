@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/permessage_deflate.hpp — negotiation of permessage-deflate (RFC 7692 §5, §7.1):
 // reading an offer, choosing the server's answer, writing the client's offer and checking
 // the server's answer, with the agreed parameters and one error table. Views and caller

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/random.hpp — where client masking keys come from (RFC 6455 §5.3:
 // "derived from a strong source of entropy"). A key source is any object with
 // `mask_key operator()() noexcept`; the connection holds it by value.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/send_queue.hpp — an optional layer above the core: a queue of owned
 // message copies in front of one connection or session (the core takes one
 // message at a time and never copies it), bounded in bytes and in messages,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/server_handshake.hpp — the server side of the opening handshake
 // (RFC 6455 §4.2) over HTTP/1.1 (RFC 9112), as a sans-I/O state machine: it
 // reads a request from bytes split anywhere, validates it, and reports an

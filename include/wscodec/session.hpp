@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/session.hpp — one object per role from the first byte to the close:
 // the opening handshake (server_handshake.hpp, client_handshake.hpp), then
 // the connection (connection.hpp), in one storage, behind the connection's

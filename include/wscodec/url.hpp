@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/url.hpp — ws:// and wss:// URLs (RFC 6455 §3, grammar of RFC 3986): parses one
 // into what a client needs to connect and to build its request (host, port, secure flag,
 // Host field, resource name), as views into the caller's text. Stateless, no allocation.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/utf8.hpp — strict UTF-8 validation (RFC 3629): one-shot over a span
 // and incremental over chunks split anywhere, fail-fast, with the offset of
 // the first offending byte. Dispatches to the fastest kernel at run time.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/utf8_result.hpp — what a UTF-8 validation reports (RFC 3629): its
 // outcome and the offset it refers to. Types only; the validators are in
 // wscodec/utf8.hpp.

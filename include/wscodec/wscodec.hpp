@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: MIT
 // wscodec/wscodec.hpp — umbrella include: every public header of wscodec but the
-// optional send_queue.hpp, which allocates (include it where it is wanted).
+// optional send_queue.hpp, which allocates, and zlib.hpp, which needs zlib
+// (include them where they are wanted).
 #pragma once
 
 #include <wscodec/accept.hpp>
@@ -11,6 +13,8 @@
 #include <wscodec/close_code.hpp>
 #include <wscodec/connection.hpp>
 #include <wscodec/control_queue.hpp>
+#include <wscodec/deflate_message.hpp>
+#include <wscodec/deflate_stream.hpp>
 #include <wscodec/error.hpp>
 #include <wscodec/error_code.hpp>
 #include <wscodec/events.hpp>
@@ -31,3 +35,4 @@
 #include <wscodec/url.hpp>
 #include <wscodec/utf8.hpp>
 #include <wscodec/utf8_result.hpp>
+#include <wscodec/version.hpp>

@@ -9,9 +9,13 @@
 //   opens a WebSocket to echo_server and echoes text and binary of several
 //   sizes, a burst of 200 small messages, then closes with 1000,
 //   and on a second socket with 4000 + a reason, checking each CloseEvent.
-// --chat: chat_server's own page in two tabs: the join notice, a message typed
-//   in one tab seen in both, a reply the other way, markup shown as text, and
-//   the leave notice when a tab closes.
+// --chat: chat_server's own page in two tabs. Tab A opens the page without
+//   ?name=: the page asks for the nickname in a form (no dialog may open) and
+//   joins once it is submitted; tab B opens it with ?name= and joins at once,
+//   and sees its "joined" line before its welcome. Then the join notice in
+//   tab A, a message typed in one tab seen in both, a reply the other way,
+//   markup shown as text, an HH:MM time on every line, and the leave notice
+//   when a tab closes.
 // Prints `PASS name` / `FAIL name: why` (browser-echo/..., browser-chat/...);
 // exits 1 on any FAIL. playwright-core is found through NODE_PATH.
 'use strict';
@@ -247,6 +251,22 @@ async function waitFor(page, pred, ms) {
 
 const clip = (s) => JSON.stringify(s.replace(/\s+/g, ' ').trim().slice(-300));
 
+// The chat log as [{time, text}]: one entry per line (li), time the text of its <time> (null if none).
+const chatLines = (page) => page.evaluate(() => [...document.querySelectorAll('#log li')].map((li) => {
+  const t = li.querySelector('time');
+  let text = '';
+  for (const n of li.childNodes) if (n !== t) text += n.textContent;
+  return { time: t ? t.textContent : null, text: text.trim() };
+}));
+
+// Minutes between an HH:MM and this machine's clock now, across midnight too.
+function minutesOff(hhmm) {
+  const [h, m] = hhmm.split(':').map(Number);
+  const now = new Date();
+  const d = Math.abs(h * 60 + m - (now.getHours() * 60 + now.getMinutes()));
+  return Math.min(d, 1440 - d);
+}
+
 async function say(page, msg) {
   const input = page.locator(INPUT).first();
   await input.fill(msg, { timeout: 5000 });
@@ -261,28 +281,82 @@ async function say(page, msg) {
 
 async function runChat(context, chatUrl, shots) {
   await context.addInitScript(recordSockets);
-  const a = await context.newPage();
+  const bare = new URL(chatUrl);
+  bare.searchParams.delete('name');
+  const named = (nick) => {
+    const u = new URL(bare);
+    u.searchParams.set('name', nick);
+    return u.href;
+  };
+  const tag = String(Date.now() % 100000);
+  const nameA = `tabA${tag}`, nameB = `tabB${tag}`;
   const errors = [];
-  a.on('pageerror', (e) => errors.push(`tab A: ${e.message}`));
+  const dialogs = [];  // prompt(), alert(), confirm(), beforeunload: none may open
+  const watchPage = (page, label) => {
+    page.on('pageerror', (e) => errors.push(`tab ${label}: ${e.message}`));
+    page.on('dialog', (d) => {
+      dialogs.push(`tab ${label}: ${d.type()} ${JSON.stringify(d.message())}`);
+      d.dismiss().catch(() => {});
+    });
+  };
+  const a = await context.newPage();
+  watchPage(a, 'A');
   let b = null;
   try {
-    const resp = await a.goto(chatUrl);
+    // Tab A: no ?name=, so the page asks for one in the page and opens no socket until it has it.
+    const resp = await a.goto(bare.href);
     report('browser-chat/page-served', resp && resp.status() === 200 && /html/i.test(resp.headers()['content-type'] || ''),
-      `GET ${chatUrl}: ${resp ? resp.status() + ' ' + resp.headers()['content-type'] : 'no response'}`);
+      `GET ${bare.href}: ${resp ? resp.status() + ' ' + resp.headers()['content-type'] : 'no response'}`);
+    const nick = a.locator('#nick');
+    let formShown = true;
+    try {
+      await nick.waitFor({ state: 'visible', timeout: 5000 });
+    } catch (e) {
+      formShown = false;
+    }
+    report('browser-chat/name-form-shown', formShown,
+      `opened ${bare.href} without ?name=: no visible name input (#nick) after 5 s; the page shows ${clip(await pageText(a))}`);
+    const early = await a.evaluate(() => (window.__interopSockets || []).map((w) => w.url));
+    report('browser-chat/no-join-before-name', early.length === 0, `tab A opened WebSockets before a name was entered: ${early.join(', ')}`);
+    if (shots) {
+      fs.mkdirSync(shots, { recursive: true });
+      await a.screenshot({ path: path.join(shots, 'chat-name-form.png') });
+    }
+    if (formShown) {
+      await nick.fill(nameA, { timeout: 5000 });
+      await nick.press('Enter');
+    }
+
     const wsA = await chatSocket(a);
-    report('browser-chat/tab-a-connected', !!wsA, 'tab A has no open WebSocket after 10 s');
+    report('browser-chat/tab-a-connected', !!wsA, 'tab A has no open WebSocket 10 s after the name form was submitted');
     if (wsA) report('browser-chat/websocket-path', new URL(wsA).pathname === '/chat', `tab A's WebSocket went to ${wsA}`);
+    let [ok, last] = await waitFor(a, (t) => t.includes(`${nameA} joined`), 5000);
+    const formGone = !(await nick.isVisible());
+    report('browser-chat/name-form-joins', ok && formGone && !!wsA && new URL(wsA).searchParams.get('name') === nameA,
+      `typed ${nameA} in the name form: WebSocket ${wsA}; form still visible: ${!formGone}; tab A shows ${clip(last)}`);
     const before = await pageText(a);
     const joinsBefore = countOf(before, /join/gi);
 
+    // Tab B: ?name= joins at once, no form.
     b = await context.newPage();
-    b.on('pageerror', (e) => errors.push(`tab B: ${e.message}`));
-    await b.goto(chatUrl);
+    watchPage(b, 'B');
+    await b.goto(named(nameB));
     const wsB = await chatSocket(b);
     report('browser-chat/tab-b-connected', !!wsB, 'tab B has no open WebSocket after 10 s');
+    const bForm = await b.locator('#nick').isVisible();
+    report('browser-chat/name-param-joins-directly', !!wsB && !bForm && new URL(wsB).searchParams.get('name') === nameB,
+      `opened ${named(nameB)}: WebSocket ${wsB}; name form visible: ${bForm}`);
 
-    let [ok, last] = await waitFor(a, (t) => countOf(t, /join/gi) > joinsBefore, 5000);
+    [ok, last] = await waitFor(a, (t) => countOf(t, /join/gi) > joinsBefore, 5000);
     report('browser-chat/join-notice', ok, `tab A shows no new join notice after tab B opened; it shows ${clip(last)}`);
+
+    // In the newcomer's tab, "NICK joined" comes before "welcome, NICK! ...".
+    [ok, last] = await waitFor(b, (t) => /welcome/i.test(t) && t.includes(`${nameB} joined`), 5000);
+    const linesB = await chatLines(b);
+    const iJoined = linesB.findIndex((l) => l.text === `${nameB} joined`);
+    const iWelcome = linesB.findIndex((l) => /^welcome\b/i.test(l.text));
+    report('browser-chat/joined-before-welcome', iJoined >= 0 && iWelcome >= 0 && iJoined < iWelcome,
+      `tab B's lines: ${JSON.stringify(linesB.map((l) => l.text))} ("${nameB} joined" at ${iJoined}, welcome at ${iWelcome})`);
 
     const m1 = `hello from tab B ${Date.now()} ✓`;
     await say(b, m1);
@@ -296,6 +370,18 @@ async function runChat(context, chatUrl, shots) {
     [ok, last] = await waitFor(b, (t) => t.includes(m2), 5000);
     report('browser-chat/a-to-b-markup-as-text', ok,
       `typed ${JSON.stringify(m2)} in tab A; tab B shows ${clip(last)}` + (last.includes('not bold') ? ' (the markup was interpreted as HTML)' : ''));
+
+    // Every line in both tabs carries its time of arrival, HH:MM, near this machine's clock.
+    const bad = [];
+    let seen = 0;
+    for (const [label, page] of [['A', a], ['B', b]]) {
+      for (const l of await chatLines(page)) {
+        seen++;
+        if (l.time === null || !/^\d\d:\d\d$/.test(l.time) || minutesOff(l.time) > 2) bad.push(`tab ${label}: ${JSON.stringify(l)}`);
+      }
+    }
+    report('browser-chat/timestamps', seen >= 6 && bad.length === 0,
+      `${seen} lines in the two tabs; without an HH:MM <time> near now: ${bad.join('; ') || 'none'}`);
 
     if (shots) {
       fs.mkdirSync(shots, { recursive: true });
@@ -311,6 +397,7 @@ async function runChat(context, chatUrl, shots) {
   } catch (e) {
     report('browser-chat/page', false, e.message.split('\n')[0]);
   }
+  report('browser-chat/no-dialog', dialogs.length === 0, `dialogs opened: ${dialogs.join('; ')}`);
   if (errors.length) report('browser-chat/page-errors', false, errors.join('; '));
   if (b) await b.close();
   await a.close();

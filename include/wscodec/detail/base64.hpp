@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/base64.hpp — base64 (RFC 4648 §4) for the opening handshake
 // (RFC 6455 §4.1 step 7, §4.2.2 step 5.4): encoding with padding, a fixed-size
 // encoder for the 20-byte SHA-1 digest of Sec-WebSocket-Accept, and a strict

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/byte_buffer.hpp — a move-only heap byte buffer that reports
 // allocation failure instead of throwing. Owns its bytes, nothing else.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/config.hpp — the base every header builds on: compiler
 // attributes and the per-ISA target macros. No state.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/cpu.hpp — the probe for the x86 SHA extensions, which clang
 // 14's __builtin_cpu_supports does not name: read once with cpuid into a
 // function-local constant. The byte kernels' support test is in kernel.hpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/http_build.hpp — what building an HTTP/1.1 message takes
 // (RFC 9112): a two-pass writer (measure, then write into exact room), header
 // lines, the checks on fields to send, decimal digits and reason phrases.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/http_chars.hpp — HTTP's character classes (RFC 9110 §5.6):
 // tokens, field values, OWS, case-insensitive compares, the search for a
 // control byte, a value's non-tchar bits, and Content-Length digits. No state.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/http_head.hpp — the shared parse core of both handshakes:
 // a header block read from bytes split anywhere, on the bulk path when it is
 // whole, byte by byte otherwise, resuming at the unfinished line when more

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/http_lists.hpp — the list grammars of the handshake's fields
 // (RFC 9110 §5.6.1, RFC 6455 §4.1 and §9.1): comma lists, token lists and
 // extension lists, byte by byte and on the bulk path's non-tchar bits, and an

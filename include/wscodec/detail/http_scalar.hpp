@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/http_scalar.hpp — the byte-by-byte header-block parser
 // (RFC 9112 §2-§5): its faults and outcome, the HTTP version, and the field
 // lines up to the blank line, stopping at the first error in byte order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/http_simd.hpp — the header-block parser's bulk path on
 // AVX2 and AVX-512BW: a classifier of every byte into bit masks, the lazily
 // cut field value, and the line walk over the masks that hands a valid block's

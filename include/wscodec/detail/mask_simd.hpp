@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/mask_simd.hpp — masking kernels (RFC 6455 §5.3): a scalar
 // reference, a 64-bit word path, and SSE2/AVX2 paths on x86-64 and NEON on
 // arm64. All XOR `n` bytes from `src` into `dst` (which may be the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/sha1.hpp — SHA-1 (FIPS 180-4 §6.1), which wscodec needs only
 // for the opening handshake's Sec-WebSocket-Accept (RFC 6455 §4.2.2): the
 // choice between the portable compression function and the one on the x86

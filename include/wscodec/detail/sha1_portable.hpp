@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/sha1_portable.hpp — the portable SHA-1 compression function
 // (FIPS 180-4 §6.1.2), the reference the SHA-extensions kernel beside it must
 // equal, usable in constant expressions; and the constants and conversions

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/sha1_shani.hpp — SHA-1 compression (FIPS 180-4 §6.1.2) on the
 // x86 SHA extensions (sha1rnds4, sha1nexte, sha1msg1, sha1msg2), compiled with
 // a target attribute and run only where detail::cpu_has_sha_ni() says so: the

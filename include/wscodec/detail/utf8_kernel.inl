@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/utf8_kernel.inl — the lookup UTF-8 validation loop, written
 // once over a small vector vocabulary. utf8_simd.hpp includes it inside each
 // ISA's namespace and target region (no include guard on purpose), after

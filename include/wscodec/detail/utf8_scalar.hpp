@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/utf8_scalar.hpp — the scalar reference UTF-8 validator
 // (RFC 3629 §4, Unicode Table 3-7). Every SIMD kernel must agree with it byte
 // for byte, error position included.

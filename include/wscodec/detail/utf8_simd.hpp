@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/utf8_simd.hpp — SIMD UTF-8 validators: SSE4.1 and AVX2 on
 // x86-64 (compiled with target attributes, chosen at run time) and NEON on
 // arm64. Each defines the vector vocabulary utf8_kernel.inl is written in.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // wscodec/detail/utf8_tables.hpp — the three 16-entry nibble tables of the
 // lookup UTF-8 validation algorithm (Keiser & Lemire, 2021), derived at compile
 // time from a list of error classes instead of written out by hand.
