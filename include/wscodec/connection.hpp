@@ -343,8 +343,7 @@ private:
         // status code it received"); an empty close gets an empty close.
         // close() may still replace it while it waits.
         if (state_ == connection_state::open) {
-            controls_.push_close(payload, keys_, false, true);
-            writer_.stop(true);
+            queue_close(payload, false, true);
         }
         state_ = connection_state::closed;
         this->stop_reading();
@@ -443,8 +442,9 @@ private:
     /// already queued is written first. Otherwise (an echo, a failure) the
     /// message being sent ends with its current frame. No data frame follows
     /// our close frame (§5.5.1), and a streamed message gets no more parts.
-    void queue_close(bytes_view body, bool after_data = false) noexcept {
-        controls_.push_close(body, keys_, after_data);
+    /// `echo`: the answer to the peer's close, which close() may replace.
+    void queue_close(bytes_view body, bool after_data = false, bool echo = false) noexcept {
+        controls_.push_close(body, keys_, after_data, echo);
         writer_.stop(!after_data);
     }
 

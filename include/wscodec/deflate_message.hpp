@@ -169,7 +169,6 @@ public:
     /// Starts a message.
     void begin() noexcept {
         held_ = 0;
-        produced_any_ = false;
         fed_any_ = false;
     }
 
@@ -202,7 +201,6 @@ public:
         held_ -= n;
         if (held_ != 0) {  // no room for more
             step.produced = n;
-            produced_any_ = produced_any_ || n != 0;
             return step;
         }
         const flate_result r = backend_->deflate(piece, out.subspan(n), last);
@@ -225,20 +223,13 @@ public:
                 step.err = error::inflate_failed;  // a backend that did not end with a sync flush
                 return step;
             }
+            // What stays is not empty: the flush's empty stored block starts
+            // with header bits before its 00 00 ff ff.
             held_ = 0;
-            if (n == 0 && !produced_any_) {
-                // Nothing left once the tail is removed (a backend whose flush
-                // shared a byte with earlier bits): send the 00 byte that
-                // starts an empty stored block, which the receiver's appended
-                // tail completes.
-                out[0] = 0x00;
-                n = 1;
-            }
             if (reset_each_) backend_->reset();
             step.done = true;
         }
         step.produced = n;
-        produced_any_ = produced_any_ || n != 0;
         return step;
     }
 
@@ -251,7 +242,6 @@ private:
     std::array<std::uint8_t, 4> hold_{};
     std::size_t held_ = 0;
     bool reset_each_;
-    bool produced_any_ = false;
     bool fed_any_ = false;
 };
 
