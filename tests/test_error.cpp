@@ -95,11 +95,13 @@ TEST_CASE("error: values are stable (append, never renumber)") {
     CHECK(static_cast<int>(error::keepalive_timeout) == 70);
     CHECK(static_cast<int>(error::idle_timeout) == 71);
     CHECK(static_cast<int>(error::inflate_failed) == 72);
+    CHECK(static_cast<int>(error::deflate_failed) == 73);
+    CHECK(static_cast<int>(error::handshake_bad_deflate) == 74);
 }
 
 TEST_CASE("error: every row of the table sits at its value's position") {
     const auto& rows = wscodec::detail::error_rows;
-    CHECK(std::size(rows) == 73);
+    CHECK(std::size(rows) == 75);
     CHECK(wscodec::detail::error_rows_in_order());
     for (std::size_t i = 0; i < std::size(rows); ++i) {
         CAPTURE(i);
@@ -137,7 +139,7 @@ TEST_CASE("error: out_of_memory is this endpoint's trouble, not the peer's (§7.
 
 TEST_CASE("error: every value has a unique name, a message, a kind and a close code") {
     const std::size_t n = error_count();
-    CHECK(n == 73);
+    CHECK(n == 75);
     std::set<std::string> names;
     for (std::size_t i = 0; i < n; ++i) {
         const auto e = static_cast<error>(i);

@@ -33,19 +33,19 @@ public:
 
     template <lasting_byte_range B>
         requires(!std::same_as<std::remove_cvref_t<B>, bytes_view>)
-    [[nodiscard]] error send(message_type type, B&& payload) noexcept {
-        return self().send(type, as_bytes_view(payload));
+    [[nodiscard]] error send(message_type type, B&& payload, compression c = compression::automatic) noexcept {
+        return self().send(type, as_bytes_view(payload), c);
     }
     template <temporary_byte_range B>
-    error send(message_type, B&&) = delete;
+    error send(message_type, B&&, compression = compression::automatic) = delete;
 
     template <mutable_byte_range B>
         requires lasting_byte_range<B> && (!std::same_as<std::remove_cvref_t<B>, mutable_bytes>)
-    [[nodiscard]] error send_in_place(message_type type, B&& payload) noexcept {
-        return self().send_in_place(type, as_mutable_bytes(payload));
+    [[nodiscard]] error send_in_place(message_type type, B&& payload, compression c = compression::automatic) noexcept {
+        return self().send_in_place(type, as_mutable_bytes(payload), c);
     }
     template <temporary_byte_range B>
-    error send_in_place(message_type, B&&) = delete;
+    error send_in_place(message_type, B&&, compression = compression::automatic) = delete;
 
     template <lasting_byte_range B>
         requires(!std::convertible_to<B, std::string_view>)

@@ -15,6 +15,7 @@
 #include <wscodec/byte_ranges.hpp>
 #include <wscodec/close.hpp>
 #include <wscodec/control_queue.hpp>
+#include <wscodec/deflate_message.hpp>
 #include <wscodec/frame_reader.hpp>
 #include <wscodec/frame_writer.hpp>
 #include <wscodec/random.hpp>
@@ -144,7 +145,50 @@ public:
     /// True if an event is owed without new input (the closed event after
     /// the peer's close, or a failure after the data delivered before it):
     /// call receive() again even with no bytes.
-    [[nodiscard]] bool has_pending_event() const noexcept { return owed_ != owed::nothing; }
+    [[nodiscard]] bool has_pending_event() const noexcept { return owed_ != owed::nothing || inflate_owed_; }
+
+    // ------------------------------------------------------- permessage-deflate
+
+    /// Turns permessage-deflate (RFC 7692) on with the agreed `params`: the
+    /// peer's messages with RSV1 are inflated (data events then view the
+    /// inflate buffer, one buffer-full per receive() call at most; RSV1 is
+    /// not reported in event::rsv), and ours are compressed (compression,
+    /// compress_min_size). Streams and buffers come from `backend`, which
+    /// gets them back when the connection is destroyed. Call it once, while
+    /// open and before any message went either way (a session calls it when
+    /// it negotiated). not_open, or out_of_memory if the backend could not
+    /// make them.
+    [[nodiscard]] error use_deflate(deflate_backend& backend, const deflate_params& params) noexcept {
+        if (state_ != connection_state::open || deflating() || this->in_message() || writer_.busy() ||
+            writer_.streaming())
+            return error::not_open;
+        detail::deflate_lease lease(backend, deflate_windows::of(params, R == role::server));
+        if (lease.empty()) return error::out_of_memory;
+        adopt_deflate(std::move(lease), params);
+        return error::none;
+    }
+
+    /// Takes over streams already acquired (a session acquires them before it answers).
+    void adopt_deflate(detail::deflate_lease lease, const deflate_params& params) noexcept {
+        deflate_ = std::move(lease);
+        deflate_params_ = params;
+        const deflate_setup& s = deflate_.setup();
+        const deflate_windows w = deflate_windows::of(params, R == role::server);
+        if (s.inflater != nullptr && !s.inflate_buffer.empty()) {
+            inflater_ = message_inflater(*s.inflater, options_.limits.max_message_size, w.reset_inflater);
+            options_.allowed_rsv |= rsv1;
+        }
+        if (s.deflater != nullptr && s.deflate_buffer.size() >= min_deflate_buffer)
+            writer_.use_deflate(*s.deflater, s.deflate_buffer, w.reset_deflater);
+    }
+
+    /// True once use_deflate() (or a session's negotiation) turned permessage-deflate on.
+    [[nodiscard]] bool deflating() const noexcept { return !deflate_.empty(); }
+    /// The agreed parameters, if deflating().
+    [[nodiscard]] const deflate_params& deflate_parameters() const noexcept { return deflate_params_; }
+
+    /// The smallest deflate buffer use_deflate() compresses with.
+    static constexpr std::size_t min_deflate_buffer = 64;
 
     // -------------------------------------------------------------------- send
 
@@ -152,17 +196,20 @@ public:
     /// copied out (output() stages it 1 KiB at a time; copy_output() masks it
     /// into the caller's buffer); send_in_place() keeps a client's output
     /// zero-copy.
-    [[nodiscard]] error send(message_type type, bytes_view payload) noexcept {
+    /// With permessage-deflate on, `c` says whether it may be compressed.
+    [[nodiscard]] error send(message_type type, bytes_view payload, compression c = compression::automatic) noexcept {
         if (state_ != connection_state::open) return error::not_open;
-        return writer_.start(type, payload.data(), payload.size(), false);
+        return writer_.start(type, payload.data(), payload.size(), false, compress(c, payload.size()));
     }
 
     /// Queues a whole message whose buffer a client masks in place when its
     /// frames are handed out (the buffer then holds masked bytes); a server
     /// never modifies it and treats this as send().
-    [[nodiscard]] error send_in_place(message_type type, mutable_bytes payload) noexcept {
+    /// (A compressed message is never modified: its frames are built in the deflate buffer.)
+    [[nodiscard]] error send_in_place(message_type type, mutable_bytes payload,
+                                      compression c = compression::automatic) noexcept {
         if (state_ != connection_state::open) return error::not_open;
-        return writer_.start(type, payload.data(), payload.size(), true);
+        return writer_.start(type, payload.data(), payload.size(), true, compress(c, payload.size()));
     }
 
     [[nodiscard]] error send_text(std::string_view text) noexcept {
@@ -170,10 +217,11 @@ public:
     }
     [[nodiscard]] error send_binary(bytes_view payload) noexcept { return send(message_type::binary, payload); }
 
-    /// Starts a message sent in parts (send_part) whose size is not known yet.
-    [[nodiscard]] error begin_message(message_type type) noexcept {
+    /// Starts a message sent in parts (send_part) whose size is not known yet;
+    /// with permessage-deflate on it is compressed unless `c` is off.
+    [[nodiscard]] error begin_message(message_type type, compression c = compression::automatic) noexcept {
         if (state_ != connection_state::open) return error::not_open;
-        return writer_.begin(type);
+        return writer_.begin(type, c == compression::automatic);
     }
 
     /// Queues the next part of the begun message; `last` ends it. Allowed
@@ -242,7 +290,8 @@ public:
     /// buffer instead). The spans stay valid until consume() or the next call
     /// that queues or receives.
     [[nodiscard]] output_buffers output() noexcept {
-        const output_buffers out = writer_.output(controls_, keys_);
+        output_buffers out = writer_.output(controls_, keys_);
+        if (WSCODEC_UNLIKELY(out.count == 0) && writer_.fault() != error::none) out = compressor_fault();
         exposed_ = out.size();
         return out;
     }
@@ -259,7 +308,12 @@ public:
     /// acknowledges it, and returns the number of bytes written to `dst`.
     std::size_t copy_output(mutable_bytes dst) noexcept {
         exposed_ = 0;
-        return writer_.copy_output(dst, controls_, keys_);
+        std::size_t n = writer_.copy_output(dst, controls_, keys_);
+        if (WSCODEC_UNLIKELY(writer_.fault() != error::none)) {
+            (void)compressor_fault();
+            n += writer_.copy_output(dst.subspan(n), controls_, keys_);
+        }
+        return n;
     }
 
     /// Bytes waiting to be written: queued control frames, the current and the
@@ -289,7 +343,7 @@ private:
     /// Events owed to the caller without new input.
     enum class owed : std::uint8_t {
         nothing,
-        failure,  ///< invalid_utf8, after the data event that delivered the bytes before it
+        failure,  ///< owed_error_ (invalid_utf8 after the data event that delivered the bytes before it; deflate_failed)
         closed,   ///< the closed event, after the peer's close
     };
 
@@ -309,7 +363,7 @@ private:
     [[nodiscard]] event after_end(std::size_t input_size) noexcept {
         const owed o = owed_;
         owed_ = owed::nothing;
-        if (o == owed::failure) return fail(error::invalid_utf8, 0, input_size);
+        if (o == owed::failure) return fail(owed_error_, 0, input_size);
         if (o == owed::closed) return closed_event(error::none, close_status_);
         event ev = this->need_more(input_size);
         if (input_size != 0) ev.type = event_type::ended;
@@ -372,6 +426,42 @@ private:
     void fail_later(error e) noexcept {
         fail_now(e);
         owed_ = owed::failure;
+        owed_error_ = e;
+    }
+
+    /// Our compressor failed while output() framed a message: the
+    /// connection fails (1011), the failed event owed to the next receive().
+    WSCODEC_NOINLINE output_buffers compressor_fault() noexcept {
+        const error e = writer_.fault();
+        writer_.clear_fault();
+        if (state_ == connection_state::open) fail_later(e);
+        return writer_.output(controls_, keys_);
+    }
+
+    // permessage-deflate hooks of the frame reader.
+
+    [[nodiscard]] bool inflates() const noexcept { return inflater_.active(); }
+
+    void begin_inflate(bool text) noexcept { inflater_.begin(text); }
+
+    /// Inflates a piece of a compressed message into the inflate buffer.
+    [[nodiscard]] detail::inflated_piece inflate(bytes_view piece, bool last) noexcept {
+        inflater_.feed(piece, last);
+        const mutable_bytes buffer = deflate_.setup().inflate_buffer;
+        const inflate_step s = inflater_.inflate(buffer);
+        detail::inflated_piece p;
+        p.consumed = piece.size() - inflater_.unconsumed();
+        p.out = buffer.first(s.produced);
+        p.done = s.st == inflate_step::state::done;
+        p.more = s.st == inflate_step::state::more_output;
+        p.err = s.err;
+        inflate_owed_ = p.more;
+        return p;
+    }
+
+    /// Whether a whole message of `size` bytes goes through the compressor.
+    [[nodiscard]] bool compress(compression c, std::size_t size) const noexcept {
+        return c == compression::automatic && size >= options_.compress_min_size;
     }
 
     /// The state side of a failure: our close frame with the error's code
@@ -386,6 +476,7 @@ private:
             close_status_ = static_cast<std::uint16_t>(code);
         }
         state_ = connection_state::failed;
+        inflate_owed_ = false;
         this->stop_reading();
     }
 
@@ -393,6 +484,7 @@ private:
     void end() noexcept {
         this->stop_reading();
         owed_ = owed::nothing;
+        inflate_owed_ = false;
         ended_ = true;
         state_ = connection_state::closed;
     }
@@ -474,6 +566,12 @@ private:
     std::uint32_t silent_ms_ = 0;  // time the peer has been silent, in expired liveness timers
     connection_options options_;
     [[no_unique_address]] KeySource keys_;
+    // permessage-deflate (RFC 7692): the backend's streams and buffers, the receive side
+    detail::deflate_lease deflate_;
+    message_inflater inflater_;
+    deflate_params deflate_params_{};
+    bool inflate_owed_ = false;  // the inflate buffer filled: more inflated bytes wait without input
+    error owed_error_ = error::none;
 };
 
 using server_connection = connection<role::server>;

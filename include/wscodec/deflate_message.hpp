@@ -19,6 +19,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <wscodec/bytes.hpp>
 #include <wscodec/deflate_stream.hpp>
 #include <wscodec/error.hpp>
@@ -48,6 +49,8 @@ public:
     /// peer's direction), so the backend is reset after each message.
     message_inflater(inflate_stream& backend, std::uint64_t max_message_size, bool reset_each_message) noexcept
         : backend_(&backend), max_(max_message_size), reset_each_(reset_each_message) {}
+    /// No backend: inflate() may not be called until one is assigned.
+    message_inflater() noexcept = default;
 
     /// Starts a compressed message (its first frame had RSV1); `text`:
     /// validate the inflated bytes as UTF-8.
@@ -56,7 +59,7 @@ public:
         total_ = 0;
         text_ = text;
         last_ = false;
-        tail_fed_ = false;
+        tail_pos_ = 0;
         ended_ = false;
         failed_ = error::none;
         utf8_ = utf8_validator{};
@@ -64,11 +67,16 @@ public:
 
     /// Gives the message's next compressed piece; `last`: the final one. The
     /// inflater keeps a view of `piece` until inflate() answers need_input
-    /// or done, so the bytes must stay put until then.
+    /// or done, so the bytes must stay put until then; or feed the part
+    /// unconsumed() says it has not taken again (from wherever the bytes now
+    /// are) before the next inflate().
     void feed(bytes_view piece, bool last) noexcept {
         input_ = piece;
         last_ = last;
     }
+
+    /// Bytes of the last piece fed that the backend has not taken yet.
+    [[nodiscard]] std::size_t unconsumed() const noexcept { return input_.size(); }
 
     /// Inflates what was fed into `out` (at most out.size() bytes, so the
     /// work per call is bounded by the caller's buffer).
@@ -76,12 +84,16 @@ public:
         inflate_step step;
         if (failed_ != error::none) return fail(step, failed_);
         for (;;) {
+            // §7.2.2: after the message's last piece, the 00 00 ff ff tail.
+            const bool from_tail = input_.empty() && last_ && tail_pos_ < tail.size() && !ended_;
+            const bytes_view src = from_tail ? bytes_view(tail.data() + tail_pos_, tail.size() - tail_pos_) : input_;
             // After a final block the rest of the message is not inflated:
             // §7.2.1 step 2 has the sender append an empty stored block after
             // it, whose first byte stays in the payload.
-            const flate_result r = ended_ ? flate_result{input_.size(), 0, flate_status::stream_end}
-                                          : backend_->inflate(input_, out.subspan(step.produced));
-            input_ = input_.subspan(r.consumed);
+            const flate_result r = ended_ ? flate_result{src.size(), 0, flate_status::stream_end}
+                                          : backend_->inflate(src, out.subspan(step.produced));
+            if (from_tail) tail_pos_ += r.consumed;
+            else input_ = input_.subspan(r.consumed);
             const bytes_view fresh(out.data() + step.produced, r.produced);
             step.produced += r.produced;
             total_ += r.produced;
@@ -105,18 +117,16 @@ public:
                 step.st = inflate_step::state::need_input;
                 return step;
             }
-            if (!tail_fed_ && !ended_) {
-                // §7.2.2: append 00 00 ff ff to the payload and inflate it.
-                tail_fed_ = true;
-                input_ = bytes_view(tail.data(), tail.size());
-                continue;
-            }
+            if (tail_pos_ < tail.size() && !ended_) continue;  // the tail next
             if (text_ && !utf8_.finish().ok()) return fail(step, error::invalid_utf8);
             if (reset_each_ || ended_) backend_->reset();
             step.st = inflate_step::state::done;
             return step;
         }
     }
+
+    /// True if it has a backend.
+    [[nodiscard]] bool active() const noexcept { return backend_ != nullptr; }
 
     /// Inflated bytes of the current message so far.
     [[nodiscard]] std::uint64_t inflated() const noexcept { return total_; }
@@ -135,16 +145,16 @@ private:
         return step;
     }
 
-    inflate_stream* backend_;
+    inflate_stream* backend_ = nullptr;
     bytes_view input_{};
-    std::uint64_t max_;
+    std::uint64_t max_ = 0;
     std::uint64_t total_ = 0;
     utf8_validator utf8_{};
     error failed_ = error::none;
-    bool reset_each_;
+    bool reset_each_ = false;
     bool text_ = false;
     bool last_ = false;
-    bool tail_fed_ = false;
+    std::uint8_t tail_pos_ = 0;  // bytes of the tail inflated
     bool ended_ = false;
 };
 
@@ -165,6 +175,8 @@ public:
     /// window is dropped after each message.
     message_deflater(deflate_stream& backend, bool reset_each_message) noexcept
         : backend_(&backend), reset_each_(reset_each_message) {}
+    /// No backend: deflate() may not be called until one is assigned.
+    message_deflater() noexcept = default;
 
     /// Starts a message.
     void begin() noexcept {
@@ -238,11 +250,49 @@ public:
     static constexpr std::size_t min_room = 12;
 
 private:
-    deflate_stream* backend_;
+    deflate_stream* backend_ = nullptr;
     std::array<std::uint8_t, 4> hold_{};
     std::size_t held_ = 0;
-    bool reset_each_;
+    bool reset_each_ = false;
     bool fed_any_ = false;
 };
+
+namespace detail {
+
+/// What a connection holds of a deflate_backend: the setup it acquired, released once when
+/// the holder is destroyed (a move hands it over).
+class deflate_lease {
+public:
+    deflate_lease() noexcept = default;
+    /// Acquires streams for `w` from `backend`; empty() if it could not.
+    deflate_lease(deflate_backend& backend, const deflate_windows& w) noexcept : setup_(backend.acquire(w)) {
+        if (setup_.handle != nullptr) backend_ = &backend;
+    }
+    deflate_lease(deflate_lease&& o) noexcept : backend_(std::exchange(o.backend_, nullptr)), setup_(o.setup_) {}
+    deflate_lease& operator=(deflate_lease&& o) noexcept {
+        if (this != &o) {
+            release();
+            backend_ = std::exchange(o.backend_, nullptr);
+            setup_ = o.setup_;
+        }
+        return *this;
+    }
+    deflate_lease(const deflate_lease&) = delete;
+    deflate_lease& operator=(const deflate_lease&) = delete;
+    ~deflate_lease() { release(); }
+
+    [[nodiscard]] bool empty() const noexcept { return backend_ == nullptr; }
+    [[nodiscard]] const deflate_setup& setup() const noexcept { return setup_; }
+
+private:
+    void release() noexcept {
+        if (backend_ != nullptr) backend_->release(setup_);
+        backend_ = nullptr;
+    }
+    deflate_backend* backend_ = nullptr;
+    deflate_setup setup_{};
+};
+
+}  // namespace detail
 
 }  // namespace wscodec

@@ -15,6 +15,36 @@
 
 namespace wscodec {
 
+/// The agreed permessage-deflate parameters of a connection (RFC 7692 §7.1), the same on
+/// both sides. 4 bytes.
+struct deflate_params {
+    bool server_no_context_takeover = false;  ///< §7.1.1.1: the server resets its compressor after each message
+    bool client_no_context_takeover = false;  ///< §7.1.1.2: the client resets its compressor after each message
+    std::uint8_t server_max_window_bits = 15; ///< §7.1.2.1: the server compresses with at most 2^n bytes of window
+    std::uint8_t client_max_window_bits = 15; ///< §7.1.2.2: the client compresses with at most 2^n bytes of window
+
+    friend constexpr bool operator==(const deflate_params&, const deflate_params&) noexcept = default;
+};
+
+/// One side's view of deflate_params: what its inflater and its compressor must do.
+struct deflate_windows {
+    std::uint8_t inflate_bits = 15;  ///< the peer compresses with at most 2^n bytes of window: inflate with 2^n
+    std::uint8_t deflate_bits = 15;  ///< we may compress with at most 2^n bytes of window
+    bool reset_inflater = false;     ///< the peer's no_context_takeover: each message is a fresh stream
+    bool reset_deflater = false;     ///< ours: our window is dropped after each message
+
+    /// The server's view (`server`) or the client's.
+    [[nodiscard]] static constexpr deflate_windows of(const deflate_params& p, bool server) noexcept {
+        deflate_windows w;
+        w.inflate_bits = server ? p.client_max_window_bits : p.server_max_window_bits;
+        w.deflate_bits = server ? p.server_max_window_bits : p.client_max_window_bits;
+        w.reset_inflater = server ? p.client_no_context_takeover : p.server_no_context_takeover;
+        w.reset_deflater = server ? p.server_no_context_takeover : p.client_no_context_takeover;
+        return w;
+    }
+    friend constexpr bool operator==(const deflate_windows&, const deflate_windows&) noexcept = default;
+};
+
 /// Where a backend gets its memory: `allocate(ctx, n)` returns n bytes (or
 /// nullptr), `deallocate(ctx, p)` frees them. Both null: the backend's default
 /// (malloc for zlib).
@@ -80,6 +110,41 @@ protected:
     deflate_stream(const deflate_stream&) = default;
     deflate_stream& operator=(const deflate_stream&) = default;
     ~deflate_stream() = default;
+};
+
+/// One connection's permessage-deflate resources, from deflate_backend::acquire(): the two
+/// streams and the buffers the connection works in. They stay where they are (the
+/// connection may move; they do not) until deflate_backend::release().
+struct deflate_setup {
+    inflate_stream* inflater = nullptr;  ///< the peer's compressed messages inflate through it
+    deflate_stream* deflater = nullptr;  ///< our messages compress through it
+    /// Inflated pieces of a received message are written here, one buffer-full per
+    /// receive() call at most (data events view it). Bounds the work per call.
+    mutable_bytes inflate_buffer{};
+    /// Our compressed frames are built here (each frame's payload at most this size, at
+    /// least 64 bytes).
+    mutable_bytes deflate_buffer{};
+    void* handle = nullptr;  ///< the backend's own; null means acquire() failed
+};
+
+/// Makes each connection's streams once permessage-deflate is agreed (a factory: one
+/// backend serves every connection, as session_options::deflate). wscodec/zlib.hpp has
+/// zlib_backend; a backend on another library implements these two calls.
+class deflate_backend {
+public:
+    /// Streams and buffers for one connection with the agreed windows; `handle` null if
+    /// they cannot be made (no memory).
+    [[nodiscard]] virtual deflate_setup acquire(const deflate_windows& w) noexcept = 0;
+    /// Frees what acquire() returned (the connection is destroyed).
+    virtual void release(const deflate_setup& s) noexcept = 0;
+    /// True if the compressor can use a 256-byte window (window bits 8); zlib cannot.
+    [[nodiscard]] virtual bool can_compress_window_8() const noexcept { return false; }
+
+protected:
+    deflate_backend() = default;
+    deflate_backend(const deflate_backend&) = default;
+    deflate_backend& operator=(const deflate_backend&) = default;
+    ~deflate_backend() = default;
 };
 
 }  // namespace wscodec

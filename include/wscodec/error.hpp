@@ -104,6 +104,8 @@ enum class error : std::uint8_t {
     idle_timeout = 71,                   ///< no data message for idle_timeout_ms: we close with 1001
     // permessage-deflate (RFC 7692).
     inflate_failed = 72,                 ///< §7.2.2: a compressed message is not a valid DEFLATE stream (1007)
+    deflate_failed = 73,                 ///< our compressor failed (the deflate backend broke its contract): we close with 1011
+    handshake_bad_deflate = 74,          ///< RFC 7692 §7.1: the server's permessage-deflate answer is not one the client's offer allows (deflate_error says why)
 };
 
 /// Who or what caused an error.
@@ -282,6 +284,10 @@ inline constexpr error_row error_rows[] = {
      error_kind::timeout, close_code::going_away, 0},
     {error::inflate_failed, "inflate_failed", "compressed message is not a valid DEFLATE stream",
      error_kind::protocol, close_code::invalid_payload, 0},
+    {error::deflate_failed, "deflate_failed", "the compressor failed",
+     error_kind::resource, close_code::internal_error, 0},
+    {error::handshake_bad_deflate, "handshake_bad_deflate", "server's permessage-deflate answer does not fit the client's offer",
+     error_kind::http, close_code::protocol_error, 0},
 };
 
 /// What the accessors give for a value with no row (a cast, or a value from a newer version).
@@ -296,7 +302,7 @@ inline constexpr error_row unknown_error_row{static_cast<error>(0xFF), "unknown"
 }
 
 static_assert(error_rows_in_order(), "error_rows: row i must describe the error whose value is i");
-static_assert(std::size(error_rows) == static_cast<std::size_t>(error::inflate_failed) + 1,
+static_assert(std::size(error_rows) == static_cast<std::size_t>(error::handshake_bad_deflate) + 1,
               "error_rows: one row per error, the last enumerator last");
 
 /// The row of `e`, or unknown_error_row when `e` has none.

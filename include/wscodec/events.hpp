@@ -12,6 +12,13 @@ namespace wscodec {
 /// The type of a data message; the values are the RFC 6455 opcodes.
 enum class message_type : std::uint8_t { text = 0x1, binary = 0x2 };
 
+/// Whether a message to send may be compressed, when permessage-deflate (RFC 7692) is on.
+enum class compression : std::uint8_t {
+    automatic,  ///< compressed when permessage-deflate is on and a whole message has at least
+                ///< connection_options::compress_min_size bytes (a streamed one always)
+    off,        ///< sent as it is (RSV1 clear): data that does not compress (images, archives)
+};
+
 enum class event_type : std::uint8_t {
     need_more,  ///< all input consumed; call again with more bytes
     data,       ///< a piece of a text or binary message
@@ -90,7 +97,8 @@ struct event {
     message_type message = message_type::binary;  ///< data: the message's type
     bool first = false;                           ///< data: first piece of the message
     bool last = false;                            ///< data: last piece of the message
-    std::uint8_t rsv = 0;                         ///< data: RSV bits of the message's first frame
+    std::uint8_t rsv = 0;                         ///< data: RSV bits of the message's first frame, but RSV1 when
+                                                  ///< the connection inflated the message (permessage-deflate)
     tcp_action action = tcp_action::none;         ///< failed, closed: what to do with TCP
     error err = error::none;                      ///< failed, closed: why
     std::uint16_t code = 0;         ///< close: the peer's close code (1005 if none); failed: the close code sent; closed: the close code

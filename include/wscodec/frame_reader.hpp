@@ -14,6 +14,15 @@
 
 namespace wscodec::detail {
 
+/// What the owner's inflater made of a piece of a compressed message.
+struct inflated_piece {
+    std::size_t consumed = 0;  ///< bytes of the piece taken
+    mutable_bytes out{};       ///< inflated bytes (the owner's buffer)
+    bool done = false;         ///< the message is complete
+    bool more = false;         ///< the buffer filled: more inflated bytes wait without new input
+    error err = error::none;   ///< the connection fails with this
+};
+
 /// The frame reader of a connection in role `R`. What a frame means for the
 /// connection is the owner's (`Owner`, which derives from this class):
 ///   event owner.fail(error, position, input_size)   fails the connection (§7.1.7)
@@ -21,9 +30,15 @@ namespace wscodec::detail {
 ///   event owner.control_event(op, payload, staged, consumed, input_size)
 ///   event owner.after_end(input_size)                input once the reader stopped
 ///   bool  owner.accepting_data()                     false once our close is queued (§7.1)
+///   bool  owner.inflates()                           permessage-deflate's inflater is set up
+///   void  owner.begin_inflate(text)                  a compressed message starts
+///   inflated_piece owner.inflate(piece, last)        inflates a compressed message's payload
 ///   const connection_options& owner.options()
 /// State: about 230 bytes, most of it the stage for a split header or
 /// control payload.
+/// Stands in for a counter a role does not need.
+struct empty_count {};
+
 template <role R, class Owner>
 class frame_reader {
 protected:
@@ -84,6 +99,11 @@ protected:
                 }
             }
             if (WSCODEC_LIKELY(rx_ == rx_state::data)) {
+                if (compressed_) {
+                    event ev;
+                    if (compressed_data(in, pos, ev)) return ev;
+                    continue;
+                }
                 const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size() - pos));
                 if (n == 0 && remaining_ > 0) return need_more(in.size());
                 const mutable_bytes chunk = in.subspan(pos, n);
@@ -226,6 +246,52 @@ private:
         return ev;
     }
 
+    /// The payload of a compressed message (RFC 7692 §6.2), from `pos`:
+    /// unmasked in place (each byte once, even when the inflater takes only
+    /// part of it and the caller hands the rest again) and inflated into the
+    /// owner's buffer, one buffer-full per call at most. True: `ev` is the
+    /// event (data, failed, need_more); false: the frame's payload is all
+    /// taken and nothing came out, so read() goes on with the next header.
+    /// The state stays `data` while inflated bytes wait, so an event is owed
+    /// without input (the owner's has_pending_event()).
+    WSCODEC_NOINLINE bool compressed_data(mutable_bytes in, std::size_t& pos, event& ev) noexcept {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size() - pos));
+        const mutable_bytes chunk = in.subspan(pos, n);
+        if constexpr (R == role::server) {
+            const std::size_t done = std::min(unmasked_ahead_, n);
+            if (n > done) (void)apply_mask(chunk.subspan(done), key_, static_cast<std::size_t>((phase_ + done) & 3));
+            unmasked_ahead_ = std::max(unmasked_ahead_, n);
+        }
+        const bool last = fin_ && n == remaining_;
+        const inflated_piece r = owner().inflate(chunk, last);
+        pos += r.consumed;
+        remaining_ -= r.consumed;
+        if constexpr (R == role::server) {
+            phase_ = static_cast<std::uint8_t>((phase_ + r.consumed) & 3);
+            unmasked_ahead_ -= r.consumed;
+        }
+        if (r.err != error::none) {
+            ev = owner().fail(r.err, 0, in.size());
+            return true;
+        }
+        if (r.done) {
+            compressed_ = false;
+            rx_ = rx_state::header;
+            data_event(ev, r.out, true, pos);
+            ev.rsv = rsv_;
+            return true;
+        }
+        if (!r.more && remaining_ == 0) rx_ = rx_state::header;  // the frame is inflated; the next one follows
+        if (!r.out.empty()) {
+            data_event(ev, r.out, false, pos);
+            ev.rsv = rsv_;
+            return true;
+        }
+        if (rx_ == rx_state::header) return false;
+        ev = need_more(in.size());  // all of the input is taken
+        return true;
+    }
+
     /// True if masked `chunk` starts with a 3-byte character's lead byte.
     [[nodiscard]] bool starts_three_byte(bytes_view chunk) const noexcept {
         return !chunk.empty() && static_cast<unsigned>(chunk[0] ^ key_[0]) - 0xE1u <= 0xEFu - 0xE1u;
@@ -266,6 +332,7 @@ private:
         }
         const bool continuation = opcode_bits(b0) == 0;
         if (continuation != in_message_ || !owner().accepting_data()) return false;
+        if (continuation && compressed_) return false;  // a compressed message's frames inflate (read())
         if (limit_error(continuation, len) != error::none) return false;
         if (continuation) {
             ++fragments_;
@@ -381,10 +448,14 @@ private:
             return error::none;
         }
         const bool continuation = h.op == opcode::continuation;
-        if (const error e = limit_error(continuation, h.payload_length); e != error::none) return e;
+        const bool compressed = continuation ? compressed_ : (h.rsv & rsv1) != 0 && owner().inflates();
+        if (const error e = limit_error(continuation, h.payload_length, compressed); e != error::none) return e;
         if (!continuation) {
             message_ = static_cast<message_type>(h.op);
-            rsv_ = h.rsv;
+            compressed_ = compressed;
+            // RSV1 is the codec's when it inflates: the application sees plain bytes.
+            rsv_ = compressed ? static_cast<std::uint8_t>(h.rsv & ~rsv1) : h.rsv;
+            if (compressed) owner().begin_inflate(message_ == message_type::text);
             message_size_ = 0;
             fragments_ = 0;
             first_ = true;
@@ -402,11 +473,12 @@ private:
     /// this order: frame size, message size, number of fragments (counted
     /// for continuation frames only: a message's first frame is always
     /// within it, so the whole-frame path does no fragment work).
-    [[nodiscard]] error limit_error(bool continuation, std::uint64_t length) const noexcept {
+    [[nodiscard]] error limit_error(bool continuation, std::uint64_t length, bool compressed = false) const noexcept {
         const receive_limits& lim = owner().options().limits;
         if (length > lim.max_frame_size) return error::frame_too_big;
         const std::uint64_t so_far = continuation ? message_size_ : 0;
-        if (length > lim.max_message_size - so_far) return error::message_too_big;
+        const std::uint64_t max = compressed ? lim.compressed_limit() : lim.max_message_size;
+        if (length > max - so_far) return error::message_too_big;
         if (continuation && fragments_ >= lim.fragment_limit()) return error::too_many_fragments;
         return error::none;
     }
@@ -420,7 +492,9 @@ private:
         const std::size_t ext = extended_length_size(length7(h[1]));
         if (h.size() < 2 + ext) return error::none;
         const std::uint64_t length = ext == 0 ? length7(h[1]) : read_extended_length(h.data() + 2, ext);
-        return limit_error(op == opcode::continuation, length);
+        const bool continuation = op == opcode::continuation;
+        const bool compressed = continuation ? compressed_ : (rsv_bits(h[0]) & rsv1) != 0 && owner().inflates();
+        return limit_error(continuation, length, compressed);
     }
 
     void stage(bytes_view bytes) noexcept {
@@ -441,8 +515,12 @@ private:
     bool fin_ = false;         // the current frame ends its message
     bool first_ = false;       // the next data event is the message's first
     bool in_message_ = false;  // a data message is open
+    bool compressed_ = false;  // the open message is inflated (its first frame had RSV1)
     std::uint8_t stage_len_ = 0;
     std::array<std::uint8_t, max_control_payload> stage_{};  // split header or control payload
+    // server: payload bytes from the read position on that are unmasked
+    // already (a compressed frame's, handed again after a partial take)
+    [[no_unique_address]] std::conditional_t<R == role::server, std::size_t, empty_count> unmasked_ahead_{};
 };
 
 }  // namespace wscodec::detail

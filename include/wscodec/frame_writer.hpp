@@ -7,6 +7,7 @@
 #include <cstring>
 #include <type_traits>
 #include <wscodec/control_queue.hpp>
+#include <wscodec/deflate_message.hpp>
 #include <wscodec/events.hpp>
 #include <wscodec/frame.hpp>
 #include <wscodec/mask.hpp>
@@ -53,24 +54,42 @@ public:
 
     /// Starts a whole message (`last`) or the first part of one; text must
     /// be UTF-8 (§5.6, §8.1), or text_not_utf8 and nothing is queued.
-    [[nodiscard]] error start(message_type type, const std::uint8_t* data, std::size_t size, bool in_place) noexcept {
+    /// `compress`: through the deflater (permessage-deflate, set up by use_deflate()).
+    [[nodiscard]] error start(message_type type, const std::uint8_t* data, std::size_t size, bool in_place,
+                              bool compress = false) noexcept {
         if (streaming_ || busy()) return error::send_in_progress;
         if (type == message_type::text && !validate_utf8(bytes_view(data, size)).ok()) return error::text_not_utf8;
         type_ = type;
         started_ = false;
+        begin_compression(compress);
         set_part(data, size, in_place, true);
         return error::none;
     }
 
     /// Begins a message sent in parts whose size is not known yet.
-    [[nodiscard]] error begin(message_type type) noexcept {
+    [[nodiscard]] error begin(message_type type, bool compress = false) noexcept {
         if (streaming_ || busy()) return error::send_in_progress;
         streaming_ = true;
         type_ = type;
         started_ = false;
+        begin_compression(compress);
         utf8_.reset();
         return error::none;
     }
+
+    /// Compresses messages sent with `compress` through `backend` (RFC 7692
+    /// §7.2.1), each frame built in `buffer`; `reset_each`: our
+    /// no_context_takeover.
+    void use_deflate(deflate_stream& backend, mutable_bytes buffer, bool reset_each) noexcept {
+        deflater_ = message_deflater(backend, reset_each);
+        dbuf_ = buffer;
+    }
+    /// True if use_deflate() was called.
+    [[nodiscard]] bool deflates() const noexcept { return !dbuf_.empty(); }
+
+    /// What went wrong in the compressor (the message was dropped); none mostly.
+    [[nodiscard]] error fault() const noexcept { return fault_; }
+    void clear_fault() noexcept { fault_ = error::none; }
 
     /// Queues the next part of the begun message; `last` ends it. Text is
     /// checked across parts: a bad part is refused and the text so far kept.
@@ -222,8 +241,63 @@ private:
         left_ = size;
         in_place_ = in_place;
         last_ = last;
-        // An empty part still needs a frame if it starts or ends the message.
-        need_frame_ = size == 0 && (last || !started_);
+        // An empty part still needs a frame if it starts or ends the message;
+        // a compressed one frames what the compressor gives, and its last
+        // part the flush.
+        need_frame_ = compress_ ? last : size == 0 && (last || !started_);
+    }
+
+    void begin_compression(bool compress) noexcept {
+        compress_ = compress && deflates();
+        if (compress_) deflater_.begin();
+    }
+
+    /// The next frame of a compressed message into the deflate buffer (the
+    /// first with RSV1, §6.1; the flush's with FIN); false if the part gave
+    /// the compressor nothing to hand out yet (or it failed: fault()).
+    template <class Keys>
+    WSCODEC_NOINLINE bool compressed_frame(Keys& keys) noexcept {
+        mutable_bytes room = dbuf_;
+        if (fragment_size_ != 0 && fragment_size_ < room.size())
+            room = room.first(static_cast<std::size_t>(std::max<std::uint64_t>(fragment_size_, message_deflater::min_room)));
+        deflate_step step;
+        for (int idle = 0;;) {
+            step = deflater_.deflate(bytes_view(ptr_, static_cast<std::size_t>(left_)), last_, room);
+            // A backend that neither takes nor gives breaks its contract.
+            if (step.err == error::none && step.consumed == 0 && step.produced == 0 && !step.done && ++idle == 3)
+                step.err = error::deflate_failed;
+            if (step.err != error::none) {
+                fault_ = step.err;
+                left_ = 0;
+                need_frame_ = false;
+                return false;
+            }
+            ptr_ += step.consumed;
+            left_ -= step.consumed;
+            if (step.produced != 0 || step.done) break;
+            if (left_ == 0 && !last_) return false;  // the compressor holds the part until more comes
+        }
+        if (step.done) need_frame_ = false;
+        frame_header h;
+        h.fin = last_ && step.done;
+        h.op = started_ ? opcode::continuation : static_cast<opcode>(type_);
+        h.rsv = started_ ? 0 : rsv1;
+        h.payload_length = step.produced;
+        h.masked = R == role::client;
+        if constexpr (R == role::client) {
+            h.key = keys();
+            (void)apply_mask(room.first(step.produced), h.key);  // our own buffer: masked in place
+        }
+        frame_key_ = h.key;
+        frame_phase_ = 0;
+        hdr_ = encode_header(h);
+        hdr_sent_ = 0;
+        frame_ptr_ = room.data();
+        frame_left_ = step.produced;
+        in_place_ = true;  // the payload is ours, masked already
+        started_ = true;
+        unit_ = unit::frame;
+        return true;
     }
 
     /// Picks what to hand out next: a control frame between data frames
@@ -235,6 +309,10 @@ private:
             return;
         }
         if (left_ == 0 && !need_frame_) return;
+        if (compress_) {
+            (void)compressed_frame(keys);
+            return;
+        }
         std::uint64_t n = left_;
         if (fragment_size_ != 0 && n > fragment_size_) n = fragment_size_;
         frame_header h;
@@ -269,6 +347,8 @@ private:
     bool in_place_ = false;
     bool need_frame_ = false;
     bool streaming_ = false;
+    bool compress_ = false;  // the message goes through deflater_
+    error fault_ = error::none;
     // The unit being handed out; for a data frame, its header and payload.
     unit unit_ = unit::none;
     std::uint8_t hdr_sent_ = 0;
@@ -278,6 +358,9 @@ private:
     const std::uint8_t* frame_ptr_ = nullptr;
     std::uint64_t frame_left_ = 0;
     std::uint64_t fragment_size_;  // largest payload of one frame; 0: one frame per part
+    // permessage-deflate (RFC 7692): the compressor and the buffer frames are built in
+    message_deflater deflater_{};
+    mutable_bytes dbuf_{};
     [[no_unique_address]] std::conditional_t<R == role::client, staging, no_staging> staging_{};
 };
 

@@ -35,6 +35,13 @@ struct receive_limits {
     /// when that is changed.
     static constexpr std::uint64_t bytes_per_fragment = 16;
 
+    /// Largest compressed message (permessage-deflate, RFC 7692): the sum of
+    /// its frames as received, before inflating. max_message_size bounds the
+    /// inflated bytes (a decompression bomb fails once it crosses that), and
+    /// this bounds the wire bytes; 0 (the default): compressed_limit()
+    /// derives it from max_message_size.
+    std::uint64_t max_compressed_message_size = 0;
+
     /// The most frames one message may have: max_fragments if set, else
     /// max_message_size / bytes_per_fragment (at least 1, at most 2^32 - 1).
     [[nodiscard]] constexpr std::uint32_t fragment_limit() const noexcept {
@@ -42,6 +49,16 @@ struct receive_limits {
         const std::uint64_t n = max_message_size / bytes_per_fragment;
         if (n == 0) return 1;
         return n > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(n);
+    }
+
+    /// The bound on a compressed message's wire bytes: max_compressed_message_size if set,
+    /// else max_message_size and an eighth more, since DEFLATE may make data that does not
+    /// compress a little larger (a stored block adds 5 bytes per 64 KiB, and a sender's sync
+    /// flush per frame 5 more), and a message within max_message_size must not be refused.
+    [[nodiscard]] constexpr std::uint64_t compressed_limit() const noexcept {
+        if (max_compressed_message_size != 0) return max_compressed_message_size;
+        const std::uint64_t slack = max_message_size / 8 + 1024;
+        return max_message_size > ~std::uint64_t{0} - slack ? ~std::uint64_t{0} : max_message_size + slack;
     }
 };
 
@@ -93,6 +110,10 @@ struct connection_options {
     std::uint64_t fragment_size = 0;
     /// Timer durations, keepalive and idle timeout.
     timer_options timers{};
+    /// With permessage-deflate on: whole messages shorter than this go uncompressed. Under
+    /// 32 bytes the 1-byte block header and the flush's bits rarely pay for themselves, and
+    /// the compressor's call costs more than the bytes it saves; 0 compresses every one.
+    std::uint32_t compress_min_size = 32;
 };
 
 }  // namespace wscodec

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <wscodec/detail/http_chars.hpp>
 #include <wscodec/detail/http_lists.hpp>
+#include <wscodec/deflate_stream.hpp>
 #include <wscodec/http_message.hpp>
 
 namespace wscodec {
@@ -102,16 +103,6 @@ inline constexpr std::string_view permessage_deflate_name = "permessage-deflate"
 /// two-digit values, "permessage-deflate; server_no_context_takeover;
 /// client_no_context_takeover; server_max_window_bits=15; client_max_window_bits=15".
 inline constexpr std::size_t deflate_text_capacity = 128;
-
-/// The agreed parameters of a connection, the same on both sides. 4 bytes.
-struct deflate_params {
-    bool server_no_context_takeover = false;  ///< §7.1.1.1: the server resets its compressor after each message
-    bool client_no_context_takeover = false;  ///< §7.1.1.2: the client resets its compressor after each message
-    std::uint8_t server_max_window_bits = 15; ///< §7.1.2.1: the server compresses with at most 2^n bytes of window
-    std::uint8_t client_max_window_bits = 15; ///< §7.1.2.2: the client compresses with at most 2^n bytes of window
-
-    friend constexpr bool operator==(const deflate_params&, const deflate_params&) noexcept = default;
-};
 
 /// What a server agrees to. Off by default: a connection that agrees to permessage-deflate
 /// receives messages with RSV1 set.

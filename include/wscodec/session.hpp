@@ -12,6 +12,7 @@
 #include <utility>
 #include <wscodec/connection.hpp>
 #include <wscodec/handshake.hpp>
+#include <wscodec/permessage_deflate.hpp>
 
 namespace wscodec {
 
@@ -21,6 +22,14 @@ struct session_options {
     connection_options connection{};
     /// timer_hint::handshake: how long the opening handshake may take. 10 s.
     std::uint32_t handshake_timeout_ms = 10000;
+    /// permessage-deflate (RFC 7692), on when set: a server accepts the first offer it can
+    /// honour (deflate_server), a client offers it (deflate_client); each connection that
+    /// agrees gets its own streams from this backend (wscodec/zlib.hpp: zlib_backend),
+    /// which must outlive the sessions. The two options' `enabled` and
+    /// `can_compress_window_8` are not read: this pointer and the backend decide them.
+    deflate_backend* deflate = nullptr;
+    deflate_server_options deflate_server{};
+    deflate_client_options deflate_client{};
 };
 
 /// Where a session is.
@@ -143,17 +152,46 @@ public:
     /// Client: queues the request; the key comes from `keys`, which then masks
     /// frames. Invalid options (handshake().failure(): invalid_http_input)
     /// leave the session done with nothing to write.
+    /// With session_options::deflate set, the request offers permessage-deflate
+    /// (deflate_client) after the request's own extensions (at most
+    /// max_offered_extensions of them; with more, or with invalid
+    /// deflate_client options, it is not offered and deflate_failure() says why).
     explicit session(const request_options& request, const session_options& o = {}, KeySource keys = KeySource{}) noexcept
         requires(R == role::client)
     {
-        std::construct_at(&opening_, o, std::move(keys), request);
+        std::array<std::string_view, max_offered_extensions + 1> list{};
+        std::array<char, deflate_text_capacity> text{};
+        request_options r = request;
+        bool offered = false;
+        if (o.deflate != nullptr) {
+            const deflate_text t = write_deflate_offer(client_offer(o.deflate_client, *o.deflate), text);
+            if (!t.ok()) deflate_failure_ = t.err;
+            else if (request.extensions.size() > max_offered_extensions) deflate_failure_ = deflate_error::buffer_too_small;
+            else {
+                std::copy(request.extensions.begin(), request.extensions.end(), list.begin());
+                list[request.extensions.size()] = t.text;
+                r.extensions = std::span<const std::string_view>(list.data(), request.extensions.size() + 1);
+                offered = true;
+            }
+        }
+        std::construct_at(&opening_, o, std::move(keys), r);
+        if (!offered) opening_.deflate = nullptr;
         if (opening_.hs.state() == client_handshake_state::failed) state_ = session_state::done;
     }
+
+    /// Client: the most extensions of request_options a session adds its permessage-deflate offer to.
+    static constexpr std::size_t max_offered_extensions = 15;
 
     session(const session&) = delete;
     session& operator=(const session&) = delete;
     session(session&& other) noexcept
-        : preface_(std::move(other.preface_)), state_(other.state_), live_(other.live_), lingering_(other.lingering_) {
+        : preface_(std::move(other.preface_)),
+          deflate_params_(other.deflate_params_),
+          state_(other.state_),
+          live_(other.live_),
+          lingering_(other.lingering_),
+          deflate_agreed_(other.deflate_agreed_),
+          deflate_failure_(other.deflate_failure_) {
         if (live_ == part::connection) std::construct_at(&conn_, std::move(other.conn_));
         else std::construct_at(&opening_, std::move(other.opening_));
     }
@@ -191,7 +229,12 @@ public:
             state_ = session_state::done;
             lingering_ = true;  // tcp_action::linger: timer() says tcp_close until the peer's EOF
         }
-        else if (ev.type == event_type::open) state_ = session_state::open;  // the connection is built on first use
+        else if (ev.type == event_type::open) {
+            state_ = session_state::open;  // the connection is built on first use
+            if constexpr (R == role::client) {
+                if (opening_.deflate != nullptr) return agree_deflate(ev);
+            }
+        }
         return ev;
     }
 
@@ -205,11 +248,37 @@ public:
     }
 
     /// Server: accepts the upgrade request (101 queued first in output); the connection is open.
+    ///
+    /// With session_options::deflate set and no extensions in `o`, the
+    /// client's permessage-deflate offers are negotiated (negotiate_deflate:
+    /// the first one deflate_server can honour) and the answer added to the
+    /// 101; an offer whose streams the backend cannot make (no memory) is
+    /// declined. deflate_agreed() says whether it was agreed. An application
+    /// that writes `o.extensions` itself negotiates (and calls
+    /// connection().use_deflate()) itself.
     [[nodiscard]] error accept(const accept_options& o = {}) noexcept
         requires(R == role::server)
     {
         if (live_ != part::handshake) return error::handshake_not_ready;
-        const error e = opening_.hs.accept(o);
+        accept_options answer = o;
+        std::array<char, deflate_text_capacity> text{};
+        detail::deflate_lease lease;
+        deflate_params params{};
+        if (opening_.deflate != nullptr && o.extensions.empty()) {
+            deflate_server_options so = opening_.deflate_options;
+            so.enabled = true;
+            so.can_compress_window_8 = opening_.deflate->can_compress_window_8();
+            const deflate_negotiation n = negotiate_deflate(opening_.hs.request().extensions(), so, text);
+            if (n.err != deflate_error::none) return error::invalid_http_input;  // deflate_server is invalid
+            if (n.accepted) {
+                lease = detail::deflate_lease(*opening_.deflate, deflate_windows::of(n.params, true));
+                if (!lease.empty()) {
+                    answer.extensions = n.response;
+                    params = n.params;
+                }
+            }
+        }
+        const error e = opening_.hs.accept(answer);
         if (e != error::none) return e;
         if (!preface_.take(opening_.hs)) {
             state_ = session_state::done;
@@ -218,6 +287,11 @@ public:
         }
         state_ = session_state::open;
         build_connection();
+        if (!lease.empty()) {
+            conn_.adopt_deflate(std::move(lease), params);
+            deflate_params_ = params;
+            deflate_agreed_ = true;
+        }
         return error::none;
     }
 
@@ -246,11 +320,12 @@ public:
     // --------------------------------------------------------------- send
     // As the connection's; error::not_open before the handshake succeeded.
 
-    [[nodiscard]] error send(message_type type, bytes_view payload) noexcept {
-        return open() ? connection().send(type, payload) : error::not_open;
+    [[nodiscard]] error send(message_type type, bytes_view payload, compression c = compression::automatic) noexcept {
+        return open() ? connection().send(type, payload, c) : error::not_open;
     }
-    [[nodiscard]] error send_in_place(message_type type, mutable_bytes payload) noexcept {
-        return open() ? connection().send_in_place(type, payload) : error::not_open;
+    [[nodiscard]] error send_in_place(message_type type, mutable_bytes payload,
+                                      compression c = compression::automatic) noexcept {
+        return open() ? connection().send_in_place(type, payload, c) : error::not_open;
     }
     [[nodiscard]] error send_text(std::string_view text) noexcept {
         return open() ? connection().send_text(text) : error::not_open;
@@ -258,8 +333,8 @@ public:
     [[nodiscard]] error send_binary(bytes_view payload) noexcept {
         return open() ? connection().send_binary(payload) : error::not_open;
     }
-    [[nodiscard]] error begin_message(message_type type) noexcept {
-        return open() ? connection().begin_message(type) : error::not_open;
+    [[nodiscard]] error begin_message(message_type type, compression c = compression::automatic) noexcept {
+        return open() ? connection().begin_message(type, c) : error::not_open;
     }
     [[nodiscard]] error send_part(bytes_view part, bool last) noexcept {
         return open() ? connection().send_part(part, last) : error::not_open;
@@ -391,6 +466,17 @@ public:
         // object is not const where the connection is still to be built.
         return const_cast<session*>(this)->connection();
     }
+    /// True if permessage-deflate was agreed: by accept() (server) or at the
+    /// open event (client). Messages are then inflated and compressed by the
+    /// connection; the application sees and sends plain bytes.
+    [[nodiscard]] bool deflate_agreed() const noexcept { return deflate_agreed_; }
+    /// The agreed parameters, if deflate_agreed().
+    [[nodiscard]] const deflate_params& deflate_parameters() const noexcept { return deflate_params_; }
+    /// Client: why permessage-deflate was not offered (invalid_options,
+    /// buffer_too_small: too many extensions) or why the server's answer was
+    /// refused (the failed event's handshake_bad_deflate); none otherwise.
+    [[nodiscard]] deflate_error deflate_failure() const noexcept { return deflate_failure_; }
+
     /// The handshake, until state() is open.
     [[nodiscard]] handshake_type& handshake() noexcept { return opening_.hs; }
     [[nodiscard]] const handshake_type& handshake() const noexcept { return opening_.hs; }
@@ -404,19 +490,60 @@ private:
         [[no_unique_address]] KeySource keys;
         connection_options options;
         std::uint32_t handshake_timeout_ms;
+        deflate_backend* deflate;  // null: permessage-deflate not offered (client) or not accepted (server)
+        std::conditional_t<R == role::server, deflate_server_options, deflate_client_options> deflate_options;
+        detail::deflate_lease lease;  // client: the streams for the agreed permessage-deflate
         handshake_type hs;
 
         opening_part(const session_options& o, KeySource k) noexcept
             requires(R == role::server)
-            : keys(std::move(k)), options(o.connection), handshake_timeout_ms(o.handshake_timeout_ms), hs(o.handshake) {}
+            : keys(std::move(k)),
+              options(o.connection),
+              handshake_timeout_ms(o.handshake_timeout_ms),
+              deflate(o.deflate),
+              deflate_options(o.deflate_server),
+              hs(o.handshake) {}
         opening_part(const session_options& o, KeySource k, const request_options& request) noexcept
             requires(R == role::client)
             : keys(std::move(k)),
               options(o.connection),
               handshake_timeout_ms(o.handshake_timeout_ms),
+              deflate(o.deflate),
+              deflate_options(o.deflate_client),
               hs(request, draw_nonce(keys), o.handshake) {}
         opening_part(opening_part&&) noexcept = default;
     };
+
+    /// The client's offer as deflate_client asks, for what `backend` can do.
+    [[nodiscard]] static deflate_client_options client_offer(deflate_client_options c, const deflate_backend& backend) noexcept {
+        c.enabled = true;
+        c.can_compress_window_8 = backend.can_compress_window_8();
+        return c;
+    }
+
+    /// Client, at the open event: checks the server's permessage-deflate
+    /// answer (§7.1) and acquires the streams for what was agreed; a bad
+    /// answer or no memory turns the event into the handshake's failure.
+    [[nodiscard]] event agree_deflate(event ev) noexcept
+        requires(R == role::client)
+    {
+        const deflate_agreement a =
+            accept_deflate_response(opening_.hs.response().extensions(), client_offer(opening_.deflate_options, *opening_.deflate));
+        error e = error::none;
+        if (!a.ok()) {
+            deflate_failure_ = a.err;
+            e = error::handshake_bad_deflate;
+        } else if (a.agreed) {
+            opening_.lease = detail::deflate_lease(*opening_.deflate, deflate_windows::of(a.params, false));
+            if (opening_.lease.empty()) e = error::out_of_memory;
+            deflate_params_ = a.params;
+            deflate_agreed_ = e == error::none;
+        }
+        if (e == error::none) return ev;
+        state_ = session_state::done;
+        lingering_ = true;
+        return detail::handshake_failure(e, opening_.hs.response().status, ev.consumed, 0);
+    }
 
     [[nodiscard]] bool open() const noexcept { return state_ == session_state::open; }
     [[nodiscard]] bool built() const noexcept { return live_ == part::connection; }
@@ -437,9 +564,11 @@ private:
     void build_connection() noexcept {
         const connection_options o = opening_.options;
         KeySource keys = std::move(opening_.keys);
+        detail::deflate_lease lease = std::move(opening_.lease);
         std::destroy_at(&opening_);
         std::construct_at(&conn_, o, std::move(keys));
         live_ = part::connection;
+        if (!lease.empty()) conn_.adopt_deflate(std::move(lease), deflate_params_);
     }
 
     [[nodiscard]] static std::array<std::uint8_t, 16> draw_nonce(KeySource& keys) noexcept {
@@ -465,9 +594,12 @@ private:
         connection_type conn_;
     };
     [[no_unique_address]] std::conditional_t<R == role::server, detail::server_preface, detail::no_preface> preface_;
+    deflate_params deflate_params_{};
     session_state state_ = session_state::handshake;
     part live_ = part::handshake;
     bool lingering_ = false;  // a failed handshake: timer() says tcp_close until EOF or its expiry
+    bool deflate_agreed_ = false;
+    deflate_error deflate_failure_ = deflate_error::none;
 };
 
 using server_session = session<role::server>;

@@ -17,6 +17,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <wscodec/deflate_stream.hpp>
 
 namespace wscodec {
@@ -80,7 +81,10 @@ struct zlib_state {
 /// state points back at the stream).
 class zlib_inflater final : public inflate_stream {
 public:
-    explicit zlib_inflater(int window_bits = 15, const deflate_allocator& alloc = {}) noexcept : s_(alloc) {
+    /// `release_on_reset`: reset() frees zlib's state (the next message sets it up again),
+    /// so a connection whose peer does not take its window over holds none between messages.
+    explicit zlib_inflater(int window_bits = 15, const deflate_allocator& alloc = {}, bool release_on_reset = false) noexcept
+        : s_(alloc), bits_(window_bits), release_(release_on_reset) {
         s_.ok = window_bits >= 8 && window_bits <= 15 && inflateInit2(&s_.z, -window_bits) == Z_OK;
     }
     zlib_inflater(const zlib_inflater&) = delete;
@@ -93,6 +97,10 @@ public:
     [[nodiscard]] bool ok() const noexcept { return s_.ok; }
 
     [[nodiscard]] flate_result inflate(bytes_view in, mutable_bytes out) noexcept override {
+        if (!s_.ok && released_) {
+            released_ = false;
+            s_.ok = inflateInit2(&s_.z, -bits_) == Z_OK;
+        }
         if (!s_.ok) return {0, 0, flate_status::out_of_memory};
         s_.point(in, out);
         const int rc = ::inflate(&s_.z, Z_SYNC_FLUSH);
@@ -108,11 +116,21 @@ public:
     }
 
     void reset() noexcept override {
-        if (s_.ok) (void)inflateReset(&s_.z);
+        if (!s_.ok) return;
+        if (!release_) {
+            (void)inflateReset(&s_.z);
+            return;
+        }
+        (void)inflateEnd(&s_.z);
+        s_.ok = false;
+        released_ = true;
     }
 
 private:
     detail::zlib_state s_;
+    int bits_;
+    bool release_;
+    bool released_ = false;
 };
 
 /// Raw deflate with a window of 2^window_bits bytes (9..15), zlib's
@@ -120,11 +138,12 @@ private:
 /// compressor's hash table, memory 2^(mem_level + 9) bytes and more).
 class zlib_deflater final : public deflate_stream {
 public:
+    /// `release_on_reset`: reset() frees zlib's state (the next message sets it up again),
+    /// so a connection without context takeover holds no compressor between messages.
     explicit zlib_deflater(int window_bits = 15, int level = 6, int mem_level = 8,
-                           const deflate_allocator& alloc = {}) noexcept
-        : s_(alloc) {
-        s_.ok = window_bits >= 9 && window_bits <= 15 &&
-                deflateInit2(&s_.z, level, Z_DEFLATED, -window_bits, mem_level, Z_DEFAULT_STRATEGY) == Z_OK;
+                           const deflate_allocator& alloc = {}, bool release_on_reset = false) noexcept
+        : s_(alloc), bits_(window_bits), level_(level), mem_level_(mem_level), release_(release_on_reset) {
+        s_.ok = window_bits >= 9 && window_bits <= 15 && init();
     }
     zlib_deflater(const zlib_deflater&) = delete;
     zlib_deflater& operator=(const zlib_deflater&) = delete;
@@ -137,6 +156,10 @@ public:
     [[nodiscard]] bool ok() const noexcept { return s_.ok; }
 
     [[nodiscard]] flate_result deflate(bytes_view in, mutable_bytes out, bool flush) noexcept override {
+        if (!s_.ok && released_) {
+            released_ = false;
+            s_.ok = init();
+        }
         if (!s_.ok) return {0, 0, flate_status::out_of_memory};
         s_.point(in, out);
         // zlib's manual: a sync flush needs more than 6 bytes of room, or
@@ -156,11 +179,126 @@ public:
     }
 
     void reset() noexcept override {
-        if (s_.ok) (void)deflateReset(&s_.z);
+        if (!s_.ok) return;
+        if (!release_) {
+            (void)deflateReset(&s_.z);
+            return;
+        }
+        (void)deflateEnd(&s_.z);
+        s_.ok = false;
+        released_ = true;
     }
 
 private:
+    [[nodiscard]] bool init() noexcept {
+        return deflateInit2(&s_.z, level_, Z_DEFLATED, -bits_, mem_level_, Z_DEFAULT_STRATEGY) == Z_OK;
+    }
+
     detail::zlib_state s_;
+    int bits_, level_, mem_level_;
+    bool release_;
+    bool released_ = false;
+};
+
+/// How a zlib_backend sets up each connection's streams.
+struct zlib_options {
+    int level = 6;  ///< zlib's compression level, 1 (fastest) to 9; 6 is zlib's default
+    /// zlib's memLevel, 1..9: the compressor's hash table and literal buffer take
+    /// 2^(mem_level + 9) bytes together (zlib's manual), beside 2^(window_bits + 2).
+    int mem_level = 8;
+    /// The largest window we compress with, 9..15, whatever was agreed (a smaller window
+    /// than agreed is always allowed, RFC 7692 §7.1.2.1): 2^(bits + 2) bytes of compressor.
+    int max_deflate_window_bits = 15;
+    std::size_t inflate_buffer = 16384;  ///< deflate_setup::inflate_buffer: inflated bytes per data event at most
+    std::size_t deflate_buffer = 16384;  ///< deflate_setup::deflate_buffer: the largest compressed frame
+    /// With no context takeover in a direction, free that direction's zlib state after
+    /// each message (set up again by the next): idle connections hold no zlib memory, at
+    /// the price of zlib's setup per message.
+    bool release_between_messages = false;
+    deflate_allocator alloc{};  ///< where the memory comes from (null: malloc)
+
+    /// Memory presets per connection (measured in the README's table): the compressor
+    /// at its largest, zlib's defaults (window 15, memLevel 8, level 6).
+    [[nodiscard]] static constexpr zlib_options max_compression() noexcept { return {}; }
+    /// The default: a 4 KiB window and memLevel 5 for the compressor (as Python websockets
+    /// chooses), level 6; text like JSON compresses nearly as well as with 32 KiB.
+    [[nodiscard]] static constexpr zlib_options balanced() noexcept {
+        zlib_options o;
+        o.mem_level = 5;
+        o.max_deflate_window_bits = 12;
+        return o;
+    }
+    /// For many mostly idle connections: a 1 KiB window, memLevel 2, 4 KiB buffers, and
+    /// no zlib state kept between messages without context takeover (ask the peer for
+    /// it with deflate_server_options::client_no_context_takeover or client_max_window_bits).
+    [[nodiscard]] static constexpr zlib_options low_memory() noexcept {
+        zlib_options o;
+        o.mem_level = 2;
+        o.max_deflate_window_bits = 10;
+        o.inflate_buffer = 4096;
+        o.deflate_buffer = 4096;
+        o.release_between_messages = true;
+        return o;
+    }
+};
+
+/// deflate_backend on zlib: each connection gets one allocation holding its zlib_inflater,
+/// its zlib_deflater and the two buffers (and zlib's own allocations behind them). One
+/// backend serves any number of connections (session_options::deflate) and must outlive
+/// them; acquire() and release() touch no shared state, so sessions on several threads
+/// may share one.
+class zlib_backend final : public deflate_backend {
+public:
+    explicit zlib_backend(const zlib_options& o = zlib_options::balanced()) noexcept : o_(o) {}
+
+    [[nodiscard]] deflate_setup acquire(const deflate_windows& w) noexcept override {
+        deflate_setup s;
+        const std::size_t bytes = sizeof(block) + o_.inflate_buffer + o_.deflate_buffer;
+        void* p = allocate(bytes);
+        if (p == nullptr) return s;
+        const int deflate_bits = w.deflate_bits < o_.max_deflate_window_bits ? w.deflate_bits : o_.max_deflate_window_bits;
+        auto* b = ::new (p) block(w.inflate_bits, w.reset_inflater && o_.release_between_messages,
+                                  deflate_bits < 9 ? 9 : deflate_bits, o_, w.reset_deflater && o_.release_between_messages);
+        if (!b->in.ok() || !b->out.ok() || w.inflate_bits < 8 || w.inflate_bits > 15 || w.deflate_bits < 9) {
+            b->~block();
+            deallocate(p);
+            return s;
+        }
+        auto* buffers = static_cast<std::uint8_t*>(p) + sizeof(block);
+        s.inflater = &b->in;
+        s.deflater = &b->out;
+        s.inflate_buffer = mutable_bytes(buffers, o_.inflate_buffer);
+        s.deflate_buffer = mutable_bytes(buffers + o_.inflate_buffer, o_.deflate_buffer);
+        s.handle = p;
+        return s;
+    }
+
+    void release(const deflate_setup& s) noexcept override {
+        if (s.handle == nullptr) return;
+        static_cast<block*>(s.handle)->~block();
+        deallocate(s.handle);
+    }
+
+    [[nodiscard]] const zlib_options& options() const noexcept { return o_; }
+
+private:
+    struct block {
+        zlib_inflater in;
+        zlib_deflater out;
+        block(int inflate_bits, bool release_in, int deflate_bits, const zlib_options& o, bool release_out) noexcept
+            : in(inflate_bits, o.alloc, release_in), out(deflate_bits, o.level, o.mem_level, o.alloc, release_out) {}
+    };
+
+    [[nodiscard]] void* allocate(std::size_t n) const noexcept {
+        if (o_.alloc.allocate != nullptr && o_.alloc.deallocate != nullptr) return o_.alloc.allocate(o_.alloc.ctx, n);
+        return ::operator new(n, std::nothrow);
+    }
+    void deallocate(void* p) const noexcept {
+        if (o_.alloc.allocate != nullptr && o_.alloc.deallocate != nullptr) o_.alloc.deallocate(o_.alloc.ctx, p);
+        else ::operator delete(p);
+    }
+
+    zlib_options o_;
 };
 
 }  // namespace wscodec
