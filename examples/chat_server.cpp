@@ -5,6 +5,7 @@
 // connection.
 //
 //   chat_server [--host 127.0.0.1] [--port 8080] [--ping-interval 20] [--ping-timeout 45]
+//               [--no-deflate] [--deflate-window-bits 9..15] [--deflate-no-context-takeover]
 //
 // The two times are seconds, or milliseconds with an `ms` suffix (200ms).
 //
@@ -26,6 +27,13 @@
 // every message and hands the next to the session as the last is written; the
 // write loop drains the queue instead of the session. A client whose queue
 // would pass 1 MiB is too slow to keep up and is dropped.
+//
+// Compression: permessage-deflate (RFC 7692, wscodec/zlib.hpp) with every
+// client that offers it (browsers do), unless --no-deflate; the other two
+// flags cap the windows and ask for no context takeover, both ways. Messages
+// arrive inflated and are copied into strings as before; each client's copy
+// of a broadcast is compressed by its own session. The join note on stderr
+// says what was agreed.
 //
 // Time: the session's keepalive (timer_options in limits.hpp), driven by the
 // one timer each session asks for (timer(), timer_duration(),
@@ -152,12 +160,13 @@ std::string clean_name(std::string_view raw) {
 class chat_server {
 public:
     chat_server(examples::unique_fd listener, examples::unique_fd signals, std::uint32_t ping_interval_ms,
-                std::uint32_t ping_timeout_ms)
+                std::uint32_t ping_timeout_ms, const examples::deflate_flags& deflate)
         : listener_(std::move(listener)), signals_(std::move(signals)) {
         options_.connection.limits.max_message_size = max_message_size;
         options_.connection.limits.max_frame_size = max_message_size;
         options_.connection.timers.ping_interval_ms = ping_interval_ms;
         options_.connection.timers.pong_timeout_ms = ping_timeout_ms;
+        deflate.apply_server(zlib_, options_);
     }
 
     int run() {
@@ -165,6 +174,8 @@ public:
         shut_down();
         return status;
     }
+
+    [[nodiscard]] const wscodec::session_options& options() const noexcept { return options_; }
 
 private:
     template <class Server>
@@ -299,7 +310,8 @@ private:
             first = false;
         }
         enqueue(p, welcome);
-        std::fprintf(stderr, "%s joined (%zu online)\n", name.c_str(), names_.size());
+        std::fprintf(stderr, "%s joined (%zu online); %s\n", name.c_str(), names_.size(),
+                     examples::deflate_summary(p.ws.deflate_agreed(), p.ws.deflate_parameters()).c_str());
     }
 
     /// Plain HTTP: the page on /, 404 elsewhere; the connection then closes.
@@ -491,6 +503,7 @@ private:
 
     examples::unique_fd listener_;
     examples::unique_fd signals_;
+    wscodec::zlib_backend zlib_;  // every peer's deflate streams; declared before peers_, so it outlives them
     wscodec::session_options options_;
     examples::poller poll_;
     examples::deadline_list deadlines_;
@@ -694,7 +707,9 @@ bool parse_duration_ms(std::string_view text, std::uint32_t& ms) {
 
 int main(int argc, char** argv) {
     constexpr const char* usage =
-        "[--host ADDRESS] [--port N] [--ping-interval SECONDS|Nms] [--ping-timeout SECONDS|Nms]";
+        "[--host ADDRESS] [--port N] [--ping-interval SECONDS|Nms] [--ping-timeout SECONDS|Nms] [--no-deflate] "
+        "[--deflate-window-bits 9..15] [--deflate-no-context-takeover]";
+    examples::deflate_flags deflate;
     examples::server_flags flags;
     flags.port = 8080;
     std::uint32_t ping_interval_ms = 20'000;
@@ -705,6 +720,7 @@ int main(int argc, char** argv) {
             std::printf("usage: %s %s\n", argv[0], usage);
             return 0;
         }
+        if (deflate.take(*a, args, argv[0], usage)) continue;
         if (*a != "--host" && *a != "--port" && *a != "--ping-interval" && *a != "--ping-timeout")
             examples::usage_error(argv[0], usage, "unknown argument: " + std::string(*a));
         const auto v = args.value();
@@ -731,6 +747,7 @@ int main(int argc, char** argv) {
     const std::string where = examples::url_host(flags.host) + ":" + std::to_string(examples::local_port(listener.get()));
     std::printf("listening on ws://%s\nopen http://%s/ in a browser\n", where.c_str(), where.c_str());
     std::fflush(stdout);
-    chat_server server(std::move(listener), std::move(signals), ping_interval_ms, ping_timeout_ms);
+    chat_server server(std::move(listener), std::move(signals), ping_interval_ms, ping_timeout_ms, deflate);
+    std::fprintf(stderr, "%s\n", deflate.describe_server(server.options()).c_str());
     return server.run();
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // examples/client.cpp — a WebSocket client on a wscodec::client_session.
 //
-//   client [--echo] ws://HOST[:PORT][/PATH]
+//   client [--echo] [--no-deflate] [--deflate-window-bits 9..15] [--deflate-no-context-takeover]
+//          ws://HOST[:PORT][/PATH]
 //
 // Interactive (the default): every line of stdin is sent as a text message,
 // every message received is printed on stdout, one per line (a binary one as
@@ -16,6 +17,16 @@
 // buffer and sent back from there with send_part_in_place(), which masks them
 // in place again: the output is a header and a span of that buffer (writev),
 // no copy. The buffer is read into again only once those bytes are written.
+//
+// permessage-deflate (RFC 7692, wscodec/zlib.hpp) is offered unless
+// --no-deflate: "permessage-deflate; client_max_window_bits", or with
+// --deflate-window-bits N server_max_window_bits=N and client_max_window_bits=N,
+// and with --deflate-no-context-takeover both no_context_takeover parameters.
+// Once connected, stderr says whether it was agreed and with which parameters
+// (`permessage-deflate: agreed (...)` or `permessage-deflate: not agreed`).
+// A compressed message arrives inflated, its pieces viewing the session's
+// inflate buffer; --echo sends them back from there (compressed again: the
+// buffer is not modified) before receiving more.
 //
 // Receiving: each input read goes to the session until it answers need_more
 // (pending_), and the socket is read only then: after the server's close
@@ -93,8 +104,9 @@ examples::unique_fd connect_to(const wscodec::ws_url& u) {
 
 class client {
 public:
-    client(examples::unique_fd fd, const wscodec::request_options& request, bool echo)
-        : fd_(std::move(fd)), echo_(echo), ws_(request) {}
+    client(examples::unique_fd fd, const wscodec::request_options& request, const wscodec::session_options& options,
+           bool echo)
+        : fd_(std::move(fd)), echo_(echo), ws_(request, options) {}
 
     int run() {
         if (ws_.state() == wscodec::session_state::done) {
@@ -102,6 +114,8 @@ public:
                          std::string(wscodec::error_message(ws_.handshake().failure())).c_str());
             return 1;
         }
+        if (ws_.deflate_failure() != wscodec::deflate_error::none)
+            std::fprintf(stderr, "permessage-deflate not offered: %s\n", wscodec::deflate_error_message(ws_.deflate_failure()));
         while (!finished_) {
             if (!step()) break;
             std::array<pollfd, 2> p{};
@@ -283,6 +297,7 @@ private:
         switch (ev.type) {
             case event_type::open:
                 if (!echo_) std::fprintf(stderr, "connected\n");
+                std::fprintf(stderr, "%s\n", examples::deflate_summary(ws_.deflate_agreed(), ws_.deflate_parameters()).c_str());
                 break;
             case event_type::data:
                 if (echo_) echo(ev);
@@ -310,6 +325,10 @@ private:
         // wait_for_peer: the server closes TCP; timer() runs tcp_close meanwhile.
     }
 
+    /// --echo: sends a piece back from where it lies: the read buffer (a
+    /// client masks it there) or the inflate buffer (compressed into the
+    /// session's deflate buffer, never modified). step() writes it all before
+    /// the next receive() reuses either buffer.
     void echo(const wscodec::event& ev) {
         wscodec::error e = wscodec::error::none;
         if (ev.first) e = ws_.begin_message(ev.message);
@@ -355,6 +374,9 @@ private:
         }
         std::fprintf(stderr, "%s: %s\n", std::string(wscodec::error_name(ev.err)).c_str(),
                      std::string(wscodec::error_message(ev.err)).c_str());
+        if (ev.err == wscodec::error::handshake_bad_deflate)
+            std::fprintf(stderr, "the server's permessage-deflate answer: %s\n",
+                         wscodec::deflate_error_message(ws_.deflate_failure()));
     }
 
     void lost(const char* what, int err) {
@@ -394,12 +416,15 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    constexpr const char* usage = "[--echo] ws://HOST[:PORT][/PATH]";
+    constexpr const char* usage =
+        "[--echo] [--no-deflate] [--deflate-window-bits 9..15] [--deflate-no-context-takeover] ws://HOST[:PORT][/PATH]";
     bool echo = false;
+    examples::deflate_flags deflate;
     std::optional<std::string_view> url_text;
     examples::arg_reader args(argc, argv);
     while (const auto a = args.next()) {
         if (*a == "--echo") echo = true;
+        else if (deflate.take(*a, args, argv[0], usage)) continue;
         else if (*a == "--help" || *a == "-h") {
             std::printf("usage: %s %s\n", argv[0], usage);
             return 0;
@@ -421,9 +446,12 @@ int main(int argc, char** argv) {
     request.port = url.port_is_default ? 0 : url.port;  // 0: Host without the default port (§4.1)
     std::string scratch(url.resource_name_size(), '\0');   // "ws://h?x": its '/' is not in argv
     request.target = url.resource_name(scratch);
+    wscodec::zlib_backend zlib;  // outlives the session
+    wscodec::session_options options;
+    deflate.apply_client(zlib, options);
     (void)::signal(SIGPIPE, SIG_IGN);
     examples::unique_fd fd = connect_to(url);
     if (!fd) return 1;
-    client c(std::move(fd), request, echo);
+    client c(std::move(fd), request, options, echo);
     return c.run();
 }

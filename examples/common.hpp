@@ -2,8 +2,9 @@
 // examples/common.hpp — the plumbing the example programs share: flag
 // parsing, listening sockets, an epoll loop with a signalfd and an accept loop
 // that survives running out of descriptors, a deadline list, and the writev
-// loop that drains a session's output. Linux only. Not part of the library:
-// wscodec itself never touches a socket or a clock.
+// loop that drains a session's output, and the permessage-deflate flags.
+// Linux only. Not part of the library: wscodec itself never touches a socket,
+// a clock or zlib (wscodec/zlib.hpp is an optional adapter; link -lz).
 #pragma once
 
 #include <arpa/inet.h>
@@ -35,6 +36,7 @@
 #include <utility>
 #include <vector>
 #include <wscodec/wscodec.hpp>
+#include <wscodec/zlib.hpp>
 
 namespace examples {
 
@@ -125,6 +127,77 @@ inline server_flags parse_server_flags(int argc, char** argv, std::uint16_t defa
         }
     }
     return f;
+}
+
+// ------------------------------------------------------ permessage-deflate
+
+/// permessage-deflate (RFC 7692) as the command line chose it: on unless
+/// --no-deflate; --deflate-window-bits N (9..15) caps the window both ways,
+/// --deflate-no-context-takeover resets the compressors after each message,
+/// both ways.
+struct deflate_flags {
+    bool enabled = true;
+    std::uint8_t window_bits = 0;  // 0: the library's defaults
+    bool no_context_takeover = false;
+
+    /// If `a` is one of the flags above, takes it (and its value from `args`)
+    /// and returns true; exits with status 2 on a bad value.
+    bool take(std::string_view a, arg_reader& args, const char* program, const char* whole_usage) {
+        if (a == "--no-deflate") {
+            enabled = false;
+        } else if (a == "--deflate-no-context-takeover") {
+            no_context_takeover = true;
+        } else if (a == "--deflate-window-bits") {
+            const auto v = args.value();
+            if (!v) usage_error(program, whole_usage, "--deflate-window-bits needs a value");
+            // Not 8: zlib cannot compress with a 256-byte window (RFC 7692 §7.1.2.1 would forbid the 512 it uses).
+            if (!parse_number(*v, window_bits) || window_bits < 9 || window_bits > 15)
+                usage_error(program, whole_usage, "bad window bits (9 to 15): " + std::string(*v));
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    /// Server: turns permessage-deflate on in `o` (through `backend`, which
+    /// must outlive the sessions), unless --no-deflate.
+    void apply_server(wscodec::deflate_backend& backend, wscodec::session_options& o) const noexcept {
+        if (!enabled) return;
+        o.deflate = &backend;
+        if (window_bits != 0) o.deflate_server.server_max_window_bits = o.deflate_server.client_max_window_bits = window_bits;
+        if (no_context_takeover) o.deflate_server.server_no_context_takeover = o.deflate_server.client_no_context_takeover = true;
+    }
+
+    /// Client: the offer, unless --no-deflate.
+    void apply_client(wscodec::deflate_backend& backend, wscodec::session_options& o) const noexcept {
+        if (!enabled) return;
+        o.deflate = &backend;
+        if (window_bits != 0) o.deflate_client.server_max_window_bits = o.deflate_client.client_max_window_bits = window_bits;
+        if (no_context_takeover) o.deflate_client.server_no_context_takeover = o.deflate_client.client_no_context_takeover = true;
+    }
+
+    /// A server's configuration, for its start-up note.
+    [[nodiscard]] static std::string describe_server(const wscodec::session_options& o) {
+        if (o.deflate == nullptr) return "permessage-deflate: off";
+        const wscodec::deflate_server_options& d = o.deflate_server;
+        std::string s = "permessage-deflate: on (server_max_window_bits<=" + std::to_string(d.server_max_window_bits) +
+                        ", client_max_window_bits<=" + std::to_string(d.client_max_window_bits);
+        if (d.server_no_context_takeover) s += ", server_no_context_takeover";
+        if (d.client_no_context_takeover) s += ", client_no_context_takeover";
+        return s + ")";
+    }
+};
+
+/// What a session agreed: "permessage-deflate: agreed (server_max_window_bits=12,
+/// client_max_window_bits=15[, server_no_context_takeover][, client_no_context_takeover])"
+/// or "permessage-deflate: not agreed".
+[[nodiscard]] inline std::string deflate_summary(bool agreed, const wscodec::deflate_params& p) {
+    if (!agreed) return "permessage-deflate: not agreed";
+    std::string s = "permessage-deflate: agreed (server_max_window_bits=" + std::to_string(p.server_max_window_bits) +
+                    ", client_max_window_bits=" + std::to_string(p.client_max_window_bits);
+    if (p.server_no_context_takeover) s += ", server_no_context_takeover";
+    if (p.client_no_context_takeover) s += ", client_no_context_takeover";
+    return s + ")";
 }
 
 /// `host` as it goes in a URL: an IPv6 address in brackets.

@@ -3,6 +3,7 @@
 // non-blocking sockets, one wscodec::server_session per connection.
 //
 //   echo_server [--host 127.0.0.1] [--port 9001] [--max-message-size 16777216] [--stream]
+//               [--no-deflate] [--deflate-window-bits 9..15] [--deflate-no-context-takeover]
 //
 // Every message comes back with its type, whole: as one frame, once all of
 // it has arrived and proved valid. A message that arrives in one piece is
@@ -15,6 +16,17 @@
 //
 // --stream: each piece is echoed as it arrives instead (begin_message() and
 // send_part() views into the read buffer: zero-copy, no buffer per message).
+//
+// permessage-deflate (RFC 7692, wscodec/zlib.hpp) is agreed with every client
+// that offers it, unless --no-deflate; --deflate-window-bits caps both
+// windows, --deflate-no-context-takeover asks for a fresh compressor per
+// message both ways. A compressed message arrives inflated, in pieces of at
+// most 16 KiB that view the session's inflate buffer rather than the read
+// buffer: a message that inflates in one piece is echoed from there (the
+// buffer is written again only by the next receive(), which waits until the
+// echo is written, as for the read buffer), a larger one goes through the
+// assembler; echoes are compressed again (each piece as it comes with
+// --stream). The configuration goes to stderr at start-up.
 //
 // Either way the payload is written from the buffer it lives in with writev,
 // and that buffer is read into again only once every piece that views it is
@@ -50,6 +62,7 @@ constexpr auto linger_time = std::chrono::seconds(5);  // to write the last byte
 struct echo_flags {
     examples::server_flags server;
     bool stream = false;  // echo each piece as it arrives
+    examples::deflate_flags deflate;
 };
 
 struct connection {
@@ -157,9 +170,10 @@ private:
             // Input left, or an event owed without input (the closed event
             // after the peer's close): receive() before reading again.
             if (c.begin != c.end || c.ws.has_pending_event()) {
-                // One event, then flush: a data piece views c.buf (or the
-                // assembler's buffer), and its echo must be written before
-                // the next piece is queued.
+                // One event, then flush: a data piece views c.buf, the
+                // inflate buffer (a compressed message) or the assembler's
+                // buffer, and its echo must be written before the next
+                // receive() (which may read into the inflate buffer again).
                 const wscodec::event ev = c.ws.receive(wscodec::mutable_bytes(c.buf.get() + c.begin, c.end - c.begin));
                 c.begin += ev.consumed;
                 if (c.begin == c.end) c.begin = c.end = 0;  // all consumed: free for the next read, once the output is written
@@ -202,7 +216,7 @@ private:
                 if (stream_) {
                     stream_piece(c, ev);
                 } else if (ev.first && ev.last) {
-                    echo(c, ev.message, ev.payload);  // whole in one piece: straight from c.buf
+                    echo(c, ev.message, ev.payload);  // whole in one piece: straight from c.buf (or the inflate buffer)
                 } else {
                     collect(c, ev);
                 }
@@ -217,7 +231,9 @@ private:
         if (ev.action == wscodec::tcp_action::linger) c.lingering = true;
     }
 
-    /// --stream: queues one piece of a message as it arrives (a view into c.buf).
+    /// --stream: queues one piece of a message as it arrives (a view into c.buf
+    /// or the inflate buffer; a compressed echo takes it into the compressor
+    /// as output() is drained).
     void stream_piece(connection& c, const wscodec::event& ev) {
         wscodec::error e = wscodec::error::none;
         if (ev.first) e = c.ws.begin_message(ev.message);
@@ -317,10 +333,12 @@ private:
     std::uint64_t next_id_ = examples::first_connection_key;
 };
 
-/// Parses --host, --port, --max-message-size and --stream; exits with status
-/// 2 and the usage line on anything else.
+/// Parses --host, --port, --max-message-size, --stream and the deflate
+/// flags; exits with status 2 and the usage line on anything else.
 echo_flags parse_flags(int argc, char** argv) {
-    const char* usage = "[--host ADDRESS] [--port N] [--max-message-size BYTES] [--stream]";
+    const char* usage =
+        "[--host ADDRESS] [--port N] [--max-message-size BYTES] [--stream] [--no-deflate] "
+        "[--deflate-window-bits 9..15] [--deflate-no-context-takeover]";
     echo_flags f;
     f.server.port = 9001;
     examples::arg_reader args(argc, argv);
@@ -333,6 +351,7 @@ echo_flags parse_flags(int argc, char** argv) {
             f.stream = true;
             continue;
         }
+        if (f.deflate.take(*a, args, argv[0], usage)) continue;
         const bool known = *a == "--host" || *a == "--port" || *a == "--max-message-size";
         if (!known) examples::usage_error(argv[0], usage, "unknown argument: " + std::string(*a));
         const auto v = args.value();
@@ -369,9 +388,12 @@ int main(int argc, char** argv) {
     wscodec::session_options options;
     options.connection.limits.max_message_size = flags.max_message_size;
     options.connection.limits.max_frame_size = flags.max_message_size;
+    wscodec::zlib_backend zlib;  // one for every connection; outlives the server
+    parsed.deflate.apply_server(zlib, options);
     std::printf("listening on ws://%s:%u\n", examples::url_host(flags.host).c_str(),
                 static_cast<unsigned>(examples::local_port(listener.get())));
     std::fflush(stdout);
+    std::fprintf(stderr, "%s\n", parsed.deflate.describe_server(options).c_str());
     echo_server server(std::move(listener), std::move(signals), options, parsed.stream);
     return server.run();
 }

@@ -610,11 +610,15 @@ TEST_CASE("state sizes (invariant 7)") {
 
     // The frame reader: two payload counters (remaining in the frame, message
     // so far: 16), a UTF-8 validator, the fragment count and the mask key (8),
-    // nine one-byte fields, and the stage for a split header or control payload
-    // (125): 16 + 16 + 8 + 9 + 125 = 174, padded to 176.
-    const std::size_t reader = round8(16 + sizeof(utf8_validator) + 8 + 9 + max_control_payload);
+    // ten one-byte fields (one says the open message is compressed), and the
+    // stage for a split header or control payload (125): 16 + 16 + 8 + 10 +
+    // 125 = 175, padded to 176. A server's adds the count of payload bytes
+    // unmasked ahead of the read position (a compressed frame the inflater
+    // took only part of): 184.
+    const std::size_t client_reader_size = round8(16 + sizeof(utf8_validator) + 8 + 10 + max_control_payload);
+    const std::size_t reader = client_reader_size + 8;
     CHECK(sizeof(server_reader) <= reader);
-    CHECK(sizeof(client_reader) <= reader);
+    CHECK(sizeof(client_reader) <= client_reader_size);
     // The control queue: three slots, each a frame (a 2-byte header, or 6 with a
     // client's mask key, and up to 125 bytes of payload) and 3 bytes about it,
     // then 3 bytes of counters: 3 * 130 + 3 = 393 (server), 3 * 134 + 3 = 405
@@ -625,11 +629,13 @@ TEST_CASE("state sizes (invariant 7)") {
     CHECK(sizeof(detail::control_queue<role::client>) <= client_queue);
     // The frame writer: the cursors of the message and of the frame being
     // handed out (4 words), fragment_size (8), the UTF-8 state of a streamed
-    // text (16), the encoded header (15), its mask key (4) and nine one-byte
-    // fields: 32 + 8 + 16 + 15 + 4 + 9 = 84, padded to 88. A client's adds
+    // text (16), the encoded header (15), its mask key (4), eleven one-byte
+    // fields (two for compression: the message is compressed, the
+    // compressor's fault) and the pointer to the permessage-deflate state
+    // (8): 32 + 8 + 16 + 15 + 4 + 11 + 8 = 94, padded to 96. A client's adds
     // the staging buffer output() masks a send() payload into (1024) and its
-    // two 2-byte cursors after the padded fields: 88 + 1028 = 1116, padded to 1120.
-    const std::size_t writer_fields = 4 * 8 + 8 + sizeof(utf8_validator) + sizeof(encoded_header) + 4 + 9;
+    // two 2-byte cursors after the padded fields: 96 + 1028 = 1124, padded to 1128.
+    const std::size_t writer_fields = 4 * 8 + 8 + sizeof(utf8_validator) + sizeof(encoded_header) + 4 + 11 + 8;
     const std::size_t writer = round8(writer_fields);
     const std::size_t client_writer = round8(writer + detail::client_staging_size + 4);
     CHECK(sizeof(detail::frame_writer<role::server>) <= writer);
@@ -637,23 +643,24 @@ TEST_CASE("state sizes (invariant 7)") {
     // The connection: reader, queue and 8 bytes of close and liveness state
     // (state, owed event, two flags, close status, heard and pinged), padded
     // to 8 before the writer; then the writer, the count output() handed out
-    // (8), the peer's silent time (4, padded to 8), the options (64: limits
-    // 24, three flags padded to 8, fragment_size 8, five timer durations of 4
-    // padded to 24) and the key source. Server: 176 + 393 + 8 = 577 -> 584,
-    // + 88 + 8 + 8 + 64 = 752 at most (744: the silent time shares a word).
-    // Client: 176 + 405 + 8 = 589 -> 592, + 1120 + 8 + 8 + 64 = 1792, + the
-    // system key source's 32-byte pool and count (33) = 1825 -> 1832; with
-    // seeded keys (8): 1800.
+    // (8), the peer's silent time (4, padded to 8), the options (72: limits
+    // 32 with the compressed-message bound, three flags padded to 8,
+    // fragment_size 8, five timer durations of 4 and compress_min_size,
+    // 24), the key source and the pointer to the permessage-deflate state,
+    // which lives on the heap once agreed (8). Server: 184 + 393 + 8 = 585
+    // -> 592, + 96 + 8 + 8 + 72 + 8 = 784. Client: 176 + 405 + 8 = 589 ->
+    // 592, + 1128 + 8 + 8 + 72 + 8 = 1816, + the system key source's 32-byte
+    // pool and count (33) = 1849 -> 1856; with seeded keys (8): 1824.
     const std::size_t options = sizeof(connection_options);
-    CHECK(options <= 64);
-    CHECK(sizeof(server_connection) <= round8(reader + server_queue + 8) + writer + 8 + 8 + options);
-    CHECK(sizeof(client_connection) <=
-          round8(round8(reader + client_queue + 8) + client_writer + 8 + 8 + options + sizeof(system_key_source)));
-    CHECK(sizeof(seeded_client) <=
-          round8(reader + client_queue + 8) + client_writer + 8 + 8 + options + sizeof(seeded_key_source));
-    CHECK(sizeof(server_connection) <= 744);
-    CHECK(sizeof(client_connection) <= 1832);
-    CHECK(sizeof(seeded_client) <= 1800);
+    CHECK(options <= 72);
+    CHECK(sizeof(server_connection) <= round8(reader + server_queue + 8) + writer + 8 + 8 + options + 8);
+    CHECK(sizeof(client_connection) <= round8(round8(client_reader_size + client_queue + 8) + client_writer + 8 + 8 +
+                                              options + 8 + sizeof(system_key_source)));
+    CHECK(sizeof(seeded_client) <= round8(client_reader_size + client_queue + 8) + client_writer + 8 + 8 + options + 8 +
+                                       sizeof(seeded_key_source));
+    CHECK(sizeof(server_connection) <= 784);
+    CHECK(sizeof(client_connection) <= 1856);
+    CHECK(sizeof(seeded_client) <= 1824);
     // An event: seven one-byte fields (type, message, first, last, rsv, action,
     // err) and two codes (close code, HTTP status: 4), 11 padded to 16; consumed
     // and position (16); the payload span (16): 48.
@@ -670,8 +677,8 @@ TEST_CASE("state sizes (invariant 7)") {
     // connection's size. A server adds the preface that holds its 101 while
     // it is written (a heap buffer of 24, a count of 4, the key line's 1 + 32:
     // 61, padded to 64), whose tail padding takes the session's state and
-    // part: 744 + 64 = 808, budget one word more. A client's state and part
-    // take a word of their own: 1832 + 8 = 1840 (seeded keys: 1800 + 8 = 1808).
+    // part: 784 + 64 = 848, budget one word more. A client's state and part
+    // take a word of their own: 1856 + 8 = 1864 (seeded keys: 1824 + 8 = 1832).
     CHECK(sizeof(server_handshake) + options <= sizeof(server_connection));
     CHECK(sizeof(client_handshake) + options + sizeof(system_key_source) <= sizeof(client_connection));
     CHECK(sizeof(detail::server_preface) <= round8(24 + 4 + 1 + 32));

@@ -82,6 +82,7 @@ public:
         event ev;
         std::size_t pos = 0;
         if (!in.empty()) heard_ = true;  // the peer is alive (keepalive, idle)
+        else if (!has_pending_event()) return this->need_more(0);  // nothing to read and nothing owed
         if (this->at_frame_start() && this->whole_data_frame(in, pos, ev)) return ev;
         receive_general(in, pos, ev);
         return ev;
@@ -162,30 +163,33 @@ public:
         if (state_ != connection_state::open || deflating() || this->in_message() || writer_.busy() ||
             writer_.streaming())
             return error::not_open;
-        detail::deflate_lease lease(backend, deflate_windows::of(params, R == role::server));
+        detail::deflate_lease lease(backend, params, R == role::server);
         if (lease.empty()) return error::out_of_memory;
-        adopt_deflate(std::move(lease), params);
+        adopt_deflate(std::move(lease));
         return error::none;
     }
 
     /// Takes over streams already acquired (a session acquires them before it answers).
-    void adopt_deflate(detail::deflate_lease lease, const deflate_params& params) noexcept {
+    void adopt_deflate(detail::deflate_lease lease) noexcept {
         deflate_ = std::move(lease);
-        deflate_params_ = params;
-        const deflate_setup& s = deflate_.setup();
-        const deflate_windows w = deflate_windows::of(params, R == role::server);
-        if (s.inflater != nullptr && !s.inflate_buffer.empty()) {
-            inflater_ = message_inflater(*s.inflater, options_.limits.max_message_size, w.reset_inflater);
+        detail::deflate_core& c = *deflate_.get();
+        const deflate_windows w = deflate_windows::of(c.params, R == role::server);
+        if (c.setup.inflater != nullptr && !c.setup.inflate_buffer.empty()) {
+            c.inflater = message_inflater(*c.setup.inflater, options_.limits.max_message_size, w.reset_inflater);
             options_.allowed_rsv |= rsv1;
         }
-        if (s.deflater != nullptr && s.deflate_buffer.size() >= min_deflate_buffer)
-            writer_.use_deflate(*s.deflater, s.deflate_buffer, w.reset_deflater);
+        if (c.setup.deflater != nullptr && c.setup.deflate_buffer.size() >= min_deflate_buffer) {
+            c.deflater = message_deflater(*c.setup.deflater, w.reset_deflater);
+            writer_.use_deflate(c);
+        }
     }
 
     /// True once use_deflate() (or a session's negotiation) turned permessage-deflate on.
     [[nodiscard]] bool deflating() const noexcept { return !deflate_.empty(); }
-    /// The agreed parameters, if deflating().
-    [[nodiscard]] const deflate_params& deflate_parameters() const noexcept { return deflate_params_; }
+    /// The agreed parameters, if deflating() (else the defaults).
+    [[nodiscard]] deflate_params deflate_parameters() const noexcept {
+        return deflating() ? deflate_.get()->params : deflate_params{};
+    }
 
     /// The smallest deflate buffer use_deflate() compresses with.
     static constexpr std::size_t min_deflate_buffer = 64;
@@ -440,17 +444,18 @@ private:
 
     // permessage-deflate hooks of the frame reader.
 
-    [[nodiscard]] bool inflates() const noexcept { return inflater_.active(); }
+    [[nodiscard]] bool inflates() const noexcept { return deflating() && deflate_.get()->inflater.active(); }
 
-    void begin_inflate(bool text) noexcept { inflater_.begin(text); }
+    void begin_inflate(bool text) noexcept { deflate_.get()->inflater.begin(text); }
 
     /// Inflates a piece of a compressed message into the inflate buffer.
     [[nodiscard]] detail::inflated_piece inflate(bytes_view piece, bool last) noexcept {
-        inflater_.feed(piece, last);
-        const mutable_bytes buffer = deflate_.setup().inflate_buffer;
-        const inflate_step s = inflater_.inflate(buffer);
+        detail::deflate_core& c = *deflate_.get();
+        c.inflater.feed(piece, last);
+        const mutable_bytes buffer = c.setup.inflate_buffer;
+        const inflate_step s = c.inflater.inflate(buffer);
         detail::inflated_piece p;
-        p.consumed = piece.size() - inflater_.unconsumed();
+        p.consumed = piece.size() - c.inflater.unconsumed();
         p.out = buffer.first(s.produced);
         p.done = s.st == inflate_step::state::done;
         p.more = s.st == inflate_step::state::more_output;
@@ -561,17 +566,14 @@ private:
     std::uint16_t close_status_ = 0;
     bool heard_ = false;   // bytes came since the liveness timer was armed
     bool pinged_ = false;  // our keepalive ping is out: timer() is pong_wait
+    bool inflate_owed_ = false;       // the inflate buffer filled: more inflated bytes wait without input
+    error owed_error_ = error::none;  // owed::failure's error
     detail::frame_writer<R> writer_;
     std::size_t exposed_ = 0;  // bytes output() handed out and consume() may still take
     std::uint32_t silent_ms_ = 0;  // time the peer has been silent, in expired liveness timers
     connection_options options_;
     [[no_unique_address]] KeySource keys_;
-    // permessage-deflate (RFC 7692): the backend's streams and buffers, the receive side
-    detail::deflate_lease deflate_;
-    message_inflater inflater_;
-    deflate_params deflate_params_{};
-    bool inflate_owed_ = false;  // the inflate buffer filled: more inflated bytes wait without input
-    error owed_error_ = error::none;
+    detail::deflate_lease deflate_;  // permessage-deflate (RFC 7692), on the heap once agreed
 };
 
 using server_connection = connection<role::server>;

@@ -19,6 +19,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <utility>
 #include <wscodec/bytes.hpp>
 #include <wscodec/deflate_stream.hpp>
@@ -60,6 +61,7 @@ public:
         text_ = text;
         last_ = false;
         tail_pos_ = 0;
+        owned_ = false;
         ended_ = false;
         failed_ = error::none;
         utf8_ = utf8_validator{};
@@ -70,13 +72,29 @@ public:
     /// or done, so the bytes must stay put until then; or feed the part
     /// unconsumed() says it has not taken again (from wherever the bytes now
     /// are) before the next inflate().
+    ///
+    /// A short last piece is copied with the tail into the inflater's own
+    /// scratch, so that the backend inflates both in one call (a second
+    /// call for 4 bytes costs more than the copy); unconsumed() is then 0
+    /// and later feeds until done are ignored.
     void feed(bytes_view piece, bool last) noexcept {
+        if (owned_) return;
+        if (last && tail_pos_ == 0 && !ended_ && piece.size() <= scratch_.size() - tail.size()) {
+            std::copy(piece.begin(), piece.end(), scratch_.begin());
+            std::copy(tail.begin(), tail.end(), scratch_.begin() + static_cast<std::ptrdiff_t>(piece.size()));
+            input_ = bytes_view(scratch_.data(), piece.size() + tail.size());
+            tail_pos_ = static_cast<std::uint8_t>(tail.size());
+            owned_ = true;
+            last_ = true;
+            return;
+        }
         input_ = piece;
         last_ = last;
     }
 
-    /// Bytes of the last piece fed that the backend has not taken yet.
-    [[nodiscard]] std::size_t unconsumed() const noexcept { return input_.size(); }
+    /// Bytes of the last piece fed that the backend has not taken yet (and
+    /// that the caller must feed again).
+    [[nodiscard]] std::size_t unconsumed() const noexcept { return owned_ ? 0 : input_.size(); }
 
     /// Inflates what was fed into `out` (at most out.size() bytes, so the
     /// work per call is bounded by the caller's buffer).
@@ -92,7 +110,7 @@ public:
             // it, whose first byte stays in the payload.
             const flate_result r = ended_ ? flate_result{src.size(), 0, flate_status::stream_end}
                                           : backend_->inflate(src, out.subspan(step.produced));
-            if (from_tail) tail_pos_ += r.consumed;
+            if (from_tail) tail_pos_ = static_cast<std::uint8_t>(tail_pos_ + r.consumed);
             else input_ = input_.subspan(r.consumed);
             const bytes_view fresh(out.data() + step.produced, r.produced);
             step.produced += r.produced;
@@ -120,6 +138,7 @@ public:
             if (tail_pos_ < tail.size() && !ended_) continue;  // the tail next
             if (text_ && !utf8_.finish().ok()) return fail(step, error::invalid_utf8);
             if (reset_each_ || ended_) backend_->reset();
+            owned_ = false;
             step.st = inflate_step::state::done;
             return step;
         }
@@ -137,6 +156,7 @@ public:
 private:
     [[nodiscard]] inflate_step fail(inflate_step step, error e) noexcept {
         failed_ = e;
+        owned_ = false;
         // The stream cannot go on in step with the peer's: a later message
         // would start from a wrong window.
         backend_->reset();
@@ -154,8 +174,10 @@ private:
     bool reset_each_ = false;
     bool text_ = false;
     bool last_ = false;
-    std::uint8_t tail_pos_ = 0;  // bytes of the tail inflated
+    std::uint8_t tail_pos_ = 0;  // bytes of the tail inflated (or, owned_, copied into scratch_)
+    bool owned_ = false;         // input_ views scratch_: a short last piece and the tail
     bool ended_ = false;
+    std::array<std::uint8_t, 128> scratch_{};
 };
 
 /// What message_deflater::deflate() did.
@@ -259,21 +281,35 @@ private:
 
 namespace detail {
 
-/// What a connection holds of a deflate_backend: the setup it acquired, released once when
-/// the holder is destroyed (a move hands it over).
+/// A connection's permessage-deflate state: the backend's streams and buffers and the two
+/// message transforms. It lives on the heap, made when permessage-deflate is agreed (during
+/// the opening handshake), so a connection without it pays one pointer.
+struct deflate_core {
+    deflate_backend* backend;
+    deflate_setup setup;
+    deflate_params params;
+    message_inflater inflater{};
+    message_deflater deflater{};
+};
+
+/// Owns a connection's deflate_core: the streams acquired from the backend, given back
+/// once when the owner is destroyed (a move hands them over).
 class deflate_lease {
 public:
     deflate_lease() noexcept = default;
-    /// Acquires streams for `w` from `backend`; empty() if it could not.
-    deflate_lease(deflate_backend& backend, const deflate_windows& w) noexcept : setup_(backend.acquire(w)) {
-        if (setup_.handle != nullptr) backend_ = &backend;
+    /// Acquires streams for `params` as seen by the server (`server`) or the client;
+    /// empty() if the backend or the heap could not provide them.
+    deflate_lease(deflate_backend& backend, const deflate_params& params, bool server) noexcept {
+        const deflate_setup s = backend.acquire(deflate_windows::of(params, server));
+        if (s.handle == nullptr) return;
+        core_ = new (std::nothrow) deflate_core{&backend, s, params};
+        if (core_ == nullptr) backend.release(s);
     }
-    deflate_lease(deflate_lease&& o) noexcept : backend_(std::exchange(o.backend_, nullptr)), setup_(o.setup_) {}
+    deflate_lease(deflate_lease&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
     deflate_lease& operator=(deflate_lease&& o) noexcept {
         if (this != &o) {
             release();
-            backend_ = std::exchange(o.backend_, nullptr);
-            setup_ = o.setup_;
+            core_ = std::exchange(o.core_, nullptr);
         }
         return *this;
     }
@@ -281,16 +317,17 @@ public:
     deflate_lease& operator=(const deflate_lease&) = delete;
     ~deflate_lease() { release(); }
 
-    [[nodiscard]] bool empty() const noexcept { return backend_ == nullptr; }
-    [[nodiscard]] const deflate_setup& setup() const noexcept { return setup_; }
+    [[nodiscard]] bool empty() const noexcept { return core_ == nullptr; }
+    [[nodiscard]] deflate_core* get() const noexcept { return core_; }
 
 private:
     void release() noexcept {
-        if (backend_ != nullptr) backend_->release(setup_);
-        backend_ = nullptr;
+        if (core_ == nullptr) return;
+        core_->backend->release(core_->setup);
+        delete core_;
+        core_ = nullptr;
     }
-    deflate_backend* backend_ = nullptr;
-    deflate_setup setup_{};
+    deflate_core* core_ = nullptr;
 };
 
 }  // namespace detail

@@ -475,7 +475,7 @@ private:
     /// within it, so the whole-frame path does no fragment work).
     [[nodiscard]] error limit_error(bool continuation, std::uint64_t length, bool compressed = false) const noexcept {
         const receive_limits& lim = owner().options().limits;
-        if (length > lim.max_frame_size) return error::frame_too_big;
+        if (length > lim.max_frame_size && (!compressed || length > lim.compressed_frame_limit())) return error::frame_too_big;
         const std::uint64_t so_far = continuation ? message_size_ : 0;
         const std::uint64_t max = compressed ? lim.compressed_limit() : lim.max_message_size;
         if (length > max - so_far) return error::message_too_big;

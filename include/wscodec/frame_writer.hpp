@@ -77,15 +77,13 @@ public:
         return error::none;
     }
 
-    /// Compresses messages sent with `compress` through `backend` (RFC 7692
-    /// §7.2.1), each frame built in `buffer`; `reset_each`: our
-    /// no_context_takeover.
-    void use_deflate(deflate_stream& backend, mutable_bytes buffer, bool reset_each) noexcept {
-        deflater_ = message_deflater(backend, reset_each);
-        dbuf_ = buffer;
-    }
+    /// Compresses messages sent with `compress` (RFC 7692 §7.2.1), each frame
+    /// built in the core's deflate buffer.
+    /// `core` (on the heap: it stays put when the connection moves) holds the
+    /// deflater, set up already, and the buffer.
+    void use_deflate(deflate_core& core) noexcept { deflate_ = &core; }
     /// True if use_deflate() was called.
-    [[nodiscard]] bool deflates() const noexcept { return !dbuf_.empty(); }
+    [[nodiscard]] bool deflates() const noexcept { return deflate_ != nullptr; }
 
     /// What went wrong in the compressor (the message was dropped); none mostly.
     [[nodiscard]] error fault() const noexcept { return fault_; }
@@ -249,7 +247,7 @@ private:
 
     void begin_compression(bool compress) noexcept {
         compress_ = compress && deflates();
-        if (compress_) deflater_.begin();
+        if (compress_) deflate_->deflater.begin();
     }
 
     /// The next frame of a compressed message into the deflate buffer (the
@@ -257,12 +255,12 @@ private:
     /// the compressor nothing to hand out yet (or it failed: fault()).
     template <class Keys>
     WSCODEC_NOINLINE bool compressed_frame(Keys& keys) noexcept {
-        mutable_bytes room = dbuf_;
+        mutable_bytes room = deflate_->setup.deflate_buffer;
         if (fragment_size_ != 0 && fragment_size_ < room.size())
             room = room.first(static_cast<std::size_t>(std::max<std::uint64_t>(fragment_size_, message_deflater::min_room)));
         deflate_step step;
         for (int idle = 0;;) {
-            step = deflater_.deflate(bytes_view(ptr_, static_cast<std::size_t>(left_)), last_, room);
+            step = deflate_->deflater.deflate(bytes_view(ptr_, static_cast<std::size_t>(left_)), last_, room);
             // A backend that neither takes nor gives breaks its contract.
             if (step.err == error::none && step.consumed == 0 && step.produced == 0 && !step.done && ++idle == 3)
                 step.err = error::deflate_failed;
@@ -358,9 +356,7 @@ private:
     const std::uint8_t* frame_ptr_ = nullptr;
     std::uint64_t frame_left_ = 0;
     std::uint64_t fragment_size_;  // largest payload of one frame; 0: one frame per part
-    // permessage-deflate (RFC 7692): the compressor and the buffer frames are built in
-    message_deflater deflater_{};
-    mutable_bytes dbuf_{};
+    deflate_core* deflate_ = nullptr;  // permessage-deflate (RFC 7692): the compressor and its buffer
     [[no_unique_address]] std::conditional_t<R == role::client, staging, no_staging> staging_{};
 };
 

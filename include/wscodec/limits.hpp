@@ -57,8 +57,17 @@ struct receive_limits {
     /// flush per frame 5 more), and a message within max_message_size must not be refused.
     [[nodiscard]] constexpr std::uint64_t compressed_limit() const noexcept {
         if (max_compressed_message_size != 0) return max_compressed_message_size;
-        const std::uint64_t slack = max_message_size / 8 + 1024;
-        return max_message_size > ~std::uint64_t{0} - slack ? ~std::uint64_t{0} : max_message_size + slack;
+        return with_slack(max_message_size);
+    }
+
+    /// The bound on one frame of a compressed message: max_frame_size and an eighth more,
+    /// for the same reason (a message within max_message_size sent compressed in one frame).
+    [[nodiscard]] constexpr std::uint64_t compressed_frame_limit() const noexcept { return with_slack(max_frame_size); }
+
+    /// `n` and an eighth more, and 1 KiB (saturating).
+    [[nodiscard]] static constexpr std::uint64_t with_slack(std::uint64_t n) noexcept {
+        const std::uint64_t slack = n / 8 + 1024;
+        return n > ~std::uint64_t{0} - slack ? ~std::uint64_t{0} : n + slack;
     }
 };
 

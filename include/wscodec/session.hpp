@@ -186,11 +186,9 @@ public:
     session& operator=(const session&) = delete;
     session(session&& other) noexcept
         : preface_(std::move(other.preface_)),
-          deflate_params_(other.deflate_params_),
           state_(other.state_),
           live_(other.live_),
           lingering_(other.lingering_),
-          deflate_agreed_(other.deflate_agreed_),
           deflate_failure_(other.deflate_failure_) {
         if (live_ == part::connection) std::construct_at(&conn_, std::move(other.conn_));
         else std::construct_at(&opening_, std::move(other.opening_));
@@ -263,7 +261,6 @@ public:
         accept_options answer = o;
         std::array<char, deflate_text_capacity> text{};
         detail::deflate_lease lease;
-        deflate_params params{};
         if (opening_.deflate != nullptr && o.extensions.empty()) {
             deflate_server_options so = opening_.deflate_options;
             so.enabled = true;
@@ -271,11 +268,8 @@ public:
             const deflate_negotiation n = negotiate_deflate(opening_.hs.request().extensions(), so, text);
             if (n.err != deflate_error::none) return error::invalid_http_input;  // deflate_server is invalid
             if (n.accepted) {
-                lease = detail::deflate_lease(*opening_.deflate, deflate_windows::of(n.params, true));
-                if (!lease.empty()) {
-                    answer.extensions = n.response;
-                    params = n.params;
-                }
+                lease = detail::deflate_lease(*opening_.deflate, n.params, true);
+                if (!lease.empty()) answer.extensions = n.response;
             }
         }
         const error e = opening_.hs.accept(answer);
@@ -288,9 +282,7 @@ public:
         state_ = session_state::open;
         build_connection();
         if (!lease.empty()) {
-            conn_.adopt_deflate(std::move(lease), params);
-            deflate_params_ = params;
-            deflate_agreed_ = true;
+            conn_.adopt_deflate(std::move(lease));
         }
         return error::none;
     }
@@ -469,9 +461,14 @@ public:
     /// True if permessage-deflate was agreed: by accept() (server) or at the
     /// open event (client). Messages are then inflated and compressed by the
     /// connection; the application sees and sends plain bytes.
-    [[nodiscard]] bool deflate_agreed() const noexcept { return deflate_agreed_; }
-    /// The agreed parameters, if deflate_agreed().
-    [[nodiscard]] const deflate_params& deflate_parameters() const noexcept { return deflate_params_; }
+    [[nodiscard]] bool deflate_agreed() const noexcept {
+        return built() ? conn_.deflating() : live_ == part::handshake && !opening_.lease.empty();
+    }
+    /// The agreed parameters, if deflate_agreed() (else the defaults).
+    [[nodiscard]] deflate_params deflate_parameters() const noexcept {
+        if (built()) return conn_.deflate_parameters();
+        return opening_.lease.empty() ? deflate_params{} : opening_.lease.get()->params;
+    }
     /// Client: why permessage-deflate was not offered (invalid_options,
     /// buffer_too_small: too many extensions) or why the server's answer was
     /// refused (the failed event's handshake_bad_deflate); none otherwise.
@@ -534,10 +531,8 @@ private:
             deflate_failure_ = a.err;
             e = error::handshake_bad_deflate;
         } else if (a.agreed) {
-            opening_.lease = detail::deflate_lease(*opening_.deflate, deflate_windows::of(a.params, false));
+            opening_.lease = detail::deflate_lease(*opening_.deflate, a.params, false);
             if (opening_.lease.empty()) e = error::out_of_memory;
-            deflate_params_ = a.params;
-            deflate_agreed_ = e == error::none;
         }
         if (e == error::none) return ev;
         state_ = session_state::done;
@@ -568,7 +563,7 @@ private:
         std::destroy_at(&opening_);
         std::construct_at(&conn_, o, std::move(keys));
         live_ = part::connection;
-        if (!lease.empty()) conn_.adopt_deflate(std::move(lease), deflate_params_);
+        if (!lease.empty()) conn_.adopt_deflate(std::move(lease));
     }
 
     [[nodiscard]] static std::array<std::uint8_t, 16> draw_nonce(KeySource& keys) noexcept {
@@ -594,11 +589,9 @@ private:
         connection_type conn_;
     };
     [[no_unique_address]] std::conditional_t<R == role::server, detail::server_preface, detail::no_preface> preface_;
-    deflate_params deflate_params_{};
     session_state state_ = session_state::handshake;
     part live_ = part::handshake;
     bool lingering_ = false;  // a failed handshake: timer() says tcp_close until EOF or its expiry
-    bool deflate_agreed_ = false;
     deflate_error deflate_failure_ = deflate_error::none;
 };
 

@@ -85,7 +85,10 @@ public:
     /// so a connection whose peer does not take its window over holds none between messages.
     explicit zlib_inflater(int window_bits = 15, const deflate_allocator& alloc = {}, bool release_on_reset = false) noexcept
         : s_(alloc), bits_(window_bits), release_(release_on_reset) {
-        s_.ok = window_bits >= 8 && window_bits <= 15 && inflateInit2(&s_.z, -window_bits) == Z_OK;
+        const bool valid = window_bits >= 8 && window_bits <= 15;
+        // Released from the start: set up by the first message.
+        released_ = valid && release_on_reset;
+        s_.ok = valid && !release_on_reset && inflateInit2(&s_.z, -window_bits) == Z_OK;
     }
     zlib_inflater(const zlib_inflater&) = delete;
     zlib_inflater& operator=(const zlib_inflater&) = delete;
@@ -93,8 +96,9 @@ public:
         if (s_.ok) (void)inflateEnd(&s_.z);
     }
 
-    /// False if zlib could not be set up (bad window bits, no memory).
-    [[nodiscard]] bool ok() const noexcept { return s_.ok; }
+    /// False if zlib could not be set up (bad window bits, no memory). With
+    /// release_on_reset, zlib is set up by the first message.
+    [[nodiscard]] bool ok() const noexcept { return s_.ok || released_; }
 
     [[nodiscard]] flate_result inflate(bytes_view in, mutable_bytes out) noexcept override {
         if (!s_.ok && released_) {
@@ -143,7 +147,11 @@ public:
     explicit zlib_deflater(int window_bits = 15, int level = 6, int mem_level = 8,
                            const deflate_allocator& alloc = {}, bool release_on_reset = false) noexcept
         : s_(alloc), bits_(window_bits), level_(level), mem_level_(mem_level), release_(release_on_reset) {
-        s_.ok = window_bits >= 9 && window_bits <= 15 && init();
+        const bool valid = window_bits >= 9 && window_bits <= 15 && level >= 0 && level <= 9 && mem_level >= 1 &&
+                           mem_level <= 9;
+        // Released from the start: set up by the first message.
+        released_ = valid && release_on_reset;
+        s_.ok = valid && !release_on_reset && init();
     }
     zlib_deflater(const zlib_deflater&) = delete;
     zlib_deflater& operator=(const zlib_deflater&) = delete;
@@ -152,8 +160,9 @@ public:
     }
 
     /// False if zlib could not be set up (window bits 8 or out of range, bad
-    /// level, no memory).
-    [[nodiscard]] bool ok() const noexcept { return s_.ok; }
+    /// level, no memory). With release_on_reset, zlib is set up by the first
+    /// message.
+    [[nodiscard]] bool ok() const noexcept { return s_.ok || released_; }
 
     [[nodiscard]] flate_result deflate(bytes_view in, mutable_bytes out, bool flush) noexcept override {
         if (!s_.ok && released_) {

@@ -6,16 +6,19 @@
 //                        [--screenshots=DIR] [--chromium=/usr/bin/chromium]
 //
 // --echo: a page served from a tiny HTTP server on 127.0.0.1 (this process)
-//   opens a WebSocket to echo_server and echoes text and binary of several
-//   sizes, a burst of 200 small messages, then closes with 1000,
-//   and on a second socket with 4000 + a reason, checking each CloseEvent.
+//   opens a WebSocket to echo_server, checks that permessage-deflate was
+//   agreed (ws.extensions: Chromium always offers it, echo_server accepts it
+//   by default), and echoes text and binary of several sizes (compressed both
+//   ways), a compressible binary message, a burst of 200 small messages, then
+//   closes with 1000, and on a second socket with 4000 + a reason, checking
+//   each CloseEvent.
 // --chat: chat_server's own page in two tabs. Tab A opens the page without
 //   ?name=: the page asks for the nickname in a form (no dialog may open) and
 //   joins once it is submitted; tab B opens it with ?name= and joins at once,
 //   and sees its "joined" line before its welcome. Then the join notice in
 //   tab A, a message typed in one tab seen in both, a reply the other way,
 //   markup shown as text, an HH:MM time on every line, and the leave notice
-//   when a tab closes.
+//   when a tab closes; the page's socket agreed permessage-deflate.
 // Prints `PASS name` / `FAIL name: why` (browser-echo/..., browser-chat/...);
 // exits 1 on any FAIL. playwright-core is found through NODE_PATH.
 'use strict';
@@ -125,9 +128,19 @@ async function echoInPage({ url, sizes }) {
 
   let ws = null;
   const ensure = async () => (ws && ws.readyState === 1 ? ws : (ws = await open()));
+  try {
+    const s = await ensure();
+    results.push(['permessage-deflate-agreed', /^permessage-deflate\b/.test(s.extensions),
+      `ws.extensions is ${JSON.stringify(s.extensions)}, expected permessage-deflate`]);
+  } catch (e) {
+    results.push(['permessage-deflate-agreed', false, e.message]);
+  }
   const checks = [];
   for (const n of sizes) checks.push([`text-${sizeName(n)}`, text(n, n)]);
   for (const n of sizes) checks.push([`binary-${sizeName(n)}`, bytes(n, n + 1)]);
+  const repeated = new Uint8Array(MiB);
+  for (let i = 0; i < repeated.length; i++) repeated[i] = (i % 61) * 7;
+  checks.push(['binary-compressible-1MiB', repeated]);
   for (const [name, msg] of checks) {
     try {
       const s = await ensure();
@@ -332,6 +345,9 @@ async function runChat(context, chatUrl, shots) {
     if (wsA) report('browser-chat/websocket-path', new URL(wsA).pathname === '/chat', `tab A's WebSocket went to ${wsA}`);
     let [ok, last] = await waitFor(a, (t) => t.includes(`${nameA} joined`), 5000);
     const formGone = !(await nick.isVisible());
+    const extA = await a.evaluate(() => ((window.__interopSockets || []).find((w) => w.readyState === 1) || {}).extensions);
+    report('browser-chat/permessage-deflate-agreed', /^permessage-deflate\b/.test(extA || ''),
+      `tab A's WebSocket has extensions ${JSON.stringify(extA)}, expected permessage-deflate`);
     report('browser-chat/name-form-joins', ok && formGone && !!wsA && new URL(wsA).searchParams.get('name') === nameA,
       `typed ${nameA} in the name form: WebSocket ${wsA}; form still visible: ${!formGone}; tab A shows ${clip(last)}`);
     const before = await pageText(a);

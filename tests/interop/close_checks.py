@@ -14,7 +14,10 @@ framing are done here) on 127.0.0.1 only.
   client       (--echo) answers a server's close 1000 "bye" and closes TCP
                once the server does, in under 100 ms, exit 0; after a failure
                (invalid UTF-8: 1007) it lingers: its close frame, then its FIN,
-               and it reads on until the server closes TCP, exit 1
+               and it reads on until the server closes TCP, exit 1; its
+               request offers permessage-deflate, and a 101 whose answer to
+               the offer is invalid fails the handshake (handshake_bad_deflate
+               on stderr, exit 1)
 
 run_interop.py calls chat_server_checks() and client_checks() with its check();
 run alone, this prints the same PASS/FAIL lines:
@@ -538,6 +541,53 @@ def client_linger(p, proc):
     return code, ops, t_fin, alive, sent_after, time.monotonic() - t_close, exit_code
 
 
+def client_bad_deflate(client_bin, logs, check):
+    """A 101 that answers the permessage-deflate offer with a window the
+    offer does not allow (RFC 7692 §7.1): the client fails, exit 1."""
+    lsock = socket.socket()
+    lsock.bind((HOST, 0))
+    lsock.listen(1)
+    port = lsock.getsockname()[1]
+    log_path = os.path.join(logs, "client-bad-deflate.log")
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen([client_bin, "--echo", f"ws://{HOST}:{port}/bad-deflate"], stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=log)
+        head = ""
+        try:
+            lsock.settimeout(10)
+            conn, _ = lsock.accept()
+            try:
+                deadline = time.monotonic() + 5
+                head, _ = read_head(conn, deadline)
+                key = re.search(r"(?im)^sec-websocket-key:\s*(\S+)\s*$", head).group(1)
+                conn.sendall((f"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                              f"Sec-WebSocket-Accept: {accept_key(key)}\r\n"
+                              f"Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=7\r\n\r\n").encode())
+                conn.settimeout(5)
+                try:
+                    while conn.recv(4096):  # the client writes nothing more; it lingers until our FIN
+                        pass
+                except OSError:
+                    pass
+            finally:
+                conn.close()
+            code = proc.wait(5)
+        except Exception:  # noqa: BLE001
+            code = None
+        finally:
+            lsock.close()
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        out = f.read()
+    offer = re.search(r"(?im)^sec-websocket-extensions:\s*(.*?)\s*$", head)
+    check("client/offers-permessage-deflate", bool(offer) and offer.group(1).startswith("permessage-deflate"),
+          f"the request's Sec-WebSocket-Extensions: {offer.group(1) if offer else None!r}")
+    check("client/bad-deflate-answer-fails-handshake", code == 1 and "handshake_bad_deflate" in out,
+          f"answered permessage-deflate; server_max_window_bits=7: exit {code}, output {out.strip()[-300:]!r}")
+
+
 def client_checks(client_bin, logs, check, runs=3):
     """All client checks; returns the seconds they took."""
     t = time.monotonic()
@@ -571,6 +621,7 @@ def client_checks(client_bin, logs, check, runs=3):
               f"reset: {sent_after}) and exit 1 once we close (exit {exit_code} after {ms(t_exit)})")
     except Exception as e:  # noqa: BLE001
         check("client/linger-close-1007-then-fin", False, str(e))
+    guarded("client/bad-deflate-answer-fails-handshake", check, client_bad_deflate, client_bin, logs, check)
     return time.monotonic() - t
 
 

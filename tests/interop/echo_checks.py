@@ -14,6 +14,14 @@ which frames come back, in which order, and how TCP ends.
                           fragmented message as fragments
   peer close              close 1000 "bye" is answered with 1000 "bye" and TCP
                           ends within 100 ms (default and --stream)
+  compression on the wire  with permessage-deflate offered: a 200 KB text
+                          message comes back compressed (RSV1 on its first
+                          frame only, far fewer bytes, inflating to the
+                          message), a 10-byte one uncompressed (under
+                          compress_min_size; --stream compresses it too),
+                          a message we compress is
+                          inflated and echoed; with --no-deflate the offer is
+                          declined and nothing comes back with RSV1
   flood, then read        against --max-message-size 1024: a client that
                           announces a 1 MiB frame, sends 1-4 MiB without
                           reading, then reads, gets close 1009 and then EOF
@@ -32,6 +40,7 @@ import socket
 import struct
 import sys
 import time
+import zlib
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 FLOOD_RUNS = 100
@@ -50,10 +59,10 @@ def mask(payload, key):
     return (int.from_bytes(payload, "big") ^ int.from_bytes(k, "big")).to_bytes(n, "big")
 
 
-def frame(opcode, payload=b"", fin=True, length=None):
+def frame(opcode, payload=b"", fin=True, length=None, rsv=0):
     """A masked client frame; `length` overrides the announced payload length."""
     n = len(payload) if length is None else length
-    head = bytes([(0x80 if fin else 0) | opcode])
+    head = bytes([(0x80 if fin else 0) | rsv | opcode])
     if n < 126:
         head += bytes([0x80 | n])
     elif n < 65536:
@@ -68,10 +77,11 @@ def close_frame(code, reason=b""):
     return frame(0x8, struct.pack("!H", code) + reason)
 
 
-def handshake_request(port):
+def handshake_request(port, extensions=None):
     key = base64.b64encode(os.urandom(16))
+    ext = b"Sec-WebSocket-Extensions: %s\r\n" % extensions.encode() if extensions else b""
     req = (b"GET /echo HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (port, key))
+           b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n" % (port, key, ext))
     accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
     return req, accept
 
@@ -79,12 +89,13 @@ def handshake_request(port):
 class Peer:
     """A raw client connection: frames out, frames in, and how TCP ended."""
 
-    def __init__(self, port, timeout=5.0):
+    def __init__(self, port, timeout=5.0, extensions=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.end = None  # "eof" or "reset" once the stream is over
-        req, accept = handshake_request(port)
+        self.rsv = 0  # the RSV bits of the last frame next_frame() returned
+        req, accept = handshake_request(port, extensions)
         self.sock.sendall(req)
         while b"\r\n\r\n" not in self.buf:
             if not self._fill():
@@ -92,6 +103,7 @@ class Peer:
         head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         if not head.startswith(b"HTTP/1.1 101") or b"Sec-WebSocket-Accept: " + accept not in head:
             raise Closed(f"not a 101 with the right accept key: {head[:300]!r}")
+        self.head = head.decode(errors="replace")
 
     def _fill(self):
         """Reads more bytes into buf; False at the end of the stream."""
@@ -127,6 +139,7 @@ class Peer:
                         raise Closed("the server sent a masked frame")
                     if len(b) >= at + n:
                         self.buf = b[at + n:]
+                        self.rsv = b[0] & 0x70
                         return bool(b[0] & 0x80), b[0] & 0x0F, b[at:at + n]
             if not self._fill():
                 raise Closed(f"stream ended ({self.end}) with {len(self.buf)} bytes of a frame")
@@ -277,6 +290,113 @@ def check_peer_close(port, check, prefix, timings):
             p.close()
 
 
+def extensions_answer(head):
+    """The value of the 101's Sec-WebSocket-Extensions header, or None."""
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "sec-websocket-extensions":
+            return value.strip()
+    return None
+
+
+def read_message(p):
+    """The next data message as (opcode, [(rsv, payload) per frame]); control frames are skipped."""
+    frames, op = [], None
+    while True:
+        fin, o, payload = p.next_frame()
+        if o >= 0x8:
+            continue
+        op = o if op is None else op
+        frames.append((p.rsv, payload))
+        if fin:
+            return op, frames
+
+
+def deflate_message(data):
+    """RFC 7692 §7.2.1: raw DEFLATE, sync flush, the 00 00 ff ff tail removed."""
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+def check_deflate_wire(port, check, prefix, streamed=False):
+    """permessage-deflate as the bytes show it (the peers' libraries hide RSV1).
+    `streamed` (--stream): every echo is compressed, a short one too."""
+    name = f"{prefix}/permessage-deflate-on-the-wire"
+    p = None
+    try:
+        p = Peer(port, extensions="permessage-deflate; client_max_window_bits")
+        answer = extensions_answer(p.head)
+        words = [b"codec ", b"frame ", b"window ", b"deflate ", "café ".encode()]
+        big = b"".join(words[i * 7 % 5] for i in range(40000))  # about 250 KB of text that compresses well
+        problems = []
+        inflater = zlib.decompressobj(-15)  # one for the connection: the server keeps its context (§7.2.3.1)
+        if not answer or not answer.startswith("permessage-deflate"):
+            problems.append(f"the offer was answered with {answer!r}")
+        # 1. Sent plain: the echo comes compressed.
+        p.send(frame(0x1, big))
+        op, frames = read_message(p)
+        wire = b"".join(f[1] for f in frames)
+        rsvs = [f[0] for f in frames]
+        try:
+            plain = inflater.decompress(wire + b"\x00\x00\xff\xff")
+        except zlib.error as e:
+            plain = f"inflate failed: {e}".encode()
+        if op != 0x1 or rsvs[0] != 0x40 or any(rsvs[1:]):
+            problems.append(f"echo of {len(big)} B: opcode {op}, RSV bits per frame {rsvs[:6]} (RSV1 on the first frame only)")
+        if len(wire) > len(big) // 4:
+            problems.append(f"echo of {len(big)} B took {len(wire)} B on the wire")
+        if plain != big:
+            problems.append(f"the echo inflates to {len(plain)} B that differ from the {len(big)} B sent")
+        # 2. Under compress_min_size (32 B): a whole message's echo goes
+        # uncompressed; a streamed echo is compressed before its size is known.
+        p.send(frame(0x2, b"0123456789"))
+        op, frames = read_message(p)
+        if streamed:
+            wire = b"".join(f[1] for f in frames)
+            got = inflater.decompress(wire + b"\x00\x00\xff\xff") if frames[0][0] == 0x40 else wire
+            if op != 0x2 or got != b"0123456789":
+                problems.append(f"10-byte echo: opcode {op}, frames {frames!r}, inflating to {got!r}")
+        elif (op, frames) != (0x2, [(0, b"0123456789")]):
+            problems.append(f"10-byte echo: opcode {op}, frames {frames!r}, expected one plain frame")
+        # 3. Sent compressed, in two frames: inflated, echoed (compressed again).
+        msg = b"".join(words[i % 5] for i in range(3000))
+        z = deflate_message(msg)
+        p.send(frame(0x2, z[:len(z) // 2], fin=False, rsv=0x40))
+        p.send(frame(0x0, z[len(z) // 2:]))
+        op, frames = read_message(p)
+        wire = b"".join(f[1] for f in frames)
+        got = inflater.decompress(wire + b"\x00\x00\xff\xff") if frames[0][0] == 0x40 else wire
+        if op != 0x2 or got != msg:
+            problems.append(f"compressed {len(msg)} B in two frames: echo opcode {op}, {len(got)} B, equal: {got == msg}")
+        check(name, not problems, "; ".join(problems) + f" (answer {answer!r})")
+    except (OSError, Closed, zlib.error) as e:
+        check(name, False, f"{type(e).__name__}: {e}")
+    finally:
+        if p:
+            p.close()
+
+
+def check_no_deflate(port, check, prefix):
+    """--no-deflate: the offer is declined, and the echo comes plain."""
+    name = f"{prefix}/permessage-deflate-declined"
+    p = None
+    try:
+        p = Peer(port, extensions="permessage-deflate; client_max_window_bits")
+        answer = extensions_answer(p.head)
+        msg = b"no compression here " * 1000
+        p.send(frame(0x1, msg))
+        op, frames = read_message(p)
+        ok = answer is None and op == 0x1 and all(f[0] == 0 for f in frames) and b"".join(f[1] for f in frames) == msg
+        check(name, ok, f"answer {answer!r}, echo opcode {op}, RSV bits {[f[0] for f in frames][:6]}")
+    except (OSError, Closed) as e:
+        check(name, False, f"{type(e).__name__}: {e}")
+    finally:
+        if p:
+            p.close()
+
+
 def flood_once(port, chunk, total, backlog=b"", rcvbuf=None):
     """Handshake, then `backlog` (whole messages to echo), a 1 MiB binary frame
     header and `total` bytes of masked payload, all sent without reading; then
@@ -382,13 +502,14 @@ def check_flood(port, check, prefix):
 
 
 def run(echo_server, logs, check, server_class):
-    """Starts the servers these checks need (default, --stream, and
-    --max-message-size 1024), runs the checks through check(name, ok, why),
+    """Starts the servers these checks need (default, --stream, --no-deflate
+    and --max-message-size 1024), runs the checks through check(name, ok, why),
     stops the servers; returns the time taken."""
     t0 = time.monotonic()
     timings = []
     plans = (("echo_server-raw", [], "echo_server"),
              ("echo_server-stream", ["--stream"], "echo_server-stream"),
+             ("echo_server-no-deflate", ["--no-deflate"], "echo_server-no-deflate"),
              ("echo_server-flood", ["--max-message-size", "1024"], "echo_server-flood"))
     for log_name, extra, prefix in plans:
         srv = server_class(log_name, [echo_server, "--host", "127.0.0.1", "--port", "0"] + extra, logs)
@@ -402,9 +523,13 @@ def run(echo_server, logs, check, server_class):
                 check_bad_utf8(srv.port, check, prefix)
                 check_ping_between(srv.port, check, prefix)
                 check_peer_close(srv.port, check, prefix, timings)
+                check_deflate_wire(srv.port, check, prefix)
             elif extra == ["--stream"]:
                 check_streamed(srv.port, check, prefix)
                 check_peer_close(srv.port, check, prefix, timings)
+                check_deflate_wire(srv.port, check, prefix, streamed=True)
+            elif extra == ["--no-deflate"]:
+                check_no_deflate(srv.port, check, prefix)
             else:
                 check_flood(srv.port, check, prefix)
             check(f"{prefix}/alive-after-raw-checks", srv.alive(), f"exited {srv.proc.poll()}; {srv.tail()}")

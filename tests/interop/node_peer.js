@@ -9,8 +9,24 @@
 //                                        against it: the matrix, a ping, close 1000 / 4000 + reason,
 //                                        an abort without a close frame (the client must exit 1)
 //   node node_peer.js chat http://127.0.0.1:PORT/
-//                                        two ws clients in chat_server's room (/chat): a message
-//                                        from one reaches both; another Origin is refused (4xx)
+//                                        two ws clients in chat_server's room (/chat), one with
+//                                        permessage-deflate: a message from one reaches both;
+//                                        another Origin is refused (4xx)
+//   node node_peer.js deflate-client URL PLAN
+//                                        against echo_server started as PLAN says (default,
+//                                        window-10-no-context-takeover, no-deflate): for each ws
+//                                        perMessageDeflate configuration (threshold 0: every message
+//                                        compressed), the agreed parameters (or none), then text and
+//                                        binary, compressible and random, 0 B to 1 MiB, and a
+//                                        fragmented message, echoed byte for byte; close 1000
+//   node node_peer.js deflate-server CLIENT_BIN
+//                                        ws servers with perMessageDeflate configurations, each with
+//                                        `CLIENT_BIN --echo URL`: the agreed parameters (seen by ws
+//                                        and printed by the client), the same messages, close 1000
+//                                        and exit 0
+//
+// The original modes run without compression (perMessageDeflate: false) and
+// cover plain frames; the deflate modes cover permessage-deflate.
 //
 // Prints `PASS name` / `FAIL name: why` per check (names start with --prefix=,
 // default node-client / node-server); exits 1 on any FAIL. `ws` is found
@@ -182,7 +198,7 @@ async function slowReader(peer, count, size) {
   sock.pause();
   try {
     for (let i = 0; i < count; i++) {
-      const m = makeBinary(size, 1000 + i);
+      const m = makeBinary(size, 1000 + i + size);
       sent.push(m);
       peer.ws.send(m, { binary: true });
     }
@@ -283,8 +299,11 @@ async function runChat(base, prefix) {
   };
   let a = null, b = null;
   try {
-    a = await open('?name=nodeA');
+    a = await open('?name=nodeA', { perMessageDeflate: { threshold: 0 } });  // A compressed, B not
     b = await open('?name=nodeB');
+    const pA = agreedParams(a.ws);
+    report(`${prefix}/permessage-deflate-agreed`, pA !== null && agreedParams(b.ws) === null,
+      `client A (offers permessage-deflate): ${paramsText(pA)}; client B (does not offer it): ${paramsText(agreedParams(b.ws))}`);
     const text = `from node B ${Date.now()} ✓`;
     b.ws.send(text);
     const [okA, seenA] = await until(a, (t) => t.includes(text), 5000);
@@ -396,6 +415,207 @@ async function runServer(clientBin, prefix) {
   await serverScenario(clientBin, prefix, { abort: true, expectExit: 1, exitName: `${prefix}/client-exit-1-after-abort`, timeoutMs: 60000 });
 }
 
+// ------------------------------------------------------------ permessage-deflate
+
+const DEFLATE_SIZES = [0, 1, 125, 126, 65535, 65536, MiB];
+
+// [server nct, client nct, server bits, client bits] as ws agreed them, or null.
+function agreedParams(ws) {
+  const ext = ws._extensions && ws._extensions['permessage-deflate']; // ws 8 keeps the accepted extension here
+  if (!ext) return null;
+  const p = ext.params;
+  return [!!p.server_no_context_takeover, !!p.client_no_context_takeover,
+    typeof p.server_max_window_bits === 'number' ? p.server_max_window_bits : 15,
+    typeof p.client_max_window_bits === 'number' ? p.client_max_window_bits : 15];
+}
+
+function paramsText(t) {
+  if (!t) return 'not agreed';
+  return `server_max_window_bits=${t[2]} client_max_window_bits=${t[3]}` + (t[0] ? ' server_no_context_takeover' : '') +
+    (t[1] ? ' client_no_context_takeover' : '');
+}
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+function compressibleText(n, seed) {
+  const words = ['the', 'codec', 'frame', 'café', 'naïve', '€uro', 'message', 'deflate', 'window'].map((w) => Buffer.from(w + ' '));
+  const rnd = makeBinary(Math.ceil(n / 3) + 1, seed);
+  const parts = [];
+  let len = 0, i = 0;
+  while (len < n) { const w = words[rnd[i++] % words.length]; parts.push(w); len += w.length; }
+  const all = Buffer.concat(parts);
+  let cut = n;
+  while (cut > 0 && cut < all.length && (all[cut] & 0xc0) === 0x80) cut--; // not inside a character
+  return Buffer.concat([all.subarray(0, cut), Buffer.alloc(n - cut, 'q')]);
+}
+
+function compressibleBinary(n, seed) {
+  const block = makeBinary(61, seed);
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i += 61) block.copy(b, i, 0, Math.min(61, n - i));
+  return b;
+}
+
+function deflateGroups() {
+  return [
+    ['text-compressible', false, DEFLATE_SIZES.map((n) => [n, compressibleText(n, n)])],
+    ['text-random', false, DEFLATE_SIZES.map((n) => [n, makeText(n, n + 2)])],
+    ['binary-compressible', true, DEFLATE_SIZES.map((n) => [n, compressibleBinary(n, n + 3)])],
+    ['binary-random', true, DEFLATE_SIZES.map((n) => [n, makeBinary(n, n + 4)])],
+  ];
+}
+
+const DEFLATE_FRAGMENTS = ['fragmented ', 'and compressed: ', compressibleText(70000, 5), '', '€😀 end'].map((x) => Buffer.from(x));
+
+// One check per group (every size must echo intact), one for a fragmented message;
+// `slow`: then the slow reader with 2000 random 8 KiB messages, each inflated in one
+// piece, whose echoes back up while they view the peer's inflate buffer.
+async function deflateEchoes(peer, p, slow) {
+  for (const [group, binary, items] of deflateGroups()) {
+    let why = '';
+    for (const [n, msg] of items) {
+      try {
+        const [ok, w] = await echoOne(peer, [msg], binary, false);
+        if (!ok) why = `${sizeName(n)} bytes: ${w}`;
+      } catch (e) {
+        why = `${sizeName(n)} bytes: ${e.message}`;
+      }
+      if (why) break;
+    }
+    report(`${p}/${group}-0-to-1MiB`, !why, why);
+    if (why && !peer.open) return false;
+  }
+  try {
+    const [ok, why] = await echoOne(peer, DEFLATE_FRAGMENTS, false, false);
+    report(`${p}/fragmented-text`, ok, why);
+  } catch (e) {
+    report(`${p}/fragmented-text`, false, e.message);
+  }
+  if (slow && peer.open) {
+    try {
+      const [ok, why] = await slowReader(peer, 2000, 8192);
+      report(`${p}/slow-reader-2000x8KiB`, ok, why);
+    } catch (e) {
+      report(`${p}/slow-reader-2000x8KiB`, false, e.message);
+    }
+  }
+  return peer.open;
+}
+
+// Against echo_server started per plan: [configuration, perMessageDeflate, expected agreement or null].
+const DEFLATE_CLIENT_PLANS = {
+  default: [
+    ['threshold-0', { threshold: 0 }, [false, false, 15, 15]],
+    ['window-10-no-context-takeover', { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true,
+      serverMaxWindowBits: 10, clientMaxWindowBits: 10 }, [true, true, 10, 10]],
+  ],
+  'window-10-no-context-takeover': [['threshold-0', { threshold: 0 }, [true, true, 10, 10]]],
+  'no-deflate': [['threshold-0', { threshold: 0 }, null]],
+};
+
+async function runDeflateClient(url, prefix, plan) {
+  for (const [config, pmd, want] of DEFLATE_CLIENT_PLANS[plan]) {
+    const p = `${prefix}/${config}`;
+    let peer = null;
+    try {
+      peer = await new Promise((resolve, reject) => {
+        const ws = new WebSocket(url, { perMessageDeflate: pmd, maxPayload: 64 * MiB, handshakeTimeout: 10000 });
+        const pe = new Peer(ws);
+        let header = null;
+        ws.once('upgrade', (res) => { header = res.headers['sec-websocket-extensions']; });
+        ws.once('open', () => { pe.header = header; resolve(pe); });
+        ws.once('unexpected-response', (req, res) => reject(new Error(`handshake answered HTTP ${res.statusCode}`)));
+        ws.once('error', reject);
+      });
+      const got = agreedParams(peer.ws);
+      report(`${p}/${want ? 'agreed' : 'not-agreed'}`, same(got, want),
+        `agreed: ${paramsText(got)}; expected: ${paramsText(want)}; Sec-WebSocket-Extensions: ${JSON.stringify(peer.header)}`);
+      if (await deflateEchoes(peer, p, plan === 'default' && config === 'threshold-0')) {
+        peer.ws.close(1000);
+        const c = await peer.whenClosed(10000);
+        report(`${p}/close-1000`, c && c.code === 1000, `close: ${JSON.stringify(c)}`);
+      }
+    } catch (e) {
+      report(`${p}/session`, false, e.message);
+    }
+    if (peer && peer.open) peer.ws.terminate();
+  }
+}
+
+// [configuration, perMessageDeflate of the ws server, client flags, expected agreement or null].
+const DEFLATE_SERVER_PLAN = [
+  ['threshold-0', { threshold: 0 }, [], [false, false, 15, 15]],
+  ['window-9-no-context-takeover', { threshold: 0, serverNoContextTakeover: true, clientNoContextTakeover: true,
+    serverMaxWindowBits: 9, clientMaxWindowBits: 9 }, [], [true, true, 9, 9]],
+  ['client-window-11', { threshold: 0 }, ['--deflate-window-bits', '11'], [false, false, 11, 11]],
+];
+
+// The client's `permessage-deflate: agreed (...)` line as agreedParams() gives it; null for
+// `not agreed`, 'missing' without either.
+function clientSummary(text) {
+  const m = /permessage-deflate: (?:agreed \(([^)]*)\)|not agreed)/.exec(text);
+  if (!m) return 'missing';
+  if (m[1] === undefined) return null;
+  const f = {};
+  for (const kv of m[1].split(',').map((x) => x.trim())) {
+    const [k, v] = kv.split('=');
+    f[k] = v === undefined ? true : Number(v);
+  }
+  return [!!f.server_no_context_takeover, !!f.client_no_context_takeover, f.server_max_window_bits || 0, f.client_max_window_bits || 0];
+}
+
+async function runDeflateServer(clientBin, prefix) {
+  for (const [config, pmd, flags, want] of DEFLATE_SERVER_PLAN) {
+    const p = `${prefix}/${config}`;
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: pmd, maxPayload: 64 * MiB });
+    await new Promise((r) => wss.once('listening', r));
+    let header = null;
+    wss.once('headers', (headers) => { header = headers.find((h) => /^sec-websocket-extensions:/i.test(h)) || null; });
+    let connected = false;
+    const session = new Promise((resolve) => {
+      wss.once('connection', async (ws) => {
+        connected = true;
+        const peer = new Peer(ws);
+        try {
+          const got = agreedParams(ws);
+          report(`${p}/${want ? 'agreed' : 'not-agreed'}`, same(got, want),
+            `agreed: ${paramsText(got)}; expected: ${paramsText(want)}; response header: ${JSON.stringify(header)}`);
+          if (await deflateEchoes(peer, p, config === 'threshold-0')) {
+            ws.close(1000);
+            const c = await peer.whenClosed(10000);
+            report(`${p}/close-1000`, c && c.code === 1000, `close: ${JSON.stringify(c)}`);
+          }
+        } catch (e) {
+          report(`${p}/session`, false, e.message);
+        }
+        resolve();
+      });
+    });
+    const url = `ws://127.0.0.1:${wss.address().port}/deflate?config=${config}`;
+    const result = await new Promise((resolve) => {
+      const child = spawn(clientBin, ['--echo', ...flags, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '', err = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { err += d; });
+      const t = setTimeout(() => { child.kill('SIGKILL'); resolve({ code: null, timedOut: true, out, err }); }, 60000);
+      child.on('error', (e) => { clearTimeout(t); resolve({ code: null, out, err: `spawn failed: ${e.message}` }); });
+      child.on('exit', (code, signal) => { clearTimeout(t); resolve({ code, signal, out, err }); });
+    });
+    if (connected) await Promise.race([session, new Promise((r) => setTimeout(r, 5000))]);
+    const all = result.out + result.err;
+    if (result.timedOut) report(`${p}/client-exit-0`, false, `client did not exit within 60 s; output: ${tail(all)}`);
+    else if (!connected) report(`${p}/client-exit-0`, false, `client never connected (exit ${result.code}); output: ${tail(all)}`);
+    else report(`${p}/client-exit-0`, result.code === 0, `exit ${result.code}${result.signal ? ' (' + result.signal + ')' : ''}; output: ${tail(all)}`);
+    if (connected) {
+      const said = clientSummary(result.err);
+      report(`${p}/client-prints-${want ? 'agreed-parameters' : 'not-agreed'}`, same(said, want),
+        `the client printed ${said === 'missing' ? 'no permessage-deflate line' : paramsText(said)}, expected ${paramsText(want)}; stderr: ${tail(result.err)}`);
+    }
+    for (const c of wss.clients) c.terminate();
+    await new Promise((r) => wss.close(r));
+  }
+}
+
 async function main() {
   const args = process.argv.slice(2);
   let prefix = null;
@@ -404,12 +624,15 @@ async function main() {
     if (a.startsWith('--prefix=')) prefix = a.slice(9);
     else rest.push(a);
   }
-  const [mode, arg] = rest;
+  const [mode, arg, plan] = rest;
   if (mode === 'client' && arg) await runClient(arg, prefix || 'node-client');
   else if (mode === 'server' && arg) await runServer(require('path').resolve(arg), prefix || 'node-server');
   else if (mode === 'chat' && arg) await runChat(arg, prefix || 'node-chat');
+  else if (mode === 'deflate-client' && arg && DEFLATE_CLIENT_PLANS[plan]) await runDeflateClient(arg, prefix || `node-deflate-client/${plan}`, plan);
+  else if (mode === 'deflate-server' && arg) await runDeflateServer(require('path').resolve(arg), prefix || 'node-deflate-server');
   else {
-    console.error('usage: node node_peer.js [--prefix=NAME] client ws://127.0.0.1:PORT/ | server CLIENT_BIN | chat http://127.0.0.1:PORT/');
+    console.error('usage: node node_peer.js [--prefix=NAME] client ws://127.0.0.1:PORT/ | server CLIENT_BIN | chat http://127.0.0.1:PORT/ |\n' +
+      `  deflate-client ws://127.0.0.1:PORT/ ${Object.keys(DEFLATE_CLIENT_PLANS).join('|')} | deflate-server CLIENT_BIN`);
     process.exit(2);
   }
   process.exit(failed ? 1 : 0);

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """tests/interop/python_peer.py — python3-websockets (Debian's 10.x, asyncio API)
-as a real peer of the wscodec examples. Loopback only.
+as a real peer of the wscodec examples. Loopback only. websockets offers and
+accepts permessage-deflate by default (and compresses every message), so every
+mode below runs compressed unless the example was started with --no-deflate.
 
   python_peer.py client URL                   against echo_server: the echo matrix, pings, three
                                               connections at once, invalid UTF-8 (1007), close 1000,
@@ -14,6 +16,18 @@ as a real peer of the wscodec examples. Loopback only.
                                               the matrix, pipelined messages, a ping, close 1000 /
                                               4000 + reason, an abort (exit 1), invalid UTF-8 (1007,
                                               exit 1); then `CLIENT_BIN URL` with lines on stdin
+  python_peer.py deflate-client URL PLAN      against echo_server started as PLAN says (default,
+                                              window-10-no-context-takeover, stream, no-deflate):
+                                              for each client configuration of the plan (websockets'
+                                              ClientPerMessageDeflateFactory), the agreed parameters
+                                              (or that nothing was agreed), then text and binary,
+                                              compressible and random, 0 B to 1 MiB, and a fragmented
+                                              message, each echoed byte for byte
+  python_peer.py deflate-server CLIENT_BIN    for each server configuration (ServerPerMessageDeflateFactory,
+                                              and client flags), a websockets server and
+                                              `CLIENT_BIN --echo [FLAGS] URL`: the agreed parameters
+                                              (seen by the server and printed by the client), the same
+                                              messages, close 1000 and exit 0
 
 Prints one line per check: `PASS name` or `FAIL name: why` (names start with
 --prefix, default python-client / python-limit / python-server). Exits 1 on
@@ -24,6 +38,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import sys
 import time
 
@@ -159,13 +174,24 @@ async def pipelined(ws, msgs):
 # ----------------------------------------------------------------- client role
 
 
-async def connect(url):
-    return await websockets.connect(url, max_size=None, compression=None, close_timeout=5,
-                                    ping_interval=None, open_timeout=10, max_queue=None)
+async def connect(url, **kw):
+    """A client connection; websockets offers permessage-deflate unless compression=None."""
+    return await websockets.connect(url, max_size=None, close_timeout=5, ping_interval=None, open_timeout=10,
+                                    max_queue=None, **kw)
 
 
 async def run_client(url, prefix):
     ws = None
+    name = f"{prefix}/permessage-deflate-agreed"
+    try:
+        ws = await connect(url)
+        got = agreed_params(ws)
+        report(name, got == (False, False, 15, 15),
+               f"websockets' default offer: agreed {got} (server nct, client nct, server bits, client bits), "
+               f"expected (False, False, 15, 15); Sec-WebSocket-Extensions: {extensions_header(ws)!r}")
+    except Exception as e:  # a failed handshake, a refused connection
+        report(name, False, f"{type(e).__name__}: {e}")
+        ws = await drop(ws)
     for name, msg in matrix():
         full = f"{prefix}/{name}"
         try:
@@ -411,6 +437,11 @@ async def server_session(ws, sc):
         report(f"{p}/echo-before-abort", ok, why)
         ws.transport.abort()
         return
+    if sc.full_matrix:
+        got = agreed_params(ws)
+        report(f"{p}/permessage-deflate-agreed", got == (False, False, 12, 12),
+               f"websockets' default server (window 12 both ways): agreed {got}, expected (False, False, 12, 12); "
+               f"Sec-WebSocket-Extensions: {extensions_header(ws)!r}")
     items = matrix() if sc.full_matrix else [("text-small", "hello from the python server")]
     for name, msg in items:
         try:
@@ -468,7 +499,7 @@ async def run_server_scenario(client_bin, sc, expect_exit, exit_name, timeout):
         except Exception as e:
             report(f"{sc.prefix}/session", False, f"{type(e).__name__}: {e}")
 
-    async with websockets.serve(handler, "127.0.0.1", 0, max_size=None, compression=None,
+    async with websockets.serve(handler, "127.0.0.1", 0, max_size=None,
                                 ping_interval=None, close_timeout=5, max_queue=None) as server:
         port = server.sockets[0].getsockname()[1]
         url = f"ws://127.0.0.1:{port}/interop?from=python"
@@ -515,6 +546,217 @@ async def run_server(client_bin, prefix):
                               f"{prefix}/interactive-client-exit-0", 60)
 
 
+# ----------------------------------------------------------- permessage-deflate
+
+DEFLATE_SIZES = [0, 1, 125, 126, 65535, 65536, 1 << 20]
+
+
+def agreed_params(ws):
+    """(server_no_context_takeover, client_no_context_takeover, server_max_window_bits,
+    client_max_window_bits) as websockets agreed them, or None without permessage-deflate."""
+    for e in ws.extensions:
+        if e.name == "permessage-deflate":
+            if ws.is_client:
+                return (e.remote_no_context_takeover, e.local_no_context_takeover,
+                        e.remote_max_window_bits, e.local_max_window_bits)
+            return (e.local_no_context_takeover, e.remote_no_context_takeover,
+                    e.local_max_window_bits, e.remote_max_window_bits)
+    return None
+
+
+def extensions_header(ws):
+    return ws.response_headers.get("Sec-WebSocket-Extensions") if ws.response_headers else None
+
+
+def compressible_text(n, seed):
+    """n bytes of UTF-8 that compress well: words (some with 2- and 3-byte characters) repeated."""
+    rng = random.Random(seed)
+    words = ["the", "codec", "frame", "café", "naïve", "€uro", "message", "deflate", "window"]
+    out = bytearray()
+    while len(out) < n:
+        out += (rng.choice(words) + " ").encode()
+    cut = n
+    while cut > 0 and cut < len(out) and out[cut] & 0xC0 == 0x80:  # not inside a character
+        cut -= 1
+    return (bytes(out[:cut]) + b"q" * (n - cut)).decode()
+
+
+def compressible_binary(n, seed):
+    block = random.Random(seed).randbytes(61)
+    return (block * (n // 61 + 1))[:n]
+
+
+def deflate_groups():
+    """{group: [(size, message)]}: text and binary, compressible and random."""
+    return {
+        "text-compressible": [(n, compressible_text(n, n)) for n in DEFLATE_SIZES],
+        "text-random": [(n, make_text(n, n + 2)) for n in DEFLATE_SIZES],
+        "binary-compressible": [(n, compressible_binary(n, n + 3)) for n in DEFLATE_SIZES],
+        "binary-random": [(n, make_binary(n, n + 4)) for n in DEFLATE_SIZES],
+    }
+
+
+DEFLATE_FRAGMENTS = ["fragmented ", "and compressed: ", compressible_text(70000, 5), "", "€😀 end"]
+
+
+def params_text(t):
+    if t is None:
+        return "not agreed"
+    return (f"server_max_window_bits={t[2]} client_max_window_bits={t[3]}" + (" server_no_context_takeover" if t[0] else "") +
+            (" client_no_context_takeover" if t[1] else ""))
+
+
+async def deflate_echoes(ws, prefix, groups):
+    """One check per group (every size must echo intact) and one for a fragmented message."""
+    for group, items in groups.items():
+        why = ""
+        for n, msg in items:
+            try:
+                ok, w = await echo_one(ws, msg)
+            except asyncio.TimeoutError:
+                ok, w = False, "timed out waiting for the echo"
+            if not ok:
+                why = f"{size_name(n)} bytes: {w}"
+                break
+        report(f"{prefix}/{group}-0-to-1MiB", not why, why)
+        if why and ws.closed:
+            return False
+    ok, why = await echo_one(ws, DEFLATE_FRAGMENTS)
+    report(f"{prefix}/fragmented-text", ok, why)
+    return True
+
+
+def client_factory(kw):
+    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+    return ClientPerMessageDeflateFactory(**kw)
+
+
+def server_factory(kw):
+    from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+    return ServerPerMessageDeflateFactory(**kw)
+
+
+# Against echo_server started per plan: (configuration, ClientPerMessageDeflateFactory
+# arguments or None for websockets' default offer, the expected agreement as
+# (server nct, client nct, server bits, client bits), or None: not agreed).
+DEFLATE_CLIENT_PLANS = {
+    "default": [
+        ("websockets-default", None, (False, False, 15, 15)),
+        ("window-9-no-context-takeover", dict(server_max_window_bits=9, client_max_window_bits=9,
+                                              server_no_context_takeover=True, client_no_context_takeover=True),
+         (True, True, 9, 9)),
+        ("window-12", dict(server_max_window_bits=12, client_max_window_bits=12), (False, False, 12, 12)),
+        ("window-15-server-no-context-takeover", dict(server_max_window_bits=15, client_max_window_bits=15,
+                                                      server_no_context_takeover=True), (True, False, 15, 15)),
+        ("no-client-max-window-bits-client-no-context-takeover",
+         dict(client_max_window_bits=None, client_no_context_takeover=True), (False, True, 15, 15)),
+    ],
+    # echo_server --deflate-window-bits 10 --deflate-no-context-takeover
+    "window-10-no-context-takeover": [
+        ("websockets-default", None, (True, True, 10, 10)),
+        ("window-12", dict(server_max_window_bits=12, client_max_window_bits=12), (True, True, 10, 10)),
+    ],
+    "stream": [("websockets-default", None, (False, False, 15, 15))],  # echo_server --stream
+    "no-deflate": [("websockets-default", None, None)],  # echo_server --no-deflate
+}
+
+
+async def run_deflate_client(url, prefix, plan):
+    groups = deflate_groups()
+    for config, kw, want in DEFLATE_CLIENT_PLANS[plan]:
+        p = f"{prefix}/{config}"
+        ws = None
+        try:
+            ws = await connect(url, **({} if kw is None else {"extensions": [client_factory(kw)], "compression": None}))
+            got = agreed_params(ws)
+            report(f"{p}/{'not-agreed' if want is None else 'agreed'}", got == want,
+                   f"agreed: {params_text(got)}; expected: {params_text(want)}; "
+                   f"Sec-WebSocket-Extensions: {extensions_header(ws)!r}")
+            if await deflate_echoes(ws, p, groups):
+                await asyncio.wait_for(ws.close(), 10)
+                report(f"{p}/close-1000", ws.close_rcvd is not None and ws.close_rcvd.code == 1000,
+                       f"close frame received: {ws.close_rcvd}")
+        except Exception as e:  # a failed handshake, a closed connection
+            report(f"{p}/session", False, closed_why(e) if isinstance(e, websockets.exceptions.ConnectionClosed)
+                   else f"{type(e).__name__}: {e}")
+        await drop(ws)
+
+
+# (configuration, ServerPerMessageDeflateFactory arguments or None for websockets'
+# default, client flags, the expected agreement or None).
+DEFLATE_SERVER_PLAN = [
+    ("websockets-default", None, [], (False, False, 12, 12)),
+    ("window-9-no-context-takeover", dict(server_max_window_bits=9, client_max_window_bits=9,
+                                          server_no_context_takeover=True, client_no_context_takeover=True), [],
+     (True, True, 9, 9)),
+    ("window-15", dict(server_max_window_bits=15, client_max_window_bits=15), [], (False, False, 15, 15)),
+    ("no-limits", dict(), [], (False, False, 15, 15)),
+    ("client-window-12-no-context-takeover", dict(), ["--deflate-window-bits", "12", "--deflate-no-context-takeover"],
+     (True, True, 12, 12)),
+    ("client-no-deflate", None, ["--no-deflate"], None),
+]
+
+SUMMARY = re.compile(r"permessage-deflate: (?:agreed \(([^)]*)\)|not agreed)")
+
+
+def client_summary(text):
+    """What the client printed about permessage-deflate, as agreed_params() gives it;
+    "missing" if it printed nothing about it."""
+    m = SUMMARY.search(text)
+    if not m:
+        return "missing"
+    if m.group(1) is None:
+        return None
+    f = dict(kv.split("=") if "=" in kv else (kv, True) for kv in (x.strip() for x in m.group(1).split(",")))
+    return (bool(f.get("server_no_context_takeover")), bool(f.get("client_no_context_takeover")),
+            int(f.get("server_max_window_bits", 0)), int(f.get("client_max_window_bits", 0)))
+
+
+async def run_deflate_server(client_bin, prefix):
+    groups = deflate_groups()
+    for config, kw, flags, want in DEFLATE_SERVER_PLAN:
+        p = f"{prefix}/{config}"
+        done = asyncio.Event()
+
+        async def handler(ws, path=None, p=p, want=want):
+            try:
+                got = agreed_params(ws)
+                report(f"{p}/{'not-agreed' if want is None else 'agreed'}", got == want,
+                       f"agreed: {params_text(got)}; expected: {params_text(want)}; "
+                       f"Sec-WebSocket-Extensions: {extensions_header(ws)!r}")
+                if await deflate_echoes(ws, p, groups):
+                    await asyncio.wait_for(ws.close(1000), 10)
+                    report(f"{p}/close-1000", ws.close_rcvd is not None and ws.close_rcvd.code == 1000,
+                           f"close frame received: {ws.close_rcvd}")
+            except Exception as e:
+                report(f"{p}/session", False, f"{type(e).__name__}: {e}")
+            finally:
+                done.set()
+
+        extra = {} if kw is None else {"extensions": [server_factory(kw)], "compression": None}
+        async with websockets.serve(handler, "127.0.0.1", 0, max_size=None, ping_interval=None, close_timeout=5,
+                                    max_queue=None, **extra) as server:
+            port = server.sockets[0].getsockname()[1]
+            argv = [client_bin, "--echo"] + flags + [f"ws://127.0.0.1:{port}/deflate?config={config}"]
+            proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.DEVNULL,
+                                                        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            try:
+                out, err = await asyncio.wait_for(proc.communicate(), 60)
+            except asyncio.TimeoutError:
+                proc.kill()
+                out, err = await proc.communicate()
+                report(f"{p}/client-exit-0", False, f"client did not exit within 60 s; output: {tail(out + err)}")
+                continue
+            if not done.is_set():
+                report(f"{p}/client-exit-0", False, f"client never connected (exit {proc.returncode}); output: {tail(out + err)}")
+                continue
+            report(f"{p}/client-exit-0", proc.returncode == 0, f"exit {proc.returncode}; output: {tail(out + err)}")
+            said = client_summary(err.decode(errors="replace"))
+            report(f"{p}/client-prints-{'not-agreed' if want is None else 'agreed-parameters'}", said == want,
+                   f"the client printed {params_text(said) if said != 'missing' else 'no permessage-deflate line'}, "
+                   f"expected {params_text(want)}; stderr: {tail(err)}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prefix")
@@ -528,6 +770,11 @@ def main():
     h.add_argument("url")
     s = sub.add_parser("server")
     s.add_argument("client_bin")
+    dc = sub.add_parser("deflate-client")
+    dc.add_argument("url")
+    dc.add_argument("plan", choices=sorted(DEFLATE_CLIENT_PLANS))
+    ds = sub.add_parser("deflate-server")
+    ds.add_argument("client_bin")
     a = ap.parse_args()
     try:
         if a.mode == "client":
@@ -536,6 +783,10 @@ def main():
             asyncio.run(run_hold(a.url, a.prefix or "python-hold"))
         elif a.mode == "limit":
             asyncio.run(run_limit(a.url, a.prefix or "python-limit", a.limit))
+        elif a.mode == "deflate-client":
+            asyncio.run(run_deflate_client(a.url, a.prefix or f"python-deflate-client/{a.plan}", a.plan))
+        elif a.mode == "deflate-server":
+            asyncio.run(run_deflate_server(os.path.abspath(a.client_bin), a.prefix or "python-deflate-server"))
         else:
             asyncio.run(run_server(os.path.abspath(a.client_bin), a.prefix or "python-server"))
     except Exception as e:

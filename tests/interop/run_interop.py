@@ -15,7 +15,17 @@ each peer, stops the servers with SIGTERM/SIGINT and prints one line per check:
 then `interop: N passed, M failed, K skipped`. Exits 1 on any FAIL.
 
 Peers: python3-websockets (python_peer.py), node `ws` (node_peer.js), headless
-Chromium through playwright-core (browser_peer.js). The npm packages are found
+Chromium through playwright-core (browser_peer.js).
+
+permessage-deflate (RFC 7692): the examples agree to it by default. Python
+websockets and Chromium offer it (and so run compressed in every check);
+node's original checks do not (plain frames). The deflate checks run each
+peer with compression explicitly on, in both roles: several window sizes
+(9 to 15) and context takeover on and off, against echo_server started with
+its defaults, --deflate-window-bits 10 --deflate-no-context-takeover,
+--stream and --no-deflate, and the client example with its own deflate flags;
+each asserts the agreed parameters (or that nothing was agreed) and the echo
+of text and binary, compressible and random, 0 B to 1 MiB. The npm packages are found
 in --node-modules (default: build/interop/node_modules; scripts/test.sh runs
 `npm ci` there from tests/interop/package-lock.json). A peer that is
 not installed is a SKIP, or a FAIL when CI=true.
@@ -258,6 +268,12 @@ def main():
                 steps.append(("python-client", lambda u: [py, os.path.join(HERE, "python_peer.py"), "client", u + "echo?from=python"], 600, None))
             if "node" in run:
                 steps.append(("node-client", lambda u: ["node", os.path.join(HERE, "node_peer.js"), "client", u + "echo?from=node"], 600, node_env))
+            if "python" in run:
+                steps.append(("python-deflate-client", lambda u: [py, os.path.join(HERE, "python_peer.py"), "deflate-client",
+                                                                  u + "deflate?from=python", "default"], 300, None))
+            if "node" in run:
+                steps.append(("node-deflate-client", lambda u: ["node", os.path.join(HERE, "node_peer.js"), "deflate-client",
+                                                                u + "deflate?from=node", "default"], 300, node_env))
             if "browser" in run:
                 steps.append(("browser-echo", lambda u: ["node", os.path.join(HERE, "browser_peer.js"), f"--echo={u}echo?from=chromium",
                                                          f"--chromium={a.chromium}"], 600, node_env))
@@ -274,6 +290,29 @@ def main():
             code = srv.stop(signal.SIGTERM)
             check("echo_server/exit-0-on-sigterm", code == 0,
                   f"exit {code}" + (" (did not exit within 10 s; killed)" if code is None else "") + f"; {srv.tail()}")
+
+    # echo_server with other permessage-deflate settings: python (and node) clients that offer it.
+    if have["echo_server"] and run & {"python", "node"}:
+        for label, flags, py_plan, node_plan in (
+                ("window-10-no-context-takeover", ["--deflate-window-bits", "10", "--deflate-no-context-takeover"],
+                 "window-10-no-context-takeover", "window-10-no-context-takeover"),
+                ("stream", ["--stream"], "stream", None),
+                ("no-deflate", ["--no-deflate"], "no-deflate", "no-deflate")):
+            srv = Server(f"echo_server-deflate-{label}", [bins["echo_server"], "--host", "127.0.0.1", "--port", "0"] + flags, a.logs)
+            ok, why = srv.start()
+            check(f"echo_server-deflate-{label}/ready-line", ok, why)
+            if not ok:
+                continue
+            url = f"ws://127.0.0.1:{srv.port}/deflate"
+            if "python" in run:
+                timings.append((f"python-deflate-{label}", run_peer(f"python-deflate-client-{label}", [
+                    py, os.path.join(HERE, "python_peer.py"), "deflate-client", url, py_plan], 300)))
+            if "node" in run and node_plan:
+                timings.append((f"node-deflate-{label}", run_peer(f"node-deflate-client-{label}", [
+                    "node", os.path.join(HERE, "node_peer.js"), "deflate-client", url, node_plan], 300, node_env)))
+            check(f"echo_server-deflate-{label}/alive-after-peers", srv.alive(), f"exited {srv.proc.poll()}; {srv.tail()}")
+            code = srv.stop(signal.SIGTERM)
+            check(f"echo_server-deflate-{label}/exit-0-on-sigterm", code == 0, f"exit {code}; {srv.tail()}")
 
     # echo_server --max-message-size.
     if have["echo_server"] and "python" in run:
@@ -336,6 +375,13 @@ def main():
             timings.append(("python-server", run_peer("python-server", [py, os.path.join(HERE, "python_peer.py"), "server", bins["client"]], 900)))
         if "node" in run:
             timings.append(("node-server", run_peer("node-server", ["node", os.path.join(HERE, "node_peer.js"), "server", bins["client"]], 900, node_env)))
+        # permessage-deflate with the server's and the client's settings varied.
+        if "python" in run:
+            timings.append(("python-deflate-server", run_peer("python-deflate-server", [
+                py, os.path.join(HERE, "python_peer.py"), "deflate-server", bins["client"]], 600)))
+        if "node" in run:
+            timings.append(("node-deflate-server", run_peer("node-deflate-server", [
+                "node", os.path.join(HERE, "node_peer.js"), "deflate-server", bins["client"]], 600, node_env)))
         import close_checks  # raw sockets, python3's standard library only: runs whatever peers are installed
         timings.append(("client-close", close_checks.client_checks(bins["client"], a.logs, check)))
 
