@@ -82,7 +82,7 @@ public:
         event ev;
         std::size_t pos = 0;
         if (!in.empty()) heard_ = true;  // the peer is alive (keepalive, idle)
-        else if (!has_pending_event()) return this->need_more(0);  // nothing to read and nothing owed
+        else if (!has_pending_event()) return ev;  // need_more: nothing to read and nothing owed
         if (this->at_frame_start() && this->whole_data_frame(in, pos, ev)) return ev;
         receive_general(in, pos, ev);
         return ev;
