@@ -179,7 +179,7 @@ TEST_CASE("RFC 7692 §7.2.2: the tail is the inflater's own; an empty message; a
     CHECK(std::string(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(s.produced)) == "Hello");
 }
 
-TEST_CASE("RFC 7692 §8.1 decompression bomb: max_message_size counts inflated bytes, and stops at once") {
+TEST_CASE("RFC 7692 §8 decompression bomb: max_message_size counts inflated bytes, and stops at once") {
     // 64 MiB of zeros compress to about 64 KiB.
     zlib_deflater zd(15, 9);
     message_deflater d(zd, true);
@@ -210,6 +210,28 @@ TEST_CASE("RFC 7692 §8.1 decompression bomb: max_message_size counts inflated b
     const inflated ok = inflate_message(at_limit, {deflate_message(d2, exact, 65536, 65536)}, true, room);
     CHECK(ok.end == inflate_step::state::done);
     CHECK(ok.data.size() == limit);
+}
+
+TEST_CASE("RFC 7692 §8 with RFC 6455 §8.1: text over the limit fails with the first fault in byte order, whatever the output buffer") {
+    // 100 bytes of text against a limit of 64: a bad byte within the limit
+    // is invalid_utf8 (1007), one past it message_too_big (1009), whether the
+    // limit is crossed in the call that meets the bad byte or in a later one.
+    for (const std::size_t bad : {std::size_t{10}, std::size_t{63}, std::size_t{64}, std::size_t{90}}) {
+        bytes msg(100, 'x');
+        msg[bad] = 0xff;
+        zlib_deflater zd;
+        message_deflater d(zd, true);
+        const bytes payload = deflate_message(d, msg, msg.size(), 256);
+        for (const std::size_t room : {std::size_t{1}, std::size_t{7}, std::size_t{64}, std::size_t{4096}}) {
+            CAPTURE(bad);
+            CAPTURE(room);
+            zlib_inflater z;
+            message_inflater in(z, 64, false);
+            const inflated r = inflate_message(in, {payload}, true, room);
+            CHECK(r.end == inflate_step::state::failed);
+            CHECK(r.err == (bad < 64 ? error::invalid_utf8 : error::message_too_big));
+        }
+    }
 }
 
 TEST_CASE("RFC 6455 §8.1 with RFC 7692: inflated text is validated as it comes out, fail-fast (1007)") {

@@ -115,7 +115,13 @@ public:
             const bytes_view fresh(out.data() + step.produced, r.produced);
             step.produced += r.produced;
             total_ += r.produced;
-            if (total_ > max_) return fail(step, error::message_too_big);
+            if (total_ > max_) {
+                // The first fault in byte order wins, however the input was
+                // split: text that goes bad within the limit is invalid_utf8.
+                const auto within = static_cast<std::size_t>(r.produced - (total_ - max_));
+                if (text_ && !utf8_.feed(fresh.first(within)).ok()) return fail(step, error::invalid_utf8);
+                return fail(step, error::message_too_big);
+            }
             if (text_ && !utf8_.feed(fresh).ok()) return fail(step, error::invalid_utf8);
             if (r.status == flate_status::data_error) return fail(step, error::inflate_failed);
             if (r.status == flate_status::out_of_memory) return fail(step, error::out_of_memory);
@@ -185,7 +191,7 @@ struct deflate_step {
     std::size_t consumed = 0;  ///< bytes of the piece taken
     std::size_t produced = 0;  ///< compressed bytes written at the start of `out`
     bool done = false;         ///< the last piece is compressed and flushed: the message's payload is complete
-    error err = error::none;   ///< buffer_too_small, out_of_memory, or inflate_failed for a backend that broke its contract
+    error err = error::none;   ///< buffer_too_small, out_of_memory, or deflate_failed for a backend that broke its contract
 };
 
 /// The send side of permessage-deflate for one direction: the message's
@@ -239,7 +245,7 @@ public:
         }
         const flate_result r = backend_->deflate(piece, out.subspan(n), last);
         if (r.status == flate_status::out_of_memory || r.status == flate_status::data_error) {
-            step.err = r.status == flate_status::out_of_memory ? error::out_of_memory : error::inflate_failed;
+            step.err = r.status == flate_status::out_of_memory ? error::out_of_memory : error::deflate_failed;
             return step;
         }
         step.consumed = r.consumed;
@@ -254,7 +260,7 @@ public:
             // The flush is written: its 00 00 ff ff ends what is held (§7.2.1).
             const bool tail = held_ == 4 && hold_[0] == 0x00 && hold_[1] == 0x00 && hold_[2] == 0xff && hold_[3] == 0xff;
             if (!tail) {
-                step.err = error::inflate_failed;  // a backend that did not end with a sync flush
+                step.err = error::deflate_failed;  // a backend that did not end with a sync flush
                 return step;
             }
             // What stays is not empty: the flush's empty stored block starts
