@@ -9,6 +9,10 @@
 // compressor's window holds the previous messages, so sending one message
 // over and over would compress it to a few back references: each size has a
 // pool of distinct messages, about 512 KiB in all (at least 2), sent in turn.
+// And 1 MiB messages of the Chinese prose the UTF-8 benchmarks validate
+// (bench/text.hpp; the pool's two messages are two variants of it), under the
+// `cjk` names: 3-byte UTF-8 text, where the receiver validates every
+// inflated byte.
 //
 // Both sides use zlib_options::balanced() (level 6, memLevel 5, the
 // compressor's window 2^12, 16 KiB buffers) and deflate_params{} (context
@@ -34,7 +38,7 @@
 //   deflate/inflate_alone/<data>/<n>  raw zlib inflates the same messages'
 //       payloads with 00 00 ff ff appended (§7.2.2) into a 16 KiB buffer (the
 //       connection's inflate buffer), the same sum.
-//   deflate/memcpy/<n>                the yardstick: memcpy of n bytes.
+//   deflate/memcpy/<data>/<n>         the yardstick: memcpy of n bytes.
 //
 // Bytes are plain (uncompressed) message bytes; items are messages.
 // Checks: before the timed loop (once per size and parameters) a library
@@ -55,12 +59,14 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 #include <wscodec/wscodec.hpp>
 #include <wscodec/zlib.hpp>
 
 #include "common.hpp"
+#include "text.hpp"
 
 namespace {
 
@@ -70,7 +76,11 @@ using wscodec::event_type;
 using wscodec::message_type;
 using wscodec::mutable_bytes;
 
-constexpr std::array<std::size_t, 4> sizes = {64, 1024, 16384, 262144};
+constexpr std::array<std::size_t, 4> sizes = {64, 1024, 16384, 262144};  // JSON
+constexpr std::size_t cjk_size = std::size_t{1} << 20;                    // Chinese text
+
+/// What the messages hold.
+enum class corpus : std::uint8_t { json, cjk };
 constexpr std::size_t pool_bytes = std::size_t{512} << 10;
 constexpr std::size_t chunk = 16384;  // zlib_options::balanced()'s inflate_buffer and deflate_buffer
 
@@ -182,22 +192,26 @@ struct pool {
     }
 };
 
-const pool& pool_of(std::size_t n) {
-    static std::map<std::size_t, pool> cache;
-    auto it = cache.find(n);
+const pool& pool_of(corpus kind, std::size_t n) {
+    static std::map<std::pair<corpus, std::size_t>, pool> cache;
+    auto it = cache.find({kind, n});
     if (it != cache.end()) return it->second;
     pool p;
     const std::size_t count = std::max<std::size_t>(2, pool_bytes / n);
     p.prefix.push_back(0);
     for (std::size_t i = 0; i < count; ++i) {
-        p.messages.push_back(json_message(n, i));
+        if (kind == corpus::json) p.messages.push_back(json_message(n, i));
+        else {
+            const std::string t = bench::make_cjk_text(n, i);
+            p.messages.emplace_back(t.begin(), t.end());
+        }
         if (p.messages.back().size() != n) {
             p.messages.clear();
             break;
         }
         p.prefix.push_back(p.prefix.back() + byte_sum(p.messages.back()));
     }
-    return cache.emplace(n, std::move(p)).first->second;
+    return cache.emplace(std::make_pair(kind, n), std::move(p)).first->second;
 }
 
 wscodec::deflate_params params_of(bool no_takeover) {
@@ -363,12 +377,12 @@ struct wire_rounds {
     std::uint64_t frame_count = 0;                 // round 2's frames
 };
 
-const wire_rounds& rounds_of(std::size_t n, bool no_takeover) {
-    static std::map<std::pair<std::size_t, bool>, wire_rounds> cache;
-    auto it = cache.find({n, no_takeover});
+const wire_rounds& rounds_of(corpus kind, std::size_t n, bool no_takeover) {
+    static std::map<std::tuple<corpus, std::size_t, bool>, wire_rounds> cache;
+    auto it = cache.find({kind, n, no_takeover});
     if (it != cache.end()) return it->second;
     wire_rounds w;
-    const pool& p = pool_of(n);
+    const pool& p = pool_of(kind, n);
     wscodec::zlib_backend zb(wscodec::zlib_options::balanced());
     wscodec::server_connection s;
     client c({}, wscodec::seeded_key_source(1));
@@ -424,7 +438,7 @@ const wire_rounds& rounds_of(std::size_t n, bool no_takeover) {
         }
         if (w.error.empty() && stream != w.payloads[r]) w.error = "raw zlib and the library compress the pool differently";
     }
-    return cache.emplace(std::make_pair(n, no_takeover), std::move(w)).first->second;
+    return cache.emplace(std::make_tuple(kind, n, no_takeover), std::move(w)).first->second;
 }
 
 // ---------------------------------------------------------------- benchmarks
@@ -438,9 +452,9 @@ void set_counters(benchmark::State& state, std::size_t n, std::uint64_t compress
 }
 
 /// A server connection compresses one message per iteration.
-void bm_send(benchmark::State& state, std::size_t n, bool no_takeover) {
-    const pool& p = pool_of(n);
-    if (const std::string& e = rounds_of(n, no_takeover).error; !e.empty()) {
+void bm_send(benchmark::State& state, corpus kind, std::size_t n, bool no_takeover) {
+    const pool& p = pool_of(kind, n);
+    if (const std::string& e = rounds_of(kind, n, no_takeover).error; !e.empty()) {
         state.SkipWithError(e.c_str());
         return;
     }
@@ -493,9 +507,9 @@ void bm_send(benchmark::State& state, std::size_t n, bool no_takeover) {
 }
 
 /// Raw zlib compresses the same messages.
-void bm_zlib_alone(benchmark::State& state, std::size_t n, bool no_takeover) {
-    const pool& p = pool_of(n);
-    if (const std::string& e = rounds_of(n, no_takeover).error; !e.empty()) {
+void bm_zlib_alone(benchmark::State& state, corpus kind, std::size_t n, bool no_takeover) {
+    const pool& p = pool_of(kind, n);
+    if (const std::string& e = rounds_of(kind, n, no_takeover).error; !e.empty()) {
         state.SkipWithError(e.c_str());
         return;
     }
@@ -540,9 +554,9 @@ void bm_zlib_alone(benchmark::State& state, std::size_t n, bool no_takeover) {
 }
 
 /// A client connection receives and inflates one message per iteration.
-void bm_receive(benchmark::State& state, std::size_t n, bool no_takeover) {
-    const pool& p = pool_of(n);
-    const wire_rounds& w = rounds_of(n, no_takeover);
+void bm_receive(benchmark::State& state, corpus kind, std::size_t n, bool no_takeover) {
+    const pool& p = pool_of(kind, n);
+    const wire_rounds& w = rounds_of(kind, n, no_takeover);
     if (!w.error.empty()) {
         state.SkipWithError(w.error.c_str());
         return;
@@ -586,9 +600,9 @@ void bm_receive(benchmark::State& state, std::size_t n, bool no_takeover) {
 }
 
 /// Raw zlib inflates the same messages.
-void bm_inflate_alone(benchmark::State& state, std::size_t n, bool no_takeover) {
-    const pool& p = pool_of(n);
-    const wire_rounds& w = rounds_of(n, no_takeover);
+void bm_inflate_alone(benchmark::State& state, corpus kind, std::size_t n, bool no_takeover) {
+    const pool& p = pool_of(kind, n);
+    const wire_rounds& w = rounds_of(kind, n, no_takeover);
     if (!w.error.empty()) {
         state.SkipWithError(w.error.c_str());
         return;
@@ -643,10 +657,10 @@ private:
 };
 
 /// The yardstick: memcpy of one message's size (as bench_memcpy.cpp).
-void bm_memcpy(benchmark::State& state, std::size_t n) {
+void bm_memcpy(benchmark::State& state, corpus kind, std::size_t n) {
     aligned_block source(n);
     aligned_block target(n);
-    const pool& p = pool_of(n);
+    const pool& p = pool_of(kind, n);
     if (!p.messages.empty()) std::memcpy(source.data(), p.messages[0].data(), n);
     std::memset(target.data(), 0, n);
     std::size_t len = n;
@@ -661,23 +675,27 @@ void bm_memcpy(benchmark::State& state, std::size_t n) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
 }
 
-[[maybe_unused]] const bool registered = [] {
-    for (const std::size_t n : sizes) {
-        const std::string size = std::to_string(n);
-        for (const bool nct : {false, true}) {
-            const std::string data = nct ? "json_no_takeover/" : "json/";
-            benchmark::RegisterBenchmark(("deflate/send/" + data + size).c_str(),
-                                         [=](benchmark::State& s) { bm_send(s, n, nct); });
-            benchmark::RegisterBenchmark(("deflate/zlib_alone/" + data + size).c_str(),
-                                         [=](benchmark::State& s) { bm_zlib_alone(s, n, nct); });
-            benchmark::RegisterBenchmark(("deflate/receive/" + data + size).c_str(),
-                                         [=](benchmark::State& s) { bm_receive(s, n, nct); });
-            benchmark::RegisterBenchmark(("deflate/inflate_alone/" + data + size).c_str(),
-                                         [=](benchmark::State& s) { bm_inflate_alone(s, n, nct); });
-        }
-        benchmark::RegisterBenchmark(("deflate/memcpy/" + size).c_str(),
-                                     [=](benchmark::State& s) { bm_memcpy(s, n); });
+void register_set(corpus kind, std::size_t n) {
+    const std::string size = std::to_string(n);
+    const std::string name = kind == corpus::json ? "json" : "cjk";
+    for (const bool nct : {false, true}) {
+        const std::string data = name + (nct ? "_no_takeover/" : "/");
+        benchmark::RegisterBenchmark(("deflate/send/" + data + size).c_str(),
+                                     [=](benchmark::State& s) { bm_send(s, kind, n, nct); });
+        benchmark::RegisterBenchmark(("deflate/zlib_alone/" + data + size).c_str(),
+                                     [=](benchmark::State& s) { bm_zlib_alone(s, kind, n, nct); });
+        benchmark::RegisterBenchmark(("deflate/receive/" + data + size).c_str(),
+                                     [=](benchmark::State& s) { bm_receive(s, kind, n, nct); });
+        benchmark::RegisterBenchmark(("deflate/inflate_alone/" + data + size).c_str(),
+                                     [=](benchmark::State& s) { bm_inflate_alone(s, kind, n, nct); });
     }
+    benchmark::RegisterBenchmark(("deflate/memcpy/" + name + "/" + size).c_str(),
+                                 [=](benchmark::State& s) { bm_memcpy(s, kind, n); });
+}
+
+[[maybe_unused]] const bool registered = [] {
+    for (const std::size_t n : sizes) register_set(corpus::json, n);
+    register_set(corpus::cjk, cjk_size);
     return true;
 }();
 

@@ -14,6 +14,7 @@
 #include <wscodec/utf8.hpp>
 
 #include "common.hpp"
+#include "text.hpp"
 
 namespace {
 
@@ -25,30 +26,6 @@ constexpr std::size_t feed_chunk = 4096;
 
 constexpr std::array<kernel, 4> explicit_kernels = {kernel::scalar, kernel::sse41, kernel::avx2, kernel::neon};
 
-
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
-/// Pads `text` with ASCII line ends up to exactly `n` bytes (never cuts a character).
-std::string finish_text(std::string text, std::size_t n) {
-    text.resize(n, '\n');
-    return text;
-}
 
 /// Space-separated prose from `words`: sentences of 4..15 words, capitalised
 /// when the first letter is ASCII, commas now and then, lines wrapped near 72
@@ -82,7 +59,7 @@ std::string make_prose(std::size_t n, const std::string_view* words, std::size_t
         out += sentence;
         column = sep.empty() || sep[0] != '\n' ? column + sep.size() + sentence.size() : sentence.size();
     }
-    return finish_text(std::move(out), n);
+    return bench::finish_text(std::move(out), n);
 }
 
 constexpr std::string_view english_words[] = {
@@ -128,55 +105,6 @@ constexpr std::string_view european_words[] = {
     "château", "œuvre", "cœur", "naïve", "Noël", "Dvořák", "Čapek", "Škoda", "Wrocław", "€", "–",
 };
 
-/// About n bytes of Chinese prose: 3-byte ideographs (a fixed set of common
-/// ones drawn from U+4E00..U+9FFF with a skew toward the front, a few rarer
-/// ones from Extension A), clauses of 4..12 characters ended by ，or 、,
-/// sentences ended by 。, now and then a number such as "2023年" or a space,
-/// and a line break between paragraphs.
-std::string make_cjk_text(std::size_t n) {
-    bench::splitmix rng(0x434A4B);
-    std::array<char32_t, 3500> common{};
-    for (char32_t& cp : common) cp = static_cast<char32_t>(0x4E00 + rng.below(0x9FFF - 0x4E00 + 1));
-    constexpr char32_t comma = 0xFF0C;          // ，
-    constexpr char32_t enumeration = 0x3001;    // 、
-    constexpr char32_t full_stop = 0x3002;      // 。
-    constexpr char32_t year = 0x5E74;           // 年
-    std::string out;
-    out.reserve(n + 64);
-    std::string sentence;
-    std::size_t sentences_in_paragraph = 0;
-    while (true) {
-        sentence.clear();
-        const std::size_t clauses = 1 + rng.below(4);
-        for (std::size_t c = 0; c < clauses; ++c) {
-            if (rng.below(10) == 0) {
-                if (rng.below(3) == 0) sentence += ' ';
-                sentence += std::to_string(1900 + rng.below(130));
-                append_utf8(sentence, year);
-            }
-            const std::size_t length = 4 + rng.below(9);
-            for (std::size_t k = 0; k < length; ++k) {
-                if (rng.below(50) == 0) {
-                    append_utf8(sentence, static_cast<char32_t>(0x3400 + rng.below(0x4DBF - 0x3400 + 1)));
-                } else {
-                    const double u = rng.unit();
-                    append_utf8(sentence, common[static_cast<std::size_t>(u * u * static_cast<double>(common.size()))]);
-                }
-            }
-            append_utf8(sentence, c + 1 == clauses ? full_stop : rng.below(4) == 0 ? enumeration : comma);
-        }
-        const bool paragraph_break = sentences_in_paragraph >= 3 && rng.below(3) == 0;
-        if (out.size() + sentence.size() + (paragraph_break ? 1 : 0) > n) break;
-        if (paragraph_break) {
-            out += '\n';
-            sentences_in_paragraph = 0;
-        }
-        out += sentence;
-        ++sentences_in_paragraph;
-    }
-    return finish_text(std::move(out), n);
-}
-
 const std::string& ascii_text() {
     static const std::string text = make_prose(large_size, english_words, std::size(english_words), 0x415343);
     return text;
@@ -188,7 +116,7 @@ const std::string& mixed_text() {
 }
 
 const std::string& cjk_text() {
-    static const std::string text = make_cjk_text(large_size);
+    static const std::string text = bench::make_cjk_text(large_size);
     return text;
 }
 

@@ -533,6 +533,42 @@ TEST_CASE("RFC 7692 §7.1: the server's options shape the answer; the client ref
     CHECK(bad.state() == session_state::done);
 }
 
+TEST_CASE("RFC 7692 §5.1, §7.1: a server session sees every offer before accept() and agrees to the first it can honour (fallback offers)") {
+    zlib_backend z;
+    session_options so;
+    so.deflate = &z;
+    server_session srv(so);
+    // Three offers: an unknown parameter (declined), server_max_window_bits=8
+    // (zlib cannot compress with a 256-byte window: declined), then a fallback.
+    const std::string req =
+        "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Extensions: x-webkit-deflate-frame, permessage-deflate; mystery=1, "
+        "permessage-deflate; server_max_window_bits=8\r\n"
+        "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_max_window_bits\r\n\r\n";
+    bytes in(req.begin(), req.end());
+    REQUIRE(srv.receive(mutable_bytes(in)).type == event_type::request);
+    std::vector<std::string> names;
+    std::vector<deflate_error> verdicts;
+    for (const extension& e : srv.request().extensions()) {
+        names.emplace_back(e.name);
+        if (e.name == permessage_deflate_name) verdicts.push_back(parse_deflate_offer(e).err);
+    }
+    CHECK(names == std::vector<std::string>{"x-webkit-deflate-frame", "permessage-deflate", "permessage-deflate", "permessage-deflate"});
+    REQUIRE(verdicts.size() == 3);
+    CHECK(verdicts[0] != deflate_error::none);  // the unknown parameter
+    CHECK(verdicts[1] == deflate_error::none);  // valid, but not for zlib
+    CHECK(verdicts[2] == deflate_error::none);
+    REQUIRE(srv.accept() == error::none);
+    CHECK(srv.deflate_agreed());
+    deflate_params want;
+    want.server_no_context_takeover = true;
+    CHECK(srv.deflate_parameters() == want);
+    const bytes resp = drain(srv);
+    CHECK(std::string(resp.begin(), resp.end()).find("\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n") !=
+          std::string::npos);
+}
+
 TEST_CASE("permessage-deflate sessions: an application's own extensions turn the session's negotiation off; a client with too many extensions does not offer") {
     zlib_backend z;
     session_options so;
