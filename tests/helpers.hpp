@@ -205,6 +205,30 @@ inline bytes random_bytes(rng& r, std::size_t n) {
     return out;
 }
 
+/// Exactly `n` bytes of valid UTF-8 mixing 1- to 4-byte sequences (no
+/// surrogates, nothing above U+10FFFF); `ascii` percent of characters are ASCII.
+inline bytes random_utf8(rng& r, std::size_t n, unsigned ascii = 40) {
+    bytes out;
+    out.reserve(n);
+    while (out.size() < n) {
+        const std::size_t room = n - out.size();
+        std::size_t width = r.chance(ascii) ? 1 : r.between(2, 4);
+        if (width > room) width = room;
+        std::uint32_t cp = 0;
+        switch (width) {
+            case 1: cp = static_cast<std::uint32_t>(r.below(0x80)); break;
+            case 2: cp = static_cast<std::uint32_t>(r.between(0x80, 0x7FF)); break;
+            case 3:
+                do cp = static_cast<std::uint32_t>(r.between(0x800, 0xFFFF));
+                while (cp >= 0xD800 && cp <= 0xDFFF);
+                break;
+            default: cp = static_cast<std::uint32_t>(r.between(0x10000, 0x10FFFF)); break;
+        }
+        test::append_utf8(out, cp);
+    }
+    return out;
+}
+
 // ------------------------------------------------------------------ frames
 
 /// RFC 6455 §5.7's masking key: a test peer's key unless a test names another.

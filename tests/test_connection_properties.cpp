@@ -35,31 +35,8 @@ constexpr std::size_t npos = static_cast<std::size_t>(-1);
 // ------------------------------------------------------------ random inputs
 
 using test::random_bytes;
+using test::random_utf8;
 using test::rng;
-
-/// Exactly `n` bytes of valid UTF-8 mixing 1- to 4-byte sequences (no
-/// surrogates, nothing above U+10FFFF); `ascii` percent of characters are ASCII.
-bytes random_utf8(rng& r, std::size_t n, unsigned ascii = 40) {
-    bytes out;
-    out.reserve(n);
-    while (out.size() < n) {
-        const std::size_t room = n - out.size();
-        std::size_t width = r.chance(ascii) ? 1 : r.between(2, 4);
-        if (width > room) width = room;
-        std::uint32_t cp = 0;
-        switch (width) {
-            case 1: cp = static_cast<std::uint32_t>(r.below(0x80)); break;
-            case 2: cp = static_cast<std::uint32_t>(r.between(0x80, 0x7FF)); break;
-            case 3:
-                do cp = static_cast<std::uint32_t>(r.between(0x800, 0xFFFF));
-                while (cp >= 0xD800 && cp <= 0xDFFF);
-                break;
-            default: cp = static_cast<std::uint32_t>(r.between(0x10000, 0x10FFFF)); break;
-        }
-        test::append_utf8(out, cp);
-    }
-    return out;
-}
 
 /// A message size: mostly small, with the length-encoding edges (125/126,
 /// 65535/65536) and, when `big`, sometimes up to 70000 bytes.
