@@ -9,9 +9,15 @@ set -euo pipefail
 # The interop suite's peers (tests/interop): python3-websockets, Node.js with
 # npm (for the npm packages ws and playwright-core, which scripts/test.sh
 # installs into build/interop) and Debian's chromium.
+# g++-mingw-w64-x86-64 and wine64: the Windows stage (unit tests cross-compiled
+# with mingw-w64, run under Wine). libssl-dev and openssl: the wss:// examples
+# and their test certificate. libboost-dev and libuv1-dev: the optional Asio
+# and libuv adapters and their echo servers. doxygen: the API reference
+# (scripts/docs.sh). python3-matplotlib: the benchmark plot (scripts/bench_plot.py).
 # With package names as arguments, installs just those (scripts/demo.sh).
 packages=(g++ clang libclang-rt-14-dev meson ninja-build pkg-config cmake zlib1g-dev doctest-dev libbenchmark-dev python3
-  g++-aarch64-linux-gnu qemu-user python3-websockets chromium)
+  g++-aarch64-linux-gnu qemu-user python3-websockets chromium
+  g++-mingw-w64-x86-64 wine64 libssl-dev openssl libboost-dev libuv1-dev doxygen python3-matplotlib)
 [ $# -gt 0 ] && packages=("$@")
 missing=()
 for p in "${packages[@]}"; do

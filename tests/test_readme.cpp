@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
-// tests/test_readme.cpp — the README's echo server, verbatim between the
-// markers (scripts/check_readme.py compares them), run on one end of a Unix
-// socketpair in a thread while a client_session drives the other end: the
-// handshake, text and binary messages of several sizes (split across many
-// reads), a ping, and the close handshake.
+// tests/test_readme.cpp — the README's echo server and client, verbatim
+// between the markers (scripts/check_readme.py compares them). The server
+// runs on one end of a Unix socketpair in a thread while a client_session
+// drives the other end: the handshake, text and binary messages of several
+// sizes (split across many reads), a ping, and the close handshake. The
+// client says hello to that server and prints the echo.
+#ifndef _WIN32  // POSIX sockets (socketpair, poll, writev): not built for Windows
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -11,7 +13,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 #include <wscodec/wscodec.hpp>
@@ -48,6 +52,71 @@ void echo(int fd) {
     }
 }
 // README end
+
+// README client begin
+bool write_all(int fd, const std::uint8_t* p, std::size_t n) {
+    for (ssize_t w; n > 0; p += w, n -= static_cast<std::size_t>(w))
+        if ((w = write(fd, p, n)) <= 0) return false;
+    return true;
+}
+
+// Says hello over a connected TCP socket, writes the answer to out, closes.
+bool hello(int fd, const char* host, std::FILE* out) {
+    wscodec::request_options req;
+    req.host = host;                                     // and .port, .target ("/" by default), .origin ...
+    wscodec::client_session ws(req);                     // the upgrade request is queued at once
+    std::uint8_t in_buf[65536], out_buf[16384];
+    for (bool closing = false;;) {
+        for (std::size_t k; (k = ws.copy_output(out_buf)) > 0;)   // what is queued, masked as a client must
+            if (!write_all(fd, out_buf, k)) return false;
+        const ssize_t n = read(fd, in_buf, sizeof in_buf);
+        if (n <= 0) return closing;                      // the server closes TCP after the close handshake
+        wscodec::mutable_bytes in(in_buf, static_cast<std::size_t>(n));
+        for (wscodec::event ev; (ev = ws.receive(in)).type != wscodec::event_type::need_more;) {
+            in = in.subspan(ev.consumed);
+            if (ev.type == wscodec::event_type::open) (void)ws.send_text("hello");
+            if (ev.type == wscodec::event_type::data) {  // a piece of the answer
+                std::fwrite(ev.payload.data(), 1, ev.payload.size(), out);
+                if (ev.last) (void)ws.close(wscodec::close_code::normal, "bye");
+            }
+            if (ev.type == wscodec::event_type::closed) closing = true;  // then read on to EOF (§7.1.1)
+            if (ev.type == wscodec::event_type::failed) {
+                std::fprintf(stderr, "websocket: %s\n", wscodec::error_message(ev.err));
+                return false;
+            }
+        }
+    }
+}
+// README client end
+
+// README page begin
+// A page at /, the WebSocket at /chat for pages of this site only.
+void on_request(wscodec::server_session& ws, const wscodec::event& ev, std::string_view page) {
+    const wscodec::http_request& req = ws.request();
+    if (ev.type == wscodec::event_type::http_request) {          // no Upgrade: websocket
+        const wscodec::http_header type[] = {{"Content-Type", "text/html; charset=utf-8"}};
+        (void)(req.target == "/" ? ws.respond(200, type, page) : ws.respond(404));
+    } else if (ev.type == wscodec::event_type::request) {        // an upgrade request
+        const bool ours = req.target == "/chat" && (req.origin.empty() || req.origin == "https://example.com");
+        (void)(ours ? ws.accept() : ws.respond(403));             // cross-site WebSocket hijacking refused
+    }
+}
+// README page end
+
+// README errors begin
+void on_failed(const wscodec::event& ev) {   // ev.type == wscodec::event_type::failed
+    std::fprintf(stderr, "connection failed: %s (%s), sent close code %u\n", wscodec::error_message(ev.err),
+                 wscodec::error_name(ev.err), static_cast<unsigned>(ev.code));
+    if (wscodec::kind_of(ev.err) == wscodec::error_kind::protocol) { /* the peer broke RFC 6455: count it */ }
+}
+
+bool say(wscodec::server_session& ws, std::string_view text) {
+    const wscodec::error e = ws.send_text(text);
+    if (e == wscodec::error::send_in_progress) return false;   // one message at a time: wait for can_send(), or use a send_queue
+    if (e != wscodec::error::none) std::fprintf(stderr, "send: %s\n", wscodec::error_message(e));
+    return e == wscodec::error::none;
+}
+// README errors end
 }  // namespace readme
 
 namespace {
@@ -96,6 +165,134 @@ wscodec::event_type read_until(int fd, client& c, std::vector<message>& got, std
 }
 
 }  // namespace
+
+TEST_CASE("README: the client says hello to the README's echo server and gets it back") {
+    int fds[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    std::thread server([fd = fds[1]] {
+        readme::echo(fd);
+        close(fd);
+    });
+    std::FILE* out = std::tmpfile();
+    REQUIRE(out != nullptr);
+    const bool ok = readme::hello(fds[0], "localhost", out);
+    server.join();
+    close(fds[0]);
+    CHECK(ok);
+    std::rewind(out);
+    char got[16] = {};
+    const std::size_t n = std::fread(got, 1, sizeof got, out);
+    std::fclose(out);
+    CHECK(std::string(got, n) == "hello");
+}
+
+TEST_CASE("README: the client reports a refused handshake and returns false") {
+    int fds[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    std::thread server([fd = fds[1]] {  // answers the upgrade request with a 403
+        wscodec::server_session ws;
+        std::uint8_t buf[4096];
+        for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
+            wscodec::mutable_bytes in(buf, static_cast<std::size_t>(n));
+            const wscodec::event ev = ws.receive(in);
+            if (ev.type != wscodec::event_type::request) continue;
+            CHECK(ws.respond(403) == wscodec::error::none);
+            readme::flush(fd, ws);
+            break;
+        }
+        close(fd);
+    });
+    std::FILE* out = std::tmpfile();
+    REQUIRE(out != nullptr);
+    const bool ok = readme::hello(fds[0], "localhost", out);
+    server.join();
+    close(fds[0]);
+    CHECK_FALSE(ok);
+    CHECK(std::ftell(out) == 0);
+    std::fclose(out);
+}
+
+namespace {
+
+std::string upgrade_request(std::string_view target, std::string_view origin) {
+    std::string r = "GET " + std::string(target) + " HTTP/1.1\r\nHost: example.com\r\n";
+    r += "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    r += "Sec-WebSocket-Version: 13\r\n";
+    if (!origin.empty()) r += "Origin: " + std::string(origin) + "\r\n";
+    return r + "\r\n";
+}
+
+/// Feeds one request to a fresh session, answers it with the README's
+/// on_request, and returns everything the session then writes.
+std::string answer(std::string request, wscodec::session_state& state) {
+    wscodec::server_session ws;
+    wscodec::mutable_bytes in(reinterpret_cast<std::uint8_t*>(request.data()), request.size());
+    const wscodec::event ev = ws.receive(in);
+    readme::on_request(ws, ev, "<p>hi</p>");
+    std::string out;
+    for (auto o = ws.output(); !o.empty(); o = ws.output()) {
+        for (std::size_t i = 0; i < o.count; ++i) out.append(reinterpret_cast<const char*>(o.parts[i].data()), o.parts[i].size());
+        ws.consume(o.size());
+    }
+    state = ws.state();
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("README: one port serves the page at / and the WebSocket at /chat for the site's own pages") {
+    wscodec::session_state state{};
+    std::string out = answer("GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", state);
+    CHECK(out.rfind("HTTP/1.1 200 ", 0) == 0);
+    CHECK(out.find("Content-Type: text/html; charset=utf-8\r\n") != std::string::npos);
+    CHECK(out.size() >= 9);
+    CHECK(out.substr(out.size() - 9) == "<p>hi</p>");
+    CHECK(state == wscodec::session_state::done);
+
+    out = answer("GET /elsewhere HTTP/1.1\r\nHost: example.com\r\n\r\n", state);
+    CHECK(out.rfind("HTTP/1.1 404 ", 0) == 0);
+
+    out = answer(upgrade_request("/chat", "https://example.com"), state);
+    CHECK(out.rfind("HTTP/1.1 101 ", 0) == 0);
+    CHECK(out.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n") != std::string::npos);  // RFC 6455 §1.3
+    CHECK(state == wscodec::session_state::open);
+
+    out = answer(upgrade_request("/chat", ""), state);  // not a browser: no Origin
+    CHECK(out.rfind("HTTP/1.1 101 ", 0) == 0);
+
+    out = answer(upgrade_request("/chat", "https://evil.example"), state);
+    CHECK(out.rfind("HTTP/1.1 403 ", 0) == 0);
+    CHECK(state == wscodec::session_state::done);
+
+    out = answer(upgrade_request("/other", "https://example.com"), state);
+    CHECK(out.rfind("HTTP/1.1 403 ", 0) == 0);
+}
+
+TEST_CASE("README: say() sends one message at a time; on_failed() takes a failed event") {
+    wscodec::server_session ws;
+    std::string request = upgrade_request("/chat", "");
+    wscodec::mutable_bytes in(reinterpret_cast<std::uint8_t*>(request.data()), request.size());
+    REQUIRE(ws.receive(in).type == wscodec::event_type::request);
+    REQUIRE(ws.accept() == wscodec::error::none);
+    CHECK(readme::say(ws, "first"));
+    CHECK_FALSE(readme::say(ws, "second"));  // the first is not written yet
+    std::string out;
+    for (auto o = ws.output(); !o.empty(); o = ws.output()) {
+        for (std::size_t i = 0; i < o.count; ++i) out.append(reinterpret_cast<const char*>(o.parts[i].data()), o.parts[i].size());
+        ws.consume(o.size());
+    }
+    CHECK(out.size() >= 7);
+    CHECK(out.substr(out.size() - 7) == std::string("\x81\x05" "first", 7));
+    CHECK(readme::say(ws, "second"));
+
+    std::uint8_t bad[] = {0x83, 0x80, 1, 2, 3, 4};  // opcode 3 is reserved (RFC 6455 §5.2)
+    const wscodec::event ev = ws.receive(wscodec::mutable_bytes(bad, sizeof bad));
+    REQUIRE(ev.type == wscodec::event_type::failed);
+    CHECK(wscodec::kind_of(ev.err) == wscodec::error_kind::protocol);
+    CHECK(ev.code == 1002);
+    readme::on_failed(ev);  // prints "connection failed: ..." to stderr
+    CHECK_FALSE(readme::say(ws, "third"));  // not open any more
+}
 
 TEST_CASE("README: the echo server loop serves a client_session over a socketpair") {
     int fds[2];
@@ -153,3 +350,4 @@ TEST_CASE("README: the echo server loop serves a client_session over a socketpai
     server.join();
     close(fds[0]);
 }
+#endif  // _WIN32
