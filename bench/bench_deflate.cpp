@@ -35,6 +35,8 @@
 //       message's frames (made beforehand by a library server, from a stream
 //       in the steady state: the window already holds the pool's previous
 //       messages) per iteration and inflates them; every inflated byte summed.
+//   deflate/inflate_utf8_alone/<data>/<n>  inflate_alone plus the UTF-8
+//       check of the inflated text that receive must make (utf8_validator).
 //   deflate/inflate_alone/<data>/<n>  raw zlib inflates the same messages'
 //       payloads with 00 00 ff ff appended (§7.2.2) into a 16 KiB buffer (the
 //       connection's inflate buffer), the same sum.
@@ -600,7 +602,10 @@ void bm_receive(benchmark::State& state, corpus kind, std::size_t n, bool no_tak
 }
 
 /// Raw zlib inflates the same messages.
-void bm_inflate_alone(benchmark::State& state, corpus kind, std::size_t n, bool no_takeover) {
+/// `utf8`: each inflated piece also goes through a utf8_validator, as the
+/// connection must check inflated text (RFC 6455 §8.1): the yardstick for
+/// `receive` on text is raw zlib plus that check.
+void bm_inflate_alone(benchmark::State& state, corpus kind, std::size_t n, bool no_takeover, bool utf8 = false) {
     const pool& p = pool_of(kind, n);
     const wire_rounds& w = rounds_of(kind, n, no_takeover);
     if (!w.error.empty()) {
@@ -625,17 +630,26 @@ void bm_inflate_alone(benchmark::State& state, corpus kind, std::size_t n, bool 
     const std::uint8_t* data = w.payloads[1].data();
     std::size_t i = 0;
     sum = 0;
+    wscodec::utf8_validator v;
+    std::uint64_t invalid = 0;
     for (auto _ : state) {
-        if (!in.message(bytes_view(data + at[i], at[i + 1] - at[i]), out, [&](bytes_view d) { sum += byte_sum(d); })) {
+        if (!in.message(bytes_view(data + at[i], at[i + 1] - at[i]), out, [&](bytes_view d) {
+                sum += byte_sum(d);
+                if (utf8) invalid += !v.feed(d).ok();
+            })) {
             wrong = true;
             break;
+        }
+        if (utf8) {
+            invalid += !v.finish().ok();
+            v = wscodec::utf8_validator{};
         }
         if (no_takeover) (void)inflateReset(&in.z);
         if (++i == count) i = 0;
     }
     const auto iters = static_cast<std::uint64_t>(state.iterations());
-    if (wrong || sum != p.expected_sum(iters)) {
-        state.SkipWithError("inflate failed, or the inflated bytes differ from the messages");
+    if (wrong || sum != p.expected_sum(iters) || invalid != 0) {
+        state.SkipWithError("inflate failed, the inflated bytes differ from the messages, or they are not UTF-8");
         return;
     }
     set_counters(state, n, iters / count * w.compressed + (at[iters % count] - 4 * (iters % count)), 0);
@@ -688,6 +702,8 @@ void register_set(corpus kind, std::size_t n) {
                                      [=](benchmark::State& s) { bm_receive(s, kind, n, nct); });
         benchmark::RegisterBenchmark(("deflate/inflate_alone/" + data + size).c_str(),
                                      [=](benchmark::State& s) { bm_inflate_alone(s, kind, n, nct); });
+        benchmark::RegisterBenchmark(("deflate/inflate_utf8_alone/" + data + size).c_str(),
+                                     [=](benchmark::State& s) { bm_inflate_alone(s, kind, n, nct, true); });
     }
     benchmark::RegisterBenchmark(("deflate/memcpy/" + name + "/" + size).c_str(),
                                  [=](benchmark::State& s) { bm_memcpy(s, kind, n); });
