@@ -6,7 +6,11 @@
 // and bench_mask.cpp. Beside it, std::memset of the same sizes: the store
 // ceiling for data in L1. Unmasking in place stores every byte it reads, so
 // receive/binary/16384 cannot beat memset/16384. (At 1 MiB, out of L1,
-// memset measured below receive/binary: no ceiling there.)
+// memset measured below receive/binary: no ceiling there.) And two more
+// limits of the same sizes: xor/<n>, an in-place XOR with a 4-byte key
+// repeated (masking's own limit: every byte loaded, changed and stored), and
+// read/<n>, an OR-reduction over every byte (the read-every-byte pass:
+// validating UTF-8 cannot look at the bytes faster than that).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -69,12 +73,91 @@ void bm_memset(benchmark::State& state, std::size_t n) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
 }
 
+// The limits are built for the widest vectors the CPU has, as the library's
+// kernels are (chosen at run time): on x86-64 a clone for AVX2 and one for
+// the baseline, picked when the program starts.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define WSCODEC_BENCH_WIDEST __attribute__((target_clones("avx2", "default")))
+#else
+#define WSCODEC_BENCH_WIDEST
+#endif
+
+/// In place, with the 4-byte key repeated: 32-byte blocks XORed with the key
+/// laid out over 32 bytes (a fixed inner loop the compiler turns into vector
+/// XORs), then 8-byte words, then bytes. The limit for unmasking.
+WSCODEC_BENCH_WIDEST void xor_in_place(std::uint8_t* __restrict p, std::size_t n, const std::uint8_t* __restrict key32) noexcept {
+    std::size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (std::size_t j = 0; j < 32; ++j) p[i + j] = static_cast<std::uint8_t>(p[i + j] ^ key32[j]);
+    std::uint64_t key8;  // the key twice, for 8-byte words (i is a multiple of 32: the phase is 0)
+    std::memcpy(&key8, key32, 8);
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        w ^= key8;
+        std::memcpy(p + i, &w, 8);
+    }
+    for (; i < n; ++i) p[i] = static_cast<std::uint8_t>(p[i] ^ key32[i & 31]);
+}
+
+/// Every byte ORed into one (a vectorized reduction: the limit for a pass
+/// that must look at every byte).
+WSCODEC_BENCH_WIDEST std::uint8_t or_of(const std::uint8_t* p, std::size_t n) noexcept {
+    std::uint8_t acc = 0;
+    for (std::size_t i = 0; i < n; ++i) acc = static_cast<std::uint8_t>(acc | p[i]);
+    return acc;
+}
+
+void bm_xor(benchmark::State& state, std::size_t n) {
+    aligned_block data(n);
+    std::vector<std::uint8_t> original(n);
+    for (std::size_t i = 0; i < n; ++i) original[i] = data.data()[i] = static_cast<std::uint8_t>(i * 131 + (i >> 9));
+    std::uint8_t key32[32];  // the key 37 fa 21 3d, eight times
+    for (std::size_t i = 0; i < 32; ++i) key32[i] = std::array<std::uint8_t, 4>{0x37, 0xfa, 0x21, 0x3d}[i & 3];
+    std::uint8_t* p = data.data();
+    std::size_t len = n;
+    benchmark::DoNotOptimize(len);
+    for (auto _ : state) {
+        xor_in_place(p, len, key32);
+        benchmark::ClobberMemory();
+    }
+    // An even number of passes gives the original back, an odd number the masked bytes.
+    if ((state.iterations() & 1) != 0) xor_in_place(p, n, key32);
+    if (state.iterations() > 0 && std::memcmp(p, original.data(), n) != 0) state.SkipWithError("xor result differs");
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+}
+
+/// Loads only: every byte ORed into one value, the result checked.
+void bm_read(benchmark::State& state, std::size_t n) {
+    aligned_block data(n);
+    std::uint8_t expected = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        data.data()[i] = static_cast<std::uint8_t>(1u << (i % 7));  // bit 7 never set: ASCII, as text would be
+        expected = static_cast<std::uint8_t>(expected | data.data()[i]);
+    }
+    const std::uint8_t* p = data.data();
+    std::size_t len = n;
+    benchmark::DoNotOptimize(len);
+    std::uint64_t wrong = 0;
+    for (auto _ : state) {
+        const std::uint8_t acc = or_of(p, len);
+        wrong += acc != expected;
+        benchmark::DoNotOptimize(acc);
+    }
+    if (wrong != 0) state.SkipWithError("OR of the bytes differs");
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(n));
+}
+
 [[maybe_unused]] const bool registered = [] {
     for (std::size_t n : sizes) {
         benchmark::RegisterBenchmark(("memcpy/" + std::to_string(n)).c_str(),
                                      [=](benchmark::State& state) { bm_memcpy(state, n); });
         benchmark::RegisterBenchmark(("memset/" + std::to_string(n)).c_str(),
                                      [=](benchmark::State& state) { bm_memset(state, n); });
+        benchmark::RegisterBenchmark(("xor/" + std::to_string(n)).c_str(),
+                                     [=](benchmark::State& state) { bm_xor(state, n); });
+        benchmark::RegisterBenchmark(("read/" + std::to_string(n)).c_str(),
+                                     [=](benchmark::State& state) { bm_read(state, n); });
     }
     return true;
 }();
