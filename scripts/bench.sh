@@ -24,12 +24,17 @@ fi
 
 meson compile -C "$build" wscodec_bench
 
+# The CPU model for the reports' hardware line (Google Benchmark 1.7 does not
+# record it; a comma would split the context value).
+cpu_model="$(LC_ALL=C lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n1 | tr ',' ' ')"
+
 "$build/bench/wscodec_bench" \
     --benchmark_repetitions=5 \
     --benchmark_min_time=0.2 \
     --benchmark_display_aggregates_only=true \
     --benchmark_out="$build/bench.json" \
     --benchmark_out_format=json \
+    --benchmark_context="cpu_model=${cpu_model:-unknown}" \
     "$@"
 
 python3 scripts/bench_report.py "$build/bench.json"

@@ -11,11 +11,20 @@ memcpy/<size> from the same run. Then it checks the performance targets and prin
 MISS for each; a MISS is reported, not an error (the exit status is 0 unless
 the file cannot be read).
 
-Usage: bench_report.py BENCH.json
+With --markdown it prints instead, per benchmark family (receive, send,
+masking, UTF-8 validation, handshake, SHA-1, permessage-deflate), a Markdown
+table of the same best figures with the physical limits measured in the same
+run beside each row (memcpy, in-place XOR and a read-every-byte pass of the
+same size where the run has them, memset), under a line naming the hardware.
+scripts/bench_plot.py draws the same families from the same definitions
+(FAMILIES, LIMITS).
+
+Usage: bench_report.py [--markdown] BENCH.json
 """
 
 import argparse
 import json
+import re
 import sys
 
 TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
@@ -179,8 +188,246 @@ def check_targets(results):
               f"{r.gbps:.2f} GB/s vs {base.gbps:.2f} GB/s = {ratio:.2f}x")
 
 
+# The physical limits of a size, measured in the same run: (prefix, label).
+# A benchmark <prefix>/<size> is the limit for results of that size; those the
+# run lacks are left out. memcpy reads and writes every byte; xor/<size>
+# (XOR a constant into every byte in place) is what unmasking in place cannot
+# beat, read/<size> (load every byte, no store) what a validator cannot beat;
+# memset stores only (the ceiling for data in L1, bench/bench_memcpy.cpp).
+LIMITS = [
+    ("memcpy", "memcpy"),
+    ("xor", "in-place XOR"),
+    ("read", "read every byte"),
+    ("memset", "memset"),
+]
+
+# Explicit SIMD kernels beside the best one (same figures, labelled): in the
+# tables, not in the plot.
+SIMD_KERNELS = {"sse41", "avx2", "neon"}
+
+
+class Family:
+    """A group of benchmarks shown together: `pattern` matches a name and
+    gives `series` (what is measured; `nct`: without context takeover) and either `size` (bytes, which ties the
+    row to the limits of that size) or `group` (a label for rows without a
+    size); `data` prefixes the group (the text kind). `unit` is "bytes" or
+    "items"; `item` names an item. `series_labels` maps a series to its label
+    and orders the series; a series not listed keeps its name."""
+
+    def __init__(self, title, pattern, unit, item, series_labels, own_memcpy=None):
+        self.title = title
+        self.pattern = re.compile(pattern)
+        self.unit = unit
+        self.item = item
+        self.series_labels = series_labels
+        self.own_memcpy = own_memcpy  # format of a memcpy this family measures itself
+
+    def match(self, name):
+        m = self.pattern.match(name)
+        if not m:
+            return None
+        d = m.groupdict()
+        return {
+            "series": d.get("series") or "",
+            "size": int(d["size"]) if d.get("size") else None,
+            "data": d.get("data") or "",
+            "group": d.get("group") or "",
+            "no_takeover": bool(d.get("nct")),
+        }
+
+    def series_label(self, series):
+        return self.series_labels.get(series, series)
+
+    def series_rank(self, series):
+        keys = list(self.series_labels)
+        return keys.index(series) if series in keys else len(keys)
+
+    def in_plot(self, series):
+        return series not in SIMD_KERNELS
+
+
+FAMILIES = [
+    Family("Receive: connection::receive, one frame per call", r"^receive/(?P<series>[a-z_]+)/(?P<size>\d+)$",
+           "bytes", "frame", {"binary": "binary", "text": "text (ASCII)", "text_cjk": "text (CJK)"}),
+    Family("Send: a message queued and its frame handed out", r"^send/(?P<series>[a-z_]+)/(?P<size>\d+)$",
+           "bytes", "message", {"client": "client (masked copy)", "client_in_place": "client, in place",
+                                "server_copy": "server (copied out)"}),
+    Family("Masking: apply_mask", r"^mask/(?:(?P<series>[a-z_0-9]+)/)?(?P<size>\d+)$",
+           "bytes", "call", {"": "apply_mask", "scalar": "scalar kernel", "sse41": "sse41", "avx2": "avx2",
+                             "neon": "neon", "unaligned": "unaligned, phase 1", "copy": "apply_mask_copy"}),
+    Family("UTF-8 validation: validate_utf8",
+           r"^utf8/(?P<data>[a-z]+)/(?:(?P<series>[a-z_0-9]+)/)?(?P<size>\d+)$",
+           "bytes", "call", {"": "validate_utf8", "scalar": "scalar kernel", "sse41": "sse41", "avx2": "avx2",
+                             "neon": "neon", "feed4096": "utf8_validator, 4 KiB pieces"}),
+    Family("Opening handshake", r"^handshake/(?P<group>[a-z_]+/[a-z_0-9]+)$",
+           "items", "handshake", {}),
+    Family("SHA-1 (the handshake's accept key)", r"^sha1/(?P<series>[a-z_]+)/(?P<size>\d+)$",
+           "bytes", "call", {"portable": "portable", "sha_ni": "SHA-NI"}),
+    Family("permessage-deflate (zlib, balanced())",
+           r"^deflate/(?P<series>(?!memcpy/)[a-z_0-9]+)/(?P<data>[a-z]+)(?P<nct>_no_takeover)?/(?P<size>\d+)$",
+           "bytes", "message", {"send": "send (compress)", "zlib_alone": "zlib deflate alone",
+                                "receive": "receive (inflate)", "inflate_alone": "zlib inflate alone",
+                                "inflate_utf8_alone": "zlib inflate + UTF-8 check alone"},
+           own_memcpy="deflate/memcpy/{data}/{size}"),
+]
+
+HANDSHAKE_GROUPS = {
+    "accept/24": "accept key",
+    "server/chromium": "server: Chrome request",
+    "session/chromium": "server session",
+    "client/response": "client: 101 response",
+}
+
+
+def size_text(n):
+    """16 -> "16 B", 16384 -> "16 KiB", 1048576 -> "1 MiB"."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale} {unit}"
+    return f"{n} B"
+
+
+class Row:
+    """One result in its family: where it goes and what it is compared with."""
+
+    def __init__(self, family, result, fields):
+        self.family = family
+        self.result = result
+        self.base_series = fields["series"]
+        self.no_takeover = fields["no_takeover"]
+        self.size = fields["size"]
+        self.data = fields["data"]
+        if fields["group"]:
+            self.group = HANDSHAKE_GROUPS.get(fields["group"], fields["group"])
+        else:
+            self.group = " ".join(x for x in (self.data, size_text(self.size)) if x)
+        self.limits = []  # (label, Result)
+
+    @property
+    def label(self):
+        text = self.family.series_label(self.base_series)
+        return text + (", no context takeover" if self.no_takeover else "")
+
+    @property
+    def value(self):
+        """Bytes or items per second, as the family reports; None if absent."""
+        r = self.result
+        if r.error:
+            return None
+        v = r.bytes_per_second if self.family.unit == "bytes" else r.items_per_second
+        return v if v else None
+
+
+def family_rows(results):
+    """(family, rows) for each family present in `results`, rows in benchmark
+    order, each with the limits of its size from the same run."""
+    out = []
+    for fam in FAMILIES:
+        rows = []
+        for name, r in results.items():
+            fields = fam.match(name)
+            if fields is None:
+                continue
+            row = Row(fam, r, fields)
+            if row.size is not None:
+                names = []
+                if fam.own_memcpy:
+                    names.append(("memcpy", fam.own_memcpy.format(data=row.data, size=row.size)))
+                for prefix, text in LIMITS:
+                    names.append((text, f"{prefix}/{row.size}"))
+                seen = set()
+                for text, limit_name in names:
+                    lr = results.get(limit_name)
+                    if text in seen or lr is None or lr.error or not lr.bytes_per_second:
+                        continue
+                    seen.add(text)
+                    row.limits.append((text, lr))
+            rows.append(row)
+        if rows:
+            out.append((fam, rows))
+    return out
+
+
+def ordered_rows(fam, rows):
+    """Rows by data kind (in the order the run has them), size, context
+    takeover before none, then series as the family lists them."""
+    data_order = {}
+    for row in rows:
+        data_order.setdefault(row.data, len(data_order))
+    return sorted(rows, key=lambda r: (data_order[r.data], r.size or 0, r.no_takeover, fam.series_rank(r.base_series)))
+
+
+def hardware_line(context):
+    """The CPU model (recorded with --benchmark_context=cpu_model=..., as
+    scripts/bench.sh does), the CPU count and clock, and the date."""
+    model = context.get("cpu_model") or context.get("cpu") or "CPU model not recorded"
+    parts = [model]
+    if context.get("num_cpus"):
+        mhz = context.get("mhz_per_cpu")
+        parts.append(f"{context['num_cpus']} CPUs" + (f" at {mhz} MHz" if mhz else ""))
+    if context.get("date"):
+        parts.append(str(context["date"])[:10])
+    return ", ".join(parts)
+
+
+def rate_text(value, unit):
+    """GB/s for bytes, M/s (or k/s) for items."""
+    if value is None:
+        return "-"
+    if unit == "bytes":
+        return f"{value / 1e9:.2f}" if value >= 1e8 else f"{value / 1e9:.3f}"
+    return f"{value / 1e6:.2f}"
+
+
+def print_markdown(context, results):
+    print(f"Hardware: {hardware_line(context)}. Best of each benchmark's repetitions (CPU time).")
+    for fam, rows in family_rows(results):
+        limit_labels = []
+        for row in rows:
+            for text, _ in row.limits:
+                if text not in limit_labels:
+                    limit_labels.append(text)
+        limit_labels.sort(key=lambda t: [text for _, text in LIMITS].index(t))
+        rate = "GB/s" if fam.unit == "bytes" else f"M {fam.item}s/s"
+        sized = any(row.size is not None for row in rows)
+        header = ["benchmark", "what"] + (["size"] if sized else []) + [rate, f"ns/{fam.item}"]
+        header += [f"{t} GB/s" for t in limit_labels]
+        if "memcpy" in limit_labels:
+            header.append("x memcpy")
+        print()
+        print(f"### {fam.title}")
+        print()
+        print("| " + " | ".join(header) + " |")
+        text_cols = 3 if sized else 2
+        print("|" + "|".join(["---"] * text_cols + ["---:"] * (len(header) - text_cols)) + "|")
+        for row in ordered_rows(fam, rows):
+            r = row.result
+            what = row.label if sized else row.group
+            if r.label and r.label != row.base_series:
+                what += f" ({r.label})"
+            ns = None
+            if fam.unit == "items" or r.items_per_second:
+                ns = r.ns_per_item
+            elif r.ns_per_iter is not None:
+                ns = r.ns_per_iter
+            cells = [f"`{r.name}`", what] + ([row.group] if sized else []) + [
+                     "error: " + r.error if r.error else rate_text(row.value, fam.unit),
+                     "" if r.error else fmt(ns, ".1f" if (ns or 0) < 1e4 else ".0f")]
+            limits = dict(row.limits)
+            cells += [rate_text(limits[t].bytes_per_second, "bytes") if t in limits else "-" for t in limit_labels]
+            if "memcpy" in limit_labels:
+                base = limits.get("memcpy")
+                ratio = None
+                if base is not None and row.value is not None and fam.unit == "bytes":
+                    ratio = row.value / base.bytes_per_second
+                cells.append(fmt(ratio, ".2f" if (ratio or 1) >= 0.1 else ".2g") + ("x" if ratio is not None else ""))
+            print("| " + " | ".join(cells) + " |")
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="Summarise wscodec_bench JSON output against memcpy.")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print Markdown tables per family with the limits beside them")
     parser.add_argument("json", help="file written with --benchmark_out_format=json")
     args = parser.parse_args(argv)
     try:
@@ -191,6 +438,9 @@ def main(argv):
     if not results:
         print(f"bench_report.py: no benchmarks in {args.json}", file=sys.stderr)
         return 1
+    if args.markdown:
+        print_markdown(context, results)
+        return 0
     build_type = context.get("library_build_type")
     if build_type and build_type != "release":
         print(f"note: libbenchmark reports a {build_type} build (the harness only, not the code measured)")

@@ -42,6 +42,11 @@ enum class connection_state : std::uint8_t {
 /// must stay valid (and unchanged) until output() has handed it all out and
 /// consume() acknowledged it. can_send() says when the next may be queued.
 ///
+/// Byte ranges: receive() and the send calls also take any contiguous range
+/// of bytes that outlives the call (`std::string`, `std::vector<char>`, a char
+/// array, `std::span<std::byte>`...); a temporary container does not compile
+/// (byte_ranges.hpp).
+///
 /// Control replies: a ping is answered with a pong carrying its payload; a
 /// pong not yet handed out is replaced by a newer one (§5.5.3). Pings that
 /// arrive after our close() are still answered (§5.5.2), and with auto_pong

@@ -115,6 +115,9 @@ struct no_preface {};
 /// the handshake's event consumes only up to its blank line, and the next
 /// receive() call hands the rest to the connection.
 ///
+/// Byte ranges: receive() and the send calls also take any contiguous range
+/// of bytes that outlives the call, as connection's do (byte_ranges.hpp).
+///
 /// A server answers event_type::request with accept() (or respond() to turn it
 /// down) before calling receive() again; bytes after the request that arrived
 /// with it stay unconsumed until then (receive() answers answer_pending,
