@@ -2,7 +2,7 @@
 // examples/client.cpp — a WebSocket client on a wscodec::client_session.
 //
 //   client [--echo] [--no-deflate] [--deflate-window-bits 9..15] [--deflate-no-context-takeover]
-//          ws://HOST[:PORT][/PATH]
+//          [--ca FILE] ws://HOST[:PORT][/PATH] | wss://HOST[:PORT][/PATH]
 //
 // Interactive (the default): every line of stdin is sent as a text message,
 // every message received is printed on stdout, one per line (a binary one as
@@ -28,6 +28,16 @@
 // inflate buffer; --echo sends them back from there (compressed again: the
 // buffer is not modified) before receiving more.
 //
+// wss:// runs TLS through examples/tls.hpp (OpenSSL over a BIO pair): the
+// socket's bytes go into a tls_channel, the plaintext it gives goes to the
+// session as a read would, and the session's output goes through the channel
+// before the socket. The server's certificate must chain to the system's
+// trusted CAs, or with --ca FILE to the certificates in FILE (PEM), and must
+// name the URL's host (a DNS name, or an IP address in subjectAltName); if
+// it does not, the client says why on stderr and exits 1 before any
+// WebSocket byte is sent. On a clean end it sends TLS's close_notify before
+// closing TCP. Once connected, stderr names the protocol and cipher.
+//
 // Receiving: each input read goes to the session until it answers need_more
 // (pending_), and the socket is read only then: after the server's close
 // frame the closed event still comes with no new bytes (has_pending_event()).
@@ -39,14 +49,15 @@
 // it, so that its close frame is not lost to a reset.
 //
 // Exit status: 0 once the close handshake completed (the server's close frame
-// arrived, whatever its code), 1 otherwise (handshake refused, protocol
-// error, connection lost, timeout), 2 for a bad command line.
+// arrived, whatever its code), 1 otherwise (handshake refused, TLS failure,
+// protocol error, connection lost, timeout), 2 for a bad command line.
 #include <poll.h>
 
 #include <deque>
 #include <memory>
 
 #include "common.hpp"
+#include "tls.hpp"
 
 namespace {
 
@@ -104,9 +115,10 @@ examples::unique_fd connect_to(const wscodec::ws_url& u) {
 
 class client {
 public:
-    client(examples::unique_fd fd, const wscodec::request_options& request, const wscodec::session_options& options,
-           bool echo)
-        : fd_(std::move(fd)), echo_(echo), ws_(request, options) {}
+    /// `tls`: null for ws://.
+    client(examples::unique_fd fd, std::unique_ptr<examples::tls_channel> tls, const wscodec::request_options& request,
+           const wscodec::session_options& options, bool echo)
+        : fd_(std::move(fd)), tls_(std::move(tls)), echo_(echo), ws_(request, options) {}
 
     int run() {
         if (ws_.state() == wscodec::session_state::done) {
@@ -118,6 +130,10 @@ public:
             std::fprintf(stderr, "permessage-deflate not offered: %s\n", wscodec::deflate_error_message(ws_.deflate_failure()));
         while (!finished_) {
             if (!step()) break;
+            if (tls_ && !blocked_ && !pending_ && !eof_ && !tls_->wants_input()) {
+                read_socket();  // records TLS already took from the socket: poll() would not report them
+                continue;
+            }
             std::array<pollfd, 2> p{};
             nfds_t n = 0;
             short sock_events = 0;
@@ -172,10 +188,12 @@ private:
                 case flush_result::drained: break;
             }
             if (closing_) {  // close_now, and everything is written
+                if (tls_ && tls_->close()) continue;  // TLS's close_notify first
                 finished_ = true;
                 return false;
             }
             if (lingering_ && !shut_) {  // our close frame is out: a FIN follows it; reading goes on
+                if (tls_ && tls_->close()) continue;
                 (void)::shutdown(fd_.get(), SHUT_WR);  // ENOTCONN: the server is gone, and the next read says so
                 shut_ = true;
             }
@@ -196,8 +214,10 @@ private:
     }
 
     /// Output: the spans through writev, the same loop as a server's (a
-    /// payload sent with send() comes masked from the session's staging).
+    /// payload sent with send() comes masked from the session's staging);
+    /// with TLS, through the channel.
     flush_result flush() {
+        if (tls_) return examples::write_output(fd_.get(), *tls_, ws_);
         for (;;) {
             const wscodec::output_buffers out = ws_.output();
             if (out.empty()) return flush_result::drained;
@@ -217,7 +237,8 @@ private:
 
     void read_socket() {
         for (;;) {
-            const ssize_t n = ::read(fd_.get(), buf_.get(), read_buffer_size);
+            const ssize_t n = tls_ ? examples::read_input(fd_.get(), *tls_, buf_.get(), read_buffer_size)
+                                   : ::read(fd_.get(), buf_.get(), read_buffer_size);
             if (n > 0) {
                 begin_ = 0;
                 end_ = static_cast<std::size_t>(n);
@@ -232,7 +253,12 @@ private:
                 const int e = errno;
                 eof_ = true;
                 const wscodec::event ev = ws_.receive_eof();  // the connection is gone either way
-                if (!got_close_) lost("read", e);
+                if (tls_ && tls_->failed()) {  // certificate refused, or a broken record: write the alert, then stop
+                    std::fprintf(stderr, "%s\n", tls_->error().c_str());
+                    failed_ = true;
+                } else if (!got_close_) {
+                    lost("read", e);
+                }
                 closing_ = true;
                 (void)ev;
             }
@@ -297,6 +323,7 @@ private:
         switch (ev.type) {
             case event_type::open:
                 if (!echo_) std::fprintf(stderr, "connected\n");
+                if (tls_) std::fprintf(stderr, "TLS: %s\n", tls_->description().c_str());
                 std::fprintf(stderr, "%s\n", examples::deflate_summary(ws_.deflate_agreed(), ws_.deflate_parameters()).c_str());
                 break;
             case event_type::data:
@@ -386,6 +413,7 @@ private:
     }
 
     examples::unique_fd fd_;
+    std::unique_ptr<examples::tls_channel> tls_;  // null: ws://
     bool echo_;
     wscodec::client_session ws_;
     std::unique_ptr<std::uint8_t[]> buf_{new std::uint8_t[read_buffer_size]};
@@ -417,14 +445,20 @@ private:
 
 int main(int argc, char** argv) {
     constexpr const char* usage =
-        "[--echo] [--no-deflate] [--deflate-window-bits 9..15] [--deflate-no-context-takeover] ws://HOST[:PORT][/PATH]";
+        "[--echo] [--no-deflate] [--deflate-window-bits 9..15] [--deflate-no-context-takeover] [--ca FILE] "
+        "ws[s]://HOST[:PORT][/PATH]";
     bool echo = false;
+    std::string ca_file;  // --ca: trust only these certificates (wss://)
     examples::deflate_flags deflate;
     std::optional<std::string_view> url_text;
     examples::arg_reader args(argc, argv);
     while (const auto a = args.next()) {
         if (*a == "--echo") echo = true;
-        else if (deflate.take(*a, args, argv[0], usage)) continue;
+        else if (*a == "--ca") {
+            const auto v = args.value();
+            if (!v || v->empty()) examples::usage_error(argv[0], usage, "--ca needs a file");
+            ca_file = std::string(*v);
+        } else if (deflate.take(*a, args, argv[0], usage)) continue;
         else if (*a == "--help" || *a == "-h") {
             std::printf("usage: %s %s\n", argv[0], usage);
             return 0;
@@ -440,7 +474,13 @@ int main(int argc, char** argv) {
         examples::usage_error(argv[0], usage, "bad URL " + std::string(*url_text) + ": " +
                                                   wscodec::url_error_message(url.err) + " (at byte " +
                                                   std::to_string(url.position) + ")");
-    if (url.secure) examples::usage_error(argv[0], usage, "wss:// needs TLS, which this example does not do");
+    if (!url.secure && !ca_file.empty()) examples::usage_error(argv[0], usage, "--ca is for wss:// URLs");
+    std::string err;
+    examples::tls_context tls;  // outlives the channel
+    if (url.secure && !(tls = examples::tls_context::client(ca_file, err))) {
+        std::fprintf(stderr, "%s\n", err.c_str());
+        return 1;
+    }
     wscodec::request_options request;
     request.host = url.host;
     request.port = url.port_is_default ? 0 : url.port;  // 0: Host without the default port (§4.1)
@@ -452,6 +492,14 @@ int main(int argc, char** argv) {
     (void)::signal(SIGPIPE, SIG_IGN);
     examples::unique_fd fd = connect_to(url);
     if (!fd) return 1;
-    client c(std::move(fd), request, options, echo);
+    std::unique_ptr<examples::tls_channel> channel;
+    if (url.secure) {
+        channel = std::make_unique<examples::tls_channel>(tls, wscodec::role::client, std::string(url.host));
+        if (channel->failed()) {
+            std::fprintf(stderr, "%s\n", channel->error().c_str());
+            return 1;
+        }
+    }
+    client c(std::move(fd), std::move(channel), request, options, echo);
     return c.run();
 }

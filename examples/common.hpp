@@ -512,10 +512,15 @@ template <class Server>
     return 0;
 }
 
-/// On shutdown: close 1001 where the WebSocket is open, and write what fits.
-inline void say_goodbye(int fd, wscodec::server_session& ws) noexcept {
+/// On shutdown: close 1001 where the WebSocket is open (the caller writes it).
+inline void close_going_away(wscodec::server_session& ws) noexcept {
     if (ws.state() == wscodec::session_state::open && ws.connection().state() == wscodec::connection_state::open)
         (void)ws.close(wscodec::close_code::going_away, "server shutting down");
+}
+
+/// On shutdown: close 1001 where the WebSocket is open, and write what fits.
+inline void say_goodbye(int fd, wscodec::server_session& ws) noexcept {
+    close_going_away(ws);
     (void)write_output(fd, ws);
 }
 

@@ -4,6 +4,7 @@
 //
 //   echo_server [--host 127.0.0.1] [--port 9001] [--max-message-size 16777216] [--stream]
 //               [--no-deflate] [--deflate-window-bits 9..15] [--deflate-no-context-takeover]
+//               [--cert FILE --key FILE]
 //
 // Every message comes back with its type, whole: as one frame, once all of
 // it has arrived and proved valid. A message that arrives in one piece is
@@ -34,6 +35,15 @@
 // of its input waits in its buffer) and reading, until EPOLLOUT says it
 // drained.
 //
+// --cert FILE --key FILE (PEM: the certificate chain and its private key):
+// wss://, TLS on every connection, through examples/tls.hpp. Each connection
+// has a tls_channel between its socket and its session: the socket's bytes
+// go into the channel, the plaintext it gives goes to receive() as a read
+// would, and output() goes through the channel before writev's place. The
+// loop is the same; it also reads records the channel already holds before
+// waiting for epoll, and sends a close_notify before closing TCP (or shutting
+// down sending, when it lingers). Without them the server is plain ws://.
+//
 // A plain HTTP request gets a short text page. A connection that does not
 // finish its opening handshake within 10 s, or its close handshake within
 // 5 s, is dropped. A connection that failed (tcp_action::linger) writes its
@@ -48,6 +58,7 @@
 #include <unordered_map>
 
 #include "common.hpp"
+#include "tls.hpp"
 
 namespace {
 
@@ -63,11 +74,14 @@ struct echo_flags {
     examples::server_flags server;
     bool stream = false;  // echo each piece as it arrives
     examples::deflate_flags deflate;
+    std::string cert;  // --cert and --key: wss://
+    std::string key;
 };
 
 struct connection {
     std::uint64_t id = 0;
     examples::unique_fd fd;
+    std::unique_ptr<examples::tls_channel> tls;  // null: plain ws://
     wscodec::server_session ws;
     std::unique_ptr<std::uint8_t[]> buf{new std::uint8_t[read_buffer_size]};
     std::size_t begin = 0;  // input not yet consumed by the session: [begin, end)
@@ -88,8 +102,8 @@ struct connection {
 class echo_server {
 public:
     echo_server(examples::unique_fd listener, examples::unique_fd signals, const wscodec::session_options& options,
-                bool stream)
-        : listener_(std::move(listener)), signals_(std::move(signals)), options_(options), stream_(stream) {}
+                bool stream, const examples::tls_context* tls)
+        : listener_(std::move(listener)), signals_(std::move(signals)), options_(options), stream_(stream), tls_(tls) {}
 
     int run() {
         const int status = examples::serve(*this, poll_, listener_.get(), signals_.get(), deadlines_);
@@ -122,6 +136,13 @@ private:
     void open(int fd) {
         const std::uint64_t id = next_id_++;
         auto c = std::make_unique<connection>(id, fd, options_);
+        if (tls_ != nullptr) {
+            c->tls = std::make_unique<examples::tls_channel>(*tls_, wscodec::role::server);
+            if (c->tls->failed()) {
+                std::fprintf(stderr, "connection %llu: %s\n", static_cast<unsigned long long>(id), c->tls->error().c_str());
+                return;  // the unique_fd closes the socket
+            }
+        }
         c->interest = EPOLLIN;
         if (!poll_.add(fd, c->interest, id)) {
             std::perror("epoll_ctl");
@@ -155,13 +176,17 @@ private:
     bool drive(connection& c) {
         int reads = 0;
         for (;;) {
-            switch (examples::write_output(c.fd.get(), c.ws)) {
+            switch (flush(c)) {
                 case flush_result::failed: return false;
                 case flush_result::blocked: return watch(c, EPOLLOUT);
                 case flush_result::drained: break;
             }
-            if (c.closing) return false;  // everything is written: close TCP now
+            if (c.closing) {  // everything is written: close TCP now
+                if (c.tls && c.tls->close()) continue;  // after TLS's close_notify
+                return false;
+            }
             if (c.lingering && !c.write_shut) {
+                if (c.tls && c.tls->close()) continue;  // a close_notify goes before the FIN
                 // Our last bytes are written: send FIN, but keep reading, so
                 // that unread input does not turn our close into a reset.
                 (void)::shutdown(c.fd.get(), SHUT_WR);
@@ -180,8 +205,12 @@ private:
                 handle(c, ev);
                 continue;
             }
-            if (reads++ == max_reads_per_wakeup) return watch(c, EPOLLIN);  // level-triggered: epoll comes back
-            const ssize_t n = ::read(c.fd.get(), c.buf.get(), read_buffer_size);
+            // TLS may hold records already taken from the socket: epoll would
+            // not report those, so they are read before waiting.
+            const bool held = c.tls && !c.tls->wants_input();
+            if (reads++ >= max_reads_per_wakeup && !held) return watch(c, EPOLLIN);  // level-triggered: epoll comes back
+            const ssize_t n = c.tls ? examples::read_input(c.fd.get(), *c.tls, c.buf.get(), read_buffer_size)
+                                    : ::read(c.fd.get(), c.buf.get(), read_buffer_size);
             if (n > 0) {
                 c.begin = 0;
                 c.end = static_cast<std::size_t>(n);
@@ -189,11 +218,20 @@ private:
                 handle(c, c.ws.receive_eof());  // close_now: write what is queued (if anything), then close
                 c.closing = true;
             } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (c.tls && (c.tls->has_output() || !c.tls->wants_input())) continue;  // a handshake message, say
                 return watch(c, EPOLLIN);
+            } else if (c.tls && c.tls->failed()) {
+                std::fprintf(stderr, "connection %llu: %s\n", static_cast<unsigned long long>(c.id), c.tls->error().c_str());
+                c.closing = true;  // write the alert, if any, then close
             } else if (errno != EINTR) {
                 return false;  // ECONNRESET and friends
             }
         }
+    }
+
+    /// Writes a connection's output: through its TLS channel, or with writev.
+    static flush_result flush(connection& c) {
+        return c.tls ? examples::write_output(c.fd.get(), *c.tls, c.ws) : examples::write_output(c.fd.get(), c.ws);
     }
 
     /// Reacts to one event of a connection's session.
@@ -204,7 +242,8 @@ private:
                 if (c.ws.accept() != wscodec::error::none) c.closing = true;
                 break;
             case event_type::http_request: {
-                const std::string body = "wscodec echo server\n\nConnect a WebSocket client to ws://" +
+                const std::string body = std::string("wscodec echo server\n\nConnect a WebSocket client to ") +
+                                         (c.tls ? "wss://" : "ws://") +
                                          std::string(c.ws.request().host) +
                                          "/ and every message comes back as it was sent.\n";
                 const wscodec::http_header type{"Content-Type", "text/plain; charset=utf-8"};
@@ -319,7 +358,14 @@ private:
     /// SIGINT/SIGTERM: say goodbye (close 1001) where a connection is open,
     /// write what fits, and close everything.
     void shut_down() {
-        for (auto& [id, c] : conns_) examples::say_goodbye(c->fd.get(), c->ws);
+        for (auto& [id, c] : conns_) {
+            if (!c->tls) {
+                examples::say_goodbye(c->fd.get(), c->ws);
+                continue;
+            }
+            examples::close_going_away(c->ws);
+            if (flush(*c) == flush_result::drained && c->tls->close()) (void)flush(*c);
+        }
         conns_.clear();
     }
 
@@ -327,18 +373,19 @@ private:
     examples::unique_fd signals_;
     wscodec::session_options options_;
     bool stream_;
+    const examples::tls_context* tls_;  // null: plain ws://
     examples::poller poll_;
     examples::deadline_list deadlines_;
     std::unordered_map<std::uint64_t, std::unique_ptr<connection>> conns_;
     std::uint64_t next_id_ = examples::first_connection_key;
 };
 
-/// Parses --host, --port, --max-message-size, --stream and the deflate
-/// flags; exits with status 2 and the usage line on anything else.
+/// Parses --host, --port, --max-message-size, --stream, the deflate flags
+/// and --cert/--key; exits with status 2 and the usage line on anything else.
 echo_flags parse_flags(int argc, char** argv) {
     const char* usage =
         "[--host ADDRESS] [--port N] [--max-message-size BYTES] [--stream] [--no-deflate] "
-        "[--deflate-window-bits 9..15] [--deflate-no-context-takeover]";
+        "[--deflate-window-bits 9..15] [--deflate-no-context-takeover] [--cert FILE --key FILE]";
     echo_flags f;
     f.server.port = 9001;
     examples::arg_reader args(argc, argv);
@@ -352,11 +399,15 @@ echo_flags parse_flags(int argc, char** argv) {
             continue;
         }
         if (f.deflate.take(*a, args, argv[0], usage)) continue;
-        const bool known = *a == "--host" || *a == "--port" || *a == "--max-message-size";
+        const bool known = *a == "--host" || *a == "--port" || *a == "--max-message-size" || *a == "--cert" || *a == "--key";
         if (!known) examples::usage_error(argv[0], usage, "unknown argument: " + std::string(*a));
         const auto v = args.value();
         if (!v) examples::usage_error(argv[0], usage, std::string(*a) + " needs a value");
-        if (*a == "--host") {
+        if (*a == "--cert") {
+            f.cert = std::string(*v);
+        } else if (*a == "--key") {
+            f.key = std::string(*v);
+        } else if (*a == "--host") {
             f.server.host = std::string(*v);
         } else if (*a == "--port") {
             if (!examples::parse_number(*v, f.server.port)) examples::usage_error(argv[0], usage, "bad port: " + std::string(*v));
@@ -365,6 +416,7 @@ echo_flags parse_flags(int argc, char** argv) {
             examples::usage_error(argv[0], usage, "bad size: " + std::string(*v));
         }
     }
+    if (f.cert.empty() != f.key.empty()) examples::usage_error(argv[0], usage, "--cert and --key go together");
     return f;
 }
 
@@ -390,10 +442,19 @@ int main(int argc, char** argv) {
     options.connection.limits.max_frame_size = flags.max_message_size;
     wscodec::zlib_backend zlib;  // one for every connection; outlives the server
     parsed.deflate.apply_server(zlib, options);
-    std::printf("listening on ws://%s:%u\n", examples::url_host(flags.host).c_str(),
+    examples::tls_context tls;  // outlives the connections
+    if (!parsed.cert.empty()) {
+        tls = examples::tls_context::server(parsed.cert, parsed.key, err);
+        if (!tls) {
+            std::fprintf(stderr, "%s\n", err.c_str());
+            return 1;
+        }
+    }
+    std::printf("listening on %s://%s:%u\n", tls ? "wss" : "ws", examples::url_host(flags.host).c_str(),
                 static_cast<unsigned>(examples::local_port(listener.get())));
     std::fflush(stdout);
     std::fprintf(stderr, "%s\n", parsed.deflate.describe_server(options).c_str());
-    echo_server server(std::move(listener), std::move(signals), options, parsed.stream);
+    if (tls) std::fprintf(stderr, "TLS: certificate %s\n", parsed.cert.c_str());
+    echo_server server(std::move(listener), std::move(signals), options, parsed.stream, tls ? &tls : nullptr);
     return server.run();
 }

@@ -28,6 +28,22 @@ mode below runs compressed unless the example was started with --no-deflate.
                                               `CLIENT_BIN --echo [FLAGS] URL`: the agreed parameters
                                               (seen by the server and printed by the client), the same
                                               messages, close 1000 and exit 0
+  python_peer.py tls-client URL CAFILE        against echo_server --cert --key (wss://, trusting CAFILE):
+                                              with and without permessage-deflate, text and binary of
+                                              0 B to 4 MiB around the 16 KiB record size, fragmented,
+                                              200 pipelined, a ping, close 1000, invalid UTF-8 (1007);
+                                              a plain ws:// client refused and the server still serving
+  python_peer.py tls-server CLIENT_BIN CERT KEY OTHER_CERT OTHER_KEY
+                                              a wss:// websockets server (CERT, for localhost and
+                                              127.0.0.1) and `CLIENT_BIN --ca CERT wss://...`: the echo
+                                              matrix, by host name, --no-deflate, interactive, an abort
+                                              and invalid UTF-8 (exit 1 each); then the
+                                              client must refuse (exit 1, "certificate verify failed")
+                                              a server it has no --ca for, one trusted through another
+                                              CA file, and OTHER_CERT (for another host) though trusted
+
+--cafile FILE: a wss:// URL's server must chain to FILE (PEM), for the modes
+that take a URL (tls-client trusts its CAFILE itself).
 
 Prints one line per check: `PASS name` or `FAIL name: why` (names start with
 --prefix, default python-client / python-limit / python-server). Exits 1 on
@@ -174,8 +190,13 @@ async def pipelined(ws, msgs):
 # ----------------------------------------------------------------- client role
 
 
+CAFILE = None  # --cafile: the certificate a wss:// URL's server must chain to
+
+
 async def connect(url, **kw):
     """A client connection; websockets offers permessage-deflate unless compression=None."""
+    if CAFILE and url.startswith("wss:") and "ssl" not in kw:
+        kw["ssl"] = client_tls(CAFILE)
     return await websockets.connect(url, max_size=None, close_timeout=5, ping_interval=None, open_timeout=10,
                                     max_queue=None, **kw)
 
@@ -492,19 +513,21 @@ async def server_session(ws, sc):
 INTERACTIVE_LINES = ["hello", "wörld ✓", "third line"]
 
 
-async def run_server_scenario(client_bin, sc, expect_exit, exit_name, timeout):
+async def run_server_scenario(client_bin, sc, expect_exit, exit_name, timeout, ssl_ctx=None, host="127.0.0.1", flags=()):
+    """Serves one `client` run (over TLS with ssl_ctx: wss://HOST, the client given flags
+    such as --ca); returns what the client printed (stdout and stderr), or None."""
     async def handler(ws, path=None):
         try:
             await server_session(ws, sc)
         except Exception as e:
             report(f"{sc.prefix}/session", False, f"{type(e).__name__}: {e}")
 
-    async with websockets.serve(handler, "127.0.0.1", 0, max_size=None,
+    async with websockets.serve(handler, "127.0.0.1", 0, max_size=None, ssl=ssl_ctx,
                                 ping_interval=None, close_timeout=5, max_queue=None) as server:
         port = server.sockets[0].getsockname()[1]
-        url = f"ws://127.0.0.1:{port}/interop?from=python"
+        url = f"{'wss' if ssl_ctx else 'ws'}://{host}:{port}/interop?from=python"
         interactive = sc.kind == "interactive"
-        argv = [client_bin, url] if interactive else [client_bin, "--echo", url]
+        argv = [client_bin, *flags, url] if interactive else [client_bin, "--echo", *flags, url]
         proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.PIPE if interactive else asyncio.subprocess.DEVNULL,
                                                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         stdin = "".join(ln + "\n" for ln in INTERACTIVE_LINES).encode() if interactive else None
@@ -520,13 +543,14 @@ async def run_server_scenario(client_bin, sc, expect_exit, exit_name, timeout):
             proc.kill()
             out, err = await proc.communicate()
             report(exit_name, False, f"client did not exit within {timeout} s; output: {tail(out + err)}")
-            return
+            return None
         if not sc.connected.is_set():
             report(exit_name, False, f"client never connected (exit {proc.returncode}); output: {tail(out)}")
         elif proc.returncode == expect_exit:
             report(exit_name, True)
         else:
             report(exit_name, False, f"client exited {proc.returncode}, expected {expect_exit}; output: {tail(out)}")
+        return out
 
 
 def tail(out, n=400):
@@ -757,9 +781,171 @@ async def run_deflate_server(client_bin, prefix):
                    f"expected {params_text(want)}; stderr: {tail(err)}")
 
 
+# ------------------------------------------------------------------ TLS (wss://)
+
+TLS_SIZES = [0, 1, 125, 126, 16383, 16384, 16385, 65535, 65536, 1 << 20, 4 << 20]  # around TLS's 16 KiB records
+
+
+def client_tls(cafile):
+    """A client context that trusts only `cafile` and checks the host name (Python's defaults)."""
+    import ssl
+    return ssl.create_default_context(cafile=cafile)
+
+
+def server_tls(cert, key):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+async def run_tls_client(url, prefix, cafile):
+    """Against echo_server --cert --key: with and without permessage-deflate, text and binary of
+    TLS_SIZES (random and compressible) echoed byte for byte, a fragmented message, 200 pipelined
+    messages, a ping and close 1000; then a plain ws:// client is refused and the server lives on."""
+    ctx = client_tls(cafile)
+    groups = {
+        "text-random": [(n, make_text(n, n + 11)) for n in TLS_SIZES],
+        "text-compressible": [(n, compressible_text(n, n + 12)) for n in TLS_SIZES],
+        "binary-random": [(n, make_binary(n, n + 13)) for n in TLS_SIZES],
+        "binary-compressible": [(n, compressible_binary(n, n + 14)) for n in TLS_SIZES],
+    }
+    for config, kw, want in (("deflate", {}, (False, False, 15, 15)), ("no-deflate", {"compression": None}, None)):
+        p = f"{prefix}/{config}"
+        ws = None
+        try:
+            ws = await connect(url, ssl=ctx, **kw)
+            got = agreed_params(ws)
+            report(f"{p}/{'not-agreed' if want is None else 'agreed'}", got == want,
+                   f"agreed: {params_text(got)}; expected: {params_text(want)}")
+            for group, items in groups.items():
+                why = ""
+                for n, msg in items:
+                    try:
+                        ok, w = await echo_one(ws, msg)
+                    except asyncio.TimeoutError:
+                        ok, w = False, "timed out waiting for the echo"
+                    if not ok:
+                        why = f"{size_name(n)} bytes: {w}"
+                        break
+                report(f"{p}/{group}-0-to-4MiB", not why, why)
+                if why:
+                    raise RuntimeError(f"{group} failed: {why}")
+            ok, why = await echo_one(ws, DEFLATE_FRAGMENTS)
+            report(f"{p}/fragmented-text", ok, why)
+            try:
+                ok, why = await pipelined(ws, pipelined_messages())
+            except asyncio.TimeoutError:
+                ok, why = False, "timed out waiting for the echoes"
+            report(f"{p}/pipelined-200-mixed", ok, why)
+            try:
+                await ping_one(ws, b"ping over TLS")
+                report(f"{p}/ping", True)
+            except asyncio.TimeoutError:
+                report(f"{p}/ping", False, "no pong within 10 s")
+            await close_check(ws, url, f"{p}/close-1000", 1000, "")
+        except Exception as e:  # a failed TLS or WebSocket handshake, a closed connection
+            report(f"{p}/session", False, closed_why(e) if isinstance(e, websockets.exceptions.ConnectionClosed)
+                   else f"{type(e).__name__}: {e}")
+        await drop(ws)
+
+    name = f"{prefix}/invalid-utf8-closes-1007"
+    bad = None
+    try:
+        bad = await connect(url, ssl=ctx)
+        await bad.write_frame(True, 0x1, b"valid, then \xff")
+        try:
+            got = await asyncio.wait_for(bad.recv(), 10)
+            report(name, False, f"the server echoed {got!r} instead of closing")
+        except websockets.exceptions.ConnectionClosed:
+            rcvd = bad.close_rcvd
+            report(name, rcvd is not None and rcvd.code == 1007,
+                   f"closed with {rcvd.code} {rcvd.reason!r}, expected 1007" if rcvd else "the server dropped TCP without a close frame")
+    except Exception as e:
+        report(name, False, f"{type(e).__name__}: {e}")
+    await drop(bad)
+
+    name = f"{prefix}/plain-ws-client-refused"
+    plain = "ws://" + url.split("://", 1)[1]
+    try:
+        ws = await connect(plain)
+        report(name, False, f"a plain ws:// handshake succeeded on a TLS port ({plain})")
+        await drop(ws)
+    except Exception as e:
+        report(name, not isinstance(e, asyncio.TimeoutError), f"no answer within 10 s: {type(e).__name__}: {e}")
+    name = f"{prefix}/serves-after-plain-client"
+    try:
+        ws = await connect(url, ssl=ctx)
+        ok, why = await echo_one(ws, "still serving TLS")
+        report(name, ok, why)
+        await asyncio.wait_for(ws.close(), 10)
+    except Exception as e:
+        report(name, False, f"{type(e).__name__}: {e}")
+
+
+async def run_tls_refusal(client_bin, name, ssl_ctx, flags, want_reason):
+    """A wss:// server whose certificate the client must refuse: exit 1, "certificate verify
+    failed" and `want_reason` on stderr, and no WebSocket connection at all."""
+    sessions = []
+
+    async def handler(ws, path=None):
+        sessions.append(ws)
+
+    async with websockets.serve(handler, "127.0.0.1", 0, ssl=ssl_ctx, ping_interval=None, close_timeout=5) as server:
+        port = server.sockets[0].getsockname()[1]
+        argv = [client_bin, "--echo", *flags, f"wss://127.0.0.1:{port}/refused"]
+        proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.DEVNULL,
+                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), 30)
+        except asyncio.TimeoutError:
+            proc.kill()
+            out, err = await proc.communicate()
+            report(name, False, f"client did not exit within 30 s; output: {tail(out + err)}")
+            return
+        text = err.decode(errors="replace")
+        if proc.returncode != 1:
+            report(name, False, f"client exited {proc.returncode}, expected 1; output: {tail(out + err)}")
+        elif "certificate verify failed" not in text or want_reason not in text:
+            report(name, False, f"expected 'certificate verify failed' and {want_reason!r} on stderr; got: {tail(err)}")
+        elif sessions:
+            report(name, False, "the WebSocket handshake went through although the certificate was refused")
+        else:
+            report(name, True)
+
+
+async def run_tls_server(client_bin, prefix, cert, key, other_cert, other_key):
+    """`client` against websockets' wss:// server: the echo matrix with --ca CERT (the certificate names
+    localhost and 127.0.0.1), by host name, without permessage-deflate and interactive; then certificates
+    it must refuse."""
+    ctx = server_tls(cert, key)
+    ca = ("--ca", cert)
+    out = await run_server_scenario(client_bin, Scenario(f"{prefix}/ip", 1000, "", True), 0,
+                                    f"{prefix}/ip/client-exit-0-after-1000", 600, ssl_ctx=ctx, flags=ca)
+    said = (out or b"").decode(errors="replace")
+    report(f"{prefix}/ip/client-prints-tls-version", re.search(r"TLS: TLSv1\.[23] \S+", said) is not None,
+           f"no `TLS: TLSv1.x CIPHER` line from the client; output: {tail(out)}")
+    await run_server_scenario(client_bin, Scenario(f"{prefix}/localhost", 4000, "bye over TLS ✓", False), 0,
+                              f"{prefix}/localhost/client-exit-0-after-4000", 60, ssl_ctx=ctx, host="localhost", flags=ca)
+    await run_server_scenario(client_bin, Scenario(f"{prefix}/no-deflate", 1000, "", False), 0,
+                              f"{prefix}/no-deflate/client-exit-0", 60, ssl_ctx=ctx, flags=ca + ("--no-deflate",))
+    await run_server_scenario(client_bin, Scenario(f"{prefix}/interactive", 1000, "", False, kind="interactive"), 0,
+                              f"{prefix}/interactive/client-exit-0", 60, ssl_ctx=ctx, flags=ca)
+    await run_server_scenario(client_bin, Scenario(f"{prefix}/abort", 1000, "", False, abort=True), 1,
+                              f"{prefix}/abort/client-exit-1", 60, ssl_ctx=ctx, flags=ca)
+    await run_server_scenario(client_bin, Scenario(f"{prefix}/invalid-utf8", 1000, "", False, kind="invalid-utf8"), 1,
+                              f"{prefix}/invalid-utf8/client-exit-1", 60, ssl_ctx=ctx, flags=ca)
+    await run_tls_refusal(client_bin, f"{prefix}/refuses-untrusted-certificate", ctx, (), "self-signed certificate")
+    await run_tls_refusal(client_bin, f"{prefix}/refuses-certificate-of-another-ca", ctx, ("--ca", other_cert),
+                          "self-signed certificate")
+    await run_tls_refusal(client_bin, f"{prefix}/refuses-certificate-for-another-host", server_tls(other_cert, other_key),
+                          ("--ca", other_cert), "IP address mismatch")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prefix")
+    ap.add_argument("--cafile", help="for wss:// URLs: trust this certificate (PEM)")
     sub = ap.add_subparsers(dest="mode", required=True)
     c = sub.add_parser("client")
     c.add_argument("url")
@@ -775,7 +961,15 @@ def main():
     dc.add_argument("plan", choices=sorted(DEFLATE_CLIENT_PLANS))
     ds = sub.add_parser("deflate-server")
     ds.add_argument("client_bin")
+    tc = sub.add_parser("tls-client")
+    tc.add_argument("url")
+    tc.add_argument("cafile")
+    ts = sub.add_parser("tls-server")
+    for arg in ("client_bin", "cert", "key", "other_cert", "other_key"):
+        ts.add_argument(arg)
     a = ap.parse_args()
+    global CAFILE
+    CAFILE = a.cafile
     try:
         if a.mode == "client":
             asyncio.run(run_client(a.url, a.prefix or "python-client"))
@@ -785,6 +979,11 @@ def main():
             asyncio.run(run_limit(a.url, a.prefix or "python-limit", a.limit))
         elif a.mode == "deflate-client":
             asyncio.run(run_deflate_client(a.url, a.prefix or f"python-deflate-client/{a.plan}", a.plan))
+        elif a.mode == "tls-client":
+            asyncio.run(run_tls_client(a.url, a.prefix or "python-tls-client", a.cafile))
+        elif a.mode == "tls-server":
+            asyncio.run(run_tls_server(os.path.abspath(a.client_bin), a.prefix or "python-tls-server",
+                                       a.cert, a.key, a.other_cert, a.other_key))
         elif a.mode == "deflate-server":
             asyncio.run(run_deflate_server(os.path.abspath(a.client_bin), a.prefix or "python-deflate-server"))
         else:

@@ -30,6 +30,12 @@ in --node-modules (default: build/interop/node_modules; scripts/test.sh runs
 `npm ci` there from tests/interop/package-lock.json). A peer that is
 not installed is a SKIP, or a FAIL when CI=true.
 
+TLS (wss://): a self-signed EC P-256 certificate for localhost and 127.0.0.1
+(subjectAltName) and one for another host are made with the openssl CLI in a
+temporary directory; python websockets runs over TLS against
+`echo_server --cert --key` (tls-client) and as the wss:// server of the client
+example (tls-server), which must also refuse certificates it does not trust.
+
 Options: --only python,node,browser (peers to run), --node-modules DIR,
 --chromium PATH, --logs DIR (server output and chat screenshots, default
 build/interop/logs).
@@ -42,13 +48,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-READY = re.compile(r"listening on ws://([0-9.]+):(\d+)\s*$")
+READY = re.compile(r"listening on wss?://([0-9.]+):(\d+)\s*$")
 
 counts = {"PASS": 0, "FAIL": 0, "SKIP": 0}
 
@@ -177,6 +184,28 @@ def run_peer(label, argv, timeout, env=None):
     return time.monotonic() - start
 
 
+def stop_with_open_connection(srv, hold_argv, name):
+    """Runs python_peer.py hold (hold_argv), stops srv with SIGTERM once it says `# connected`
+    (its check: a close frame comes), and checks that srv exits 0."""
+    hold = subprocess.Popen(hold_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    first = hold.stdout.readline().decode(errors="replace")  # `# connected`, or a FAIL line
+    if first.startswith("# connected"):
+        srv.proc.send_signal(signal.SIGTERM)
+    try:
+        rest, _ = hold.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        hold.kill()
+        rest, _ = hold.communicate()
+    for line in (first + rest.decode(errors="replace")).splitlines():
+        m = re.match(r"^(PASS|FAIL|SKIP) (\S+?)(?:: (.*))?$", line)
+        if m:
+            emit(m.group(1), m.group(2), m.group(3) or "")
+    code = srv.stop(signal.SIGTERM)
+    check(name, code == 0 and first.startswith("# connected"),
+          f"exit {code}" + (" (did not exit within 10 s; killed)" if code is None else "") +
+          ("" if first.startswith("# connected") else f"; the peer never connected: {first.strip()!r}") + f"; {srv.tail()}")
+
+
 def python_with_websockets():
     """An interpreter that imports websockets >= 10, or (None, why)."""
     cands = [sys.executable, shutil.which("python3"), "/usr/bin/python3"]
@@ -197,6 +226,56 @@ def node_module(node, node_modules, mod):
     env = dict(os.environ, NODE_PATH=node_modules)
     r = subprocess.run([node, "-e", f"console.log(require('{mod}/package.json').version)"], capture_output=True, text=True, env=env)
     return r.stdout.strip() if r.returncode == 0 else None
+
+
+def make_certificate(directory, name, san):
+    """A self-signed EC P-256 certificate and its key for subjectAltName `san`, made with
+    the openssl CLI in `directory`: ((cert, key), "") or (None, why)."""
+    cert, key = os.path.join(directory, f"{name}.pem"), os.path.join(directory, f"{name}.key")
+    argv = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", key, "-out", cert, "-days", "2", "-subj", f"/CN={name}", "-addext", f"subjectAltName={san}"]
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"{' '.join(argv)}: {e}"
+    if r.returncode != 0:
+        return None, f"{' '.join(argv)} exited {r.returncode}: {(r.stdout + r.stderr).strip()[-300:]}"
+    return (cert, key), ""
+
+
+def tls_checks(bins, have, py, logs, timings):
+    """echo_server --cert --key against python websockets over TLS, and the client against a
+    python wss:// server, with certificates made here; loopback only."""
+    if not shutil.which("openssl"):
+        missing("tls/openssl-cli", "the openssl command is missing (apt-get install openssl)")
+        return
+    with tempfile.TemporaryDirectory(prefix="wscodec-tls-") as tmp:
+        made, why = make_certificate(tmp, "localhost", "DNS:localhost,IP:127.0.0.1")
+        other, why2 = make_certificate(tmp, "other", "DNS:other.invalid") if made else (None, "")
+        check("tls/test-certificates", made is not None and other is not None, why or why2)
+        if made is None or other is None:
+            return
+        (cert, key), (other_cert, other_key) = made, other
+        if have["echo_server"]:
+            for mode, flags in (("", []), ("-stream", ["--stream"])):
+                name = f"echo_server-tls{mode}"
+                srv = Server(name, [bins["echo_server"], "--host", "127.0.0.1", "--port", "0", "--cert", cert, "--key", key] + flags, logs)
+                ok, why = srv.start()
+                ok = ok and srv.lines[0].startswith("listening on wss://")
+                check(f"{name}/ready-line", ok, why or f"expected `listening on wss://...`, got {srv.lines[:1]!r}")
+                if not ok:
+                    srv.kill()
+                    continue
+                url = f"wss://127.0.0.1:{srv.port}/tls"
+                timings.append((f"python-tls-client{mode}", run_peer(f"python-tls-client{mode}", [
+                    py, os.path.join(HERE, "python_peer.py"), "--prefix", f"python-tls-client{mode}", "tls-client", url, cert], 600)))
+                check(f"{name}/alive-after-peers", srv.alive(), f"exited {srv.proc.poll()}; {srv.tail()}")
+                # Stopped with a wss:// connection open: close 1001 through TLS, then exit 0 (no leak report).
+                stop_with_open_connection(srv, [py, os.path.join(HERE, "python_peer.py"), "--prefix", f"python-tls-hold{mode}",
+                                                "--cafile", cert, "hold", url], f"{name}/exit-0-on-sigterm-with-open-connection")
+        if have["client"]:
+            timings.append(("python-tls-server", run_peer("python-tls-server", [
+                py, os.path.join(HERE, "python_peer.py"), "tls-server", bins["client"], cert, key, other_cert, other_key], 900)))
 
 
 def closed_port():
@@ -334,24 +413,8 @@ def main():
             check("echo_server/ready-line-for-shutdown", False, why)
         else:
             t = time.monotonic()
-            hold = subprocess.Popen([py, os.path.join(HERE, "python_peer.py"), "hold", f"ws://127.0.0.1:{srv.port}/hold"],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            first = hold.stdout.readline().decode(errors="replace")  # `# connected`, or a FAIL line
-            if first.startswith("# connected"):
-                srv.proc.send_signal(signal.SIGTERM)
-            try:
-                rest, _ = hold.communicate(timeout=60)
-            except subprocess.TimeoutExpired:
-                hold.kill()
-                rest, _ = hold.communicate()
-            for line in (first + rest.decode(errors="replace")).splitlines():
-                m = re.match(r"^(PASS|FAIL|SKIP) (\S+?)(?:: (.*))?$", line)
-                if m:
-                    emit(m.group(1), m.group(2), m.group(3) or "")
-            code = srv.stop(signal.SIGTERM)
-            check("echo_server/exit-0-on-sigterm-with-open-connection", code == 0 and first.startswith("# connected"),
-                  f"exit {code}" + (" (did not exit within 10 s; killed)" if code is None else "") +
-                  ("" if first.startswith("# connected") else f"; the peer never connected: {first.strip()!r}") + f"; {srv.tail()}")
+            stop_with_open_connection(srv, [py, os.path.join(HERE, "python_peer.py"), "hold", f"ws://127.0.0.1:{srv.port}/hold"],
+                                      "echo_server/exit-0-on-sigterm-with-open-connection")
             timings.append(("python-hold", time.monotonic() - t))
 
     # echo_server through raw sockets (echo_checks.py, stdlib only): whole-message
@@ -384,6 +447,10 @@ def main():
                 "node", os.path.join(HERE, "node_peer.js"), "deflate-server", bins["client"]], 600, node_env)))
         import close_checks  # raw sockets, python3's standard library only: runs whatever peers are installed
         timings.append(("client-close", close_checks.client_checks(bins["client"], a.logs, check)))
+
+    # TLS: echo_server --cert --key and client with wss:// URLs.
+    if "python" in run:
+        tls_checks(bins, have, py, a.logs, timings)
 
     # chat_server: node ws clients in the room, then its page in the browser.
     if have["chat_server"] and run & {"node", "browser"}:
