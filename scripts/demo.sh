@@ -8,7 +8,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-bash scripts/install-deps.sh g++ meson ninja-build pkg-config
+bash scripts/install-deps.sh g++ meson ninja-build pkg-config zlib1g-dev libssl-dev
 
 options=(--buildtype=release -Dtests=false -Dbench=false -Dfuzz=false -Dexamples=true)
 if [ -f build/demo/meson-private/coredata.dat ]; then

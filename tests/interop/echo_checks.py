@@ -501,16 +501,19 @@ def check_flood(port, check, prefix):
 # ------------------------------------------------------------------ driver
 
 
-def run(echo_server, logs, check, server_class):
+def run(echo_server, logs, check, server_class, name="echo_server", stream=True):
     """Starts the servers these checks need (default, --stream, --no-deflate
     and --max-message-size 1024), runs the checks through check(name, ok, why),
-    stops the servers; returns the time taken."""
+    stops the servers; returns the time taken. `name` begins the check names;
+    stream=False: the server has no --stream (the adapters' echo servers)."""
     t0 = time.monotonic()
     timings = []
-    plans = (("echo_server-raw", [], "echo_server"),
-             ("echo_server-stream", ["--stream"], "echo_server-stream"),
-             ("echo_server-no-deflate", ["--no-deflate"], "echo_server-no-deflate"),
-             ("echo_server-flood", ["--max-message-size", "1024"], "echo_server-flood"))
+    plans = ((f"{name}-raw", [], name),
+             (f"{name}-stream", ["--stream"], f"{name}-stream"),
+             (f"{name}-no-deflate", ["--no-deflate"], f"{name}-no-deflate"),
+             (f"{name}-flood", ["--max-message-size", "1024"], f"{name}-flood"))
+    if not stream:
+        plans = tuple(p for p in plans if p[1] != ["--stream"])
     for log_name, extra, prefix in plans:
         srv = server_class(log_name, [echo_server, "--host", "127.0.0.1", "--port", "0"] + extra, logs)
         ok, why = srv.start()

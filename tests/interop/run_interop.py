@@ -157,9 +157,10 @@ class Server:
         return f"{self.name} output: " + (text[-n:].replace("\n", " | ") if text else "(none)")
 
 
-def run_peer(label, argv, timeout, env=None):
-    """Runs a peer and passes its PASS/FAIL lines through. A crash, a time-out
-    or a failing exit without a FAIL line is a FAIL of its own."""
+def run_peer(label, argv, timeout, env=None, prefix=""):
+    """Runs a peer and passes its PASS/FAIL lines through (each name after
+    `prefix`). A crash, a time-out or a failing exit without a FAIL line is a
+    FAIL of its own."""
     start = time.monotonic()
     try:
         p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -172,15 +173,15 @@ def run_peer(label, argv, timeout, env=None):
     for line in out.decode(errors="replace").splitlines():
         m = re.match(r"^(PASS|FAIL|SKIP) (\S+)(?:: (.*))?$", line)
         if m:
-            emit(m.group(1), m.group(2), m.group(3) or "")
+            emit(m.group(1), prefix + m.group(2), m.group(3) or "")
             fails += m.group(1) == "FAIL"
         elif line.strip():
             other.append(line.strip())
     extra = (" | ".join(other))[-800:]
     if timed_out:
-        emit("FAIL", f"{label}/finished", f"timed out after {timeout} s; other output: {extra or '(none)'}")
+        emit("FAIL", f"{prefix}{label}/finished", f"timed out after {timeout} s; other output: {extra or '(none)'}")
     elif code != 0 and fails == 0:
-        emit("FAIL", f"{label}/finished", f"exit {code} without a FAIL line; output: {extra or '(none)'}")
+        emit("FAIL", f"{prefix}{label}/finished", f"exit {code} without a FAIL line; output: {extra or '(none)'}")
     return time.monotonic() - start
 
 
@@ -204,6 +205,84 @@ def stop_with_open_connection(srv, hold_argv, name):
     check(name, code == 0 and first.startswith("# connected"),
           f"exit {code}" + (" (did not exit within 10 s; killed)" if code is None else "") +
           ("" if first.startswith("# connected") else f"; the peer never connected: {first.strip()!r}") + f"; {srv.tail()}")
+
+
+def adapter_echo_checks(name, binary, run, only, py, node_env, chromium, logs, timings):
+    """An event-loop adapter's echo server (examples/adapters/: uv_echo, ...)
+    through the echo_server checks that fit a server which echoes whole
+    messages (it has no --stream): the client-role peers (python, node,
+    Chromium) compressed and plain, the deflate settings, --max-message-size,
+    SIGTERM with a connection open, and echo_checks.py's raw-socket checks.
+    Every check name starts with `name`: (uv_echo:python-client/...)."""
+    tag = f"{name}:"
+    if run & {"python", "node", "browser"}:
+        srv = Server(name, [binary, "--host", "127.0.0.1", "--port", "0"], logs)
+        ok, why = srv.start()
+        check(f"{name}/ready-line", ok, why)
+        if ok:
+            steps = []  # (label, argv for the server's URL, time-out, env)
+            if "python" in run:
+                steps.append(("python-client", lambda u: [py, os.path.join(HERE, "python_peer.py"), "client", u + "echo?from=python"], 600, None))
+                steps.append(("python-deflate-client", lambda u: [py, os.path.join(HERE, "python_peer.py"), "deflate-client",
+                                                                  u + "deflate?from=python", "default"], 300, None))
+            if "node" in run:
+                steps.append(("node-client", lambda u: ["node", os.path.join(HERE, "node_peer.js"), "client", u + "echo?from=node"], 600, node_env))
+                steps.append(("node-deflate-client", lambda u: ["node", os.path.join(HERE, "node_peer.js"), "deflate-client",
+                                                                u + "deflate?from=node", "default"], 300, node_env))
+            if "browser" in run:
+                steps.append(("browser-echo", lambda u: ["node", os.path.join(HERE, "browser_peer.js"), f"--echo={u}echo?from=chromium",
+                                                         f"--chromium={chromium}"], 600, node_env))
+            for i, (label, argv, tmo, env) in enumerate(steps):
+                timings.append((f"{name}-{label}", run_peer(label, argv(f"ws://127.0.0.1:{srv.port}/"), tmo, env, tag)))
+                check(f"{name}/alive-after-{label}", srv.alive(), f"{name} exited {srv.proc.poll()} during {label}; {srv.tail()}")
+                if not srv.alive() and i + 1 < len(steps):
+                    srv = Server(f"{name}-after-{label}", srv.argv, logs)
+                    ok, why = srv.start()
+                    if not ok:
+                        check(f"{name}/restart-after-{label}", False, why)
+                        break
+            code = srv.stop(signal.SIGTERM)
+            check(f"{name}/exit-0-on-sigterm", code == 0,
+                  f"exit {code}" + (" (did not exit within 10 s; killed)" if code is None else "") + f"; {srv.tail()}")
+    if run & {"python", "node"}:
+        for label, flags, plan in (("window-10-no-context-takeover", ["--deflate-window-bits", "10", "--deflate-no-context-takeover"],
+                                    "window-10-no-context-takeover"),
+                                   ("no-deflate", ["--no-deflate"], "no-deflate")):
+            srv = Server(f"{name}-deflate-{label}", [binary, "--host", "127.0.0.1", "--port", "0"] + flags, logs)
+            ok, why = srv.start()
+            check(f"{name}-deflate-{label}/ready-line", ok, why)
+            if not ok:
+                continue
+            url = f"ws://127.0.0.1:{srv.port}/deflate"
+            if "python" in run:
+                timings.append((f"{name}-python-deflate-{label}", run_peer(f"python-deflate-client-{label}", [
+                    py, os.path.join(HERE, "python_peer.py"), "deflate-client", url, plan], 300, None, tag)))
+            if "node" in run:
+                timings.append((f"{name}-node-deflate-{label}", run_peer(f"node-deflate-client-{label}", [
+                    "node", os.path.join(HERE, "node_peer.js"), "deflate-client", url, plan], 300, node_env, tag)))
+            check(f"{name}-deflate-{label}/alive-after-peers", srv.alive(), f"exited {srv.proc.poll()}; {srv.tail()}")
+            code = srv.stop(signal.SIGTERM)
+            check(f"{name}-deflate-{label}/exit-0-on-sigterm", code == 0, f"exit {code}; {srv.tail()}")
+    if "python" in run:
+        limit = 1024
+        srv = Server(f"{name}-limit", [binary, "--host", "127.0.0.1", "--port", "0", "--max-message-size", str(limit)], logs)
+        ok, why = srv.start()
+        check(f"{name}/ready-line-with-max-message-size", ok, why)
+        if ok:
+            timings.append((f"{name}-python-limit", run_peer("python-limit", [py, os.path.join(HERE, "python_peer.py"), "limit",
+                                                                             f"ws://127.0.0.1:{srv.port}/", str(limit)], 120, None, tag)))
+            code = srv.stop(signal.SIGINT)
+            check(f"{name}/exit-0-on-sigint", code == 0, f"exit {code}; {srv.tail()}")
+        srv = Server(f"{name}-shutdown", [binary, "--host", "127.0.0.1", "--port", "0"], logs)
+        ok, why = srv.start()
+        if not ok:
+            check(f"{name}/ready-line-for-shutdown", False, why)
+        else:
+            stop_with_open_connection(srv, [py, os.path.join(HERE, "python_peer.py"), "--prefix", f"{tag}python-hold", "hold",
+                                            f"ws://127.0.0.1:{srv.port}/hold"], f"{name}/exit-0-on-sigterm-with-open-connection")
+    if "python" in only:
+        import echo_checks
+        timings.append((f"{name}-echo-checks", echo_checks.run(binary, logs, check, Server, name=name, stream=False)))
 
 
 def python_with_websockets():
@@ -422,6 +501,14 @@ def main():
     if have["echo_server"] and "python" in only:
         import echo_checks
         timings.append(("echo-checks", echo_checks.run(bins["echo_server"], a.logs, check, Server)))
+
+    # The event-loop adapters' echo servers (examples/adapters/), where built.
+    for name in ("uv_echo",):
+        path = os.path.join(a.examples_dir, "adapters", name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            adapter_echo_checks(name, path, run, only, py, node_env, a.chromium, a.logs, timings)
+        else:
+            missing(f"{name}/built", f"{path} is not built (it needs its library: libuv1-dev)")
 
     # client --echo against the server-role peers.
     if have["client"]:
