@@ -503,12 +503,12 @@ def main():
         timings.append(("echo-checks", echo_checks.run(bins["echo_server"], a.logs, check, Server)))
 
     # The event-loop adapters' echo servers (examples/adapters/), where built.
-    for name in ("uv_echo",):
+    for name, needs in (("uv_echo", "libuv1-dev"), ("asio_echo", "libboost-dev")):
         path = os.path.join(a.examples_dir, "adapters", name)
         if os.path.isfile(path) and os.access(path, os.X_OK):
             adapter_echo_checks(name, path, run, only, py, node_env, a.chromium, a.logs, timings)
         else:
-            missing(f"{name}/built", f"{path} is not built (it needs its library: libuv1-dev)")
+            missing(f"{name}/built", f"{path} is not built (it needs its library: {needs})")
 
     # client --echo against the server-role peers.
     if have["client"]:
