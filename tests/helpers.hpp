@@ -10,8 +10,15 @@
 // included before this file.
 #pragma once
 
+#ifdef _WIN32
+#ifndef NOMINMAX
+#define NOMINMAX  // std::min and std::max stay usable after <windows.h>
+#endif
+#include <windows.h>  // VirtualAlloc and VirtualProtect for the guard page
+#else
 #include <sys/mman.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -98,17 +105,32 @@ inline std::string to_hex(std::span<const std::uint8_t> s) {
 class guarded {
 public:
     explicit guarded(std::span<const std::uint8_t> data) : size_(data.size()) {
+#ifdef _WIN32
+        SYSTEM_INFO info;
+        GetSystemInfo(&info);
+        page_ = info.dwPageSize;
+        pages_ = (size_ + page_ - 1) / page_ + 1;
+        void* m = VirtualAlloc(nullptr, pages_ * page_, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
+        base_ = static_cast<std::uint8_t*>(m);
+        DWORD old = 0;
+        VirtualProtect(base_ + (pages_ - 1) * page_, page_, PAGE_NOACCESS, &old);
+#else
         page_ = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
         pages_ = (size_ + page_ - 1) / page_ + 1;
         void* m = mmap(nullptr, pages_ * page_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         base_ = static_cast<std::uint8_t*>(m);
         mprotect(base_ + (pages_ - 1) * page_, page_, PROT_NONE);
+#endif
         ptr_ = base_ + (pages_ - 1) * page_ - size_;
         if (size_) std::memcpy(ptr_, data.data(), size_);
     }
     guarded(const guarded&) = delete;
     guarded& operator=(const guarded&) = delete;
+#ifdef _WIN32
+    ~guarded() { VirtualFree(base_, 0, MEM_RELEASE); }
+#else
     ~guarded() { munmap(base_, pages_ * page_); }
+#endif
     std::span<std::uint8_t> span() { return {ptr_, size_}; }
     std::span<const std::uint8_t> view() const { return {ptr_, size_}; }
 

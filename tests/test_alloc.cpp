@@ -26,6 +26,10 @@
 
 #include "helpers.hpp"
 
+#ifdef _WIN32
+#include <malloc.h>  // _aligned_malloc and _aligned_free: Windows has no posix_memalign
+#endif
+
 // ------------------------------------------------------ counting allocator
 
 namespace {
@@ -42,8 +46,9 @@ std::atomic<std::size_t> deallocations{0};
 #endif
 }
 
-/// malloc, or posix_memalign for an extended alignment, retried through the
-/// new_handler as [new.delete.single] requires; nullptr only if `nothrow`.
+/// malloc, or posix_memalign (_aligned_malloc on Windows) for an extended
+/// alignment, retried through the new_handler as [new.delete.single]
+/// requires; nullptr only if `nothrow`.
 void* allocate(std::size_t size, std::size_t align, bool nothrow) noexcept(false) {
     if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
     if (size == 0) size = 1;
@@ -51,8 +56,13 @@ void* allocate(std::size_t size, std::size_t align, bool nothrow) noexcept(false
         void* p = nullptr;
         if (align <= alignof(std::max_align_t)) {
             p = std::malloc(size);
+#ifdef _WIN32
+        } else {
+            p = _aligned_malloc(size, align);
+#else
         } else if (posix_memalign(&p, std::max(align, sizeof(void*)), size) != 0) {
             p = nullptr;
+#endif
         }
         if (p != nullptr) return p;
         const std::new_handler handler = std::get_new_handler();
@@ -74,9 +84,14 @@ void* allocate(std::size_t size, std::size_t align, bool nothrow) noexcept(false
     }
 }
 
-void deallocate(void* p) noexcept {
+/// `aligned`: from an aligned operator new, which Windows frees differently.
+void deallocate(void* p, bool aligned = false) noexcept {
     if (p == nullptr) return;
     if (counting) deallocations.fetch_add(1, std::memory_order_relaxed);
+#ifdef _WIN32
+    if (aligned) return _aligned_free(p);
+#endif
+    (void)aligned;
     std::free(p);
 }
 
@@ -103,12 +118,12 @@ void operator delete(void* p, std::size_t) noexcept { deallocate(p); }
 void operator delete[](void* p, std::size_t) noexcept { deallocate(p); }
 void operator delete(void* p, const std::nothrow_t&) noexcept { deallocate(p); }
 void operator delete[](void* p, const std::nothrow_t&) noexcept { deallocate(p); }
-void operator delete(void* p, std::align_val_t) noexcept { deallocate(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { deallocate(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { deallocate(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { deallocate(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { deallocate(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { deallocate(p); }
+void operator delete(void* p, std::align_val_t) noexcept { deallocate(p, true); }
+void operator delete[](void* p, std::align_val_t) noexcept { deallocate(p, true); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { deallocate(p, true); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { deallocate(p, true); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { deallocate(p, true); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { deallocate(p, true); }
 
 namespace {
 

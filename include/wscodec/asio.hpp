@@ -316,12 +316,12 @@ public:
         timer.cancel();
         const error_code final_ec = end_reason(ec);
         opening.complete(final_ec);
-        complete_read(final_ec.failed() ? final_ec : make_error_code(adapter_error::closed), message_type::binary);
+        complete_read(final_ec.failed() ? final_ec : wscodec::asio::make_error_code(adapter_error::closed), message_type::binary);
         while (!writes.empty()) {
-            writes.front().complete(final_ec.failed() ? final_ec : make_error_code(error::not_open));
+            writes.front().complete(final_ec.failed() ? final_ec : wscodec::asio::make_error_code(error::not_open));
             writes.pop_front();
         }
-        for (pending<>& f : flushes) f.complete(final_ec.failed() ? final_ec : make_error_code(error::not_open));
+        for (pending<>& f : flushes) f.complete(final_ec.failed() ? final_ec : wscodec::asio::make_error_code(error::not_open));
         flushes.clear();
         closing.complete(final_ec);
         decide_context.reset();
@@ -331,7 +331,7 @@ public:
     /// Why the connection ended, for operations started afterwards: closed after a clean end.
     [[nodiscard]] error_code late_reason() const {
         const error_code ec = end_reason({});
-        return ec.failed() ? ec : make_error_code(adapter_error::closed);
+        return ec.failed() ? ec : wscodec::asio::make_error_code(adapter_error::closed);
     }
     void complete_read(error_code ec, message_type type) {
         if (!read) return;
@@ -420,8 +420,8 @@ private:
             case event_type::failed:
             case event_type::closed:
                 if (ev.err != error::none && codec_ == error::none) codec_ = ev.err;
-                if (ev.type == event_type::failed) opening.complete(make_error_code(ev.err));
-                complete_read(codec_ != error::none ? make_error_code(codec_) : make_error_code(adapter_error::closed),
+                if (ev.type == event_type::failed) opening.complete(wscodec::asio::make_error_code(ev.err));
+                complete_read(codec_ != error::none ? wscodec::asio::make_error_code(codec_) : wscodec::asio::make_error_code(adapter_error::closed),
                               message_type::binary);
                 break;
             default: break;  // need_more, ended, answer_pending
@@ -497,7 +497,7 @@ private:
     void settle_writes() {
         const std::size_t dropped = queue.dropped();
         for (; dropped_seen_ < dropped && !writes.empty(); ++dropped_seen_) {
-            writes.back().complete(make_error_code(error::not_open));
+            writes.back().complete(wscodec::asio::make_error_code(error::not_open));
             writes.pop_back();
         }
         dropped_seen_ = dropped;
@@ -571,8 +571,8 @@ private:
     }
 
     [[nodiscard]] error_code end_reason(error_code ec) const {
-        if (codec_ != error::none) return make_error_code(codec_);
-        if (codec_refused_) return make_error_code(adapter_error::refused);
+        if (codec_ != error::none) return wscodec::asio::make_error_code(codec_);
+        if (codec_refused_) return wscodec::asio::make_error_code(adapter_error::refused);
         return ec;
     }
 
@@ -720,7 +720,7 @@ public:
             [this, &out](auto handler) {
                 state& s = *s_;
                 if (s.read || s.ended()) {
-                    const auto ec = s.read ? make_error_code(error::send_in_progress) : s.late_reason();
+                    const auto ec = s.read ? wscodec::asio::make_error_code(error::send_in_progress) : s.late_reason();
                     detail::pending<message_type>(std::move(handler), s.stream.get_executor()).complete(ec, message_type::binary);
                     return;
                 }
@@ -742,7 +742,7 @@ public:
                 detail::pending<> p(std::move(handler), s.stream.get_executor());
                 const error e = s.ended() ? error::not_open : s.queue.send(s.ws, type, payload);
                 if (e != error::none) {
-                    p.complete(s.ended() ? s.late_reason() : make_error_code(e));
+                    p.complete(s.ended() ? s.late_reason() : wscodec::asio::make_error_code(e));
                     return;
                 }
                 s.writes.push_back(std::move(p));
@@ -772,7 +772,7 @@ public:
                 state& s = *s_;
                 detail::pending<> p(std::move(handler), s.stream.get_executor());
                 const error e = s.ended() ? error::not_open : s.ws.ping(payload);
-                if (e != error::none) return p.complete(s.ended() ? s.late_reason() : make_error_code(e));
+                if (e != error::none) return p.complete(s.ended() ? s.late_reason() : wscodec::asio::make_error_code(e));
                 s.flushes.push_back(std::move(p));
                 s.pump();
             },
@@ -797,7 +797,7 @@ public:
                 if (s.closing || s.ws.state() == session_state::handshake) e = error::not_open;
                 else if (s.ws.state() == session_state::open && s.ws.connection().state() == connection_state::open)
                     e = s.ws.close(code, reason);
-                if (e != error::none) return p.complete(make_error_code(e));
+                if (e != error::none) return p.complete(wscodec::asio::make_error_code(e));
                 s.closing = std::move(p);
                 s.pump();
             },
@@ -827,7 +827,7 @@ private:
                     if constexpr (R == role::client) {
                         if (s.ws.state() == session_state::done) e = s.ws.handshake().failure();  // invalid request_options
                     }
-                    p.complete(s.ended() ? s.late_reason() : make_error_code(e));
+                    p.complete(s.ended() ? s.late_reason() : wscodec::asio::make_error_code(e));
                     return;
                 }
                 s.opening = std::move(p);

@@ -2,6 +2,9 @@
 // wscodec/random.hpp — where client masking keys come from (RFC 6455 §5.3:
 // "derived from a strong source of entropy"). A key source is any object with
 // `mask_key operator()() noexcept`; the connection holds it by value.
+// On Windows the system source is BCryptGenRandom in bcrypt.dll: MSVC and
+// clang-cl link bcrypt by themselves (a #pragma comment); with mingw-w64 (g++
+// or clang) add -lbcrypt to the link. No other platform needs a library.
 #pragma once
 
 #include <array>
@@ -15,6 +18,25 @@
 #include <unistd.h>
 
 #include <cerrno>
+#elif defined(_WIN32)
+#include <cstdlib>
+// Declared as the Windows SDK and mingw-w64's <bcrypt.h> declare it, so that
+// <windows.h> and its macros (min, max, ...) stay out of the user's code.
+#if defined(_MSC_VER)
+#pragma comment(lib, "bcrypt")
+#define WSCODEC_BCRYPT_IMPORT __declspec(dllimport)
+#else
+#define WSCODEC_BCRYPT_IMPORT
+#endif
+#if defined(_M_IX86) || defined(__i386__)
+#define WSCODEC_BCRYPT_CALL __stdcall
+#else
+#define WSCODEC_BCRYPT_CALL
+#endif
+extern "C" WSCODEC_BCRYPT_IMPORT long WSCODEC_BCRYPT_CALL BCryptGenRandom(void* algorithm, unsigned char* buffer,
+                                                                          unsigned long size, unsigned long flags);
+#undef WSCODEC_BCRYPT_IMPORT
+#undef WSCODEC_BCRYPT_CALL
 #elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
 #include <stdlib.h>
 #else
@@ -22,11 +44,26 @@
 #endif
 
 namespace wscodec {
+namespace detail {
+
+/// The operating system call behind system_key_source in this build.
+#if defined(__linux__)
+inline constexpr const char* system_random_call = "getrandom";
+#elif defined(_WIN32)
+inline constexpr const char* system_random_call = "BCryptGenRandom";
+#elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
+inline constexpr const char* system_random_call = "arc4random_buf";
+#else
+inline constexpr const char* system_random_call = "std::random_device";
+#endif
+
+}  // namespace detail
 
 /// Keys from the operating system's CSPRNG (getrandom on Linux, falling back
-/// to /dev/urandom where the call is unavailable; arc4random_buf on the BSDs
-/// and macOS), fetched eight at a time. Move-only: two copies would hand out
-/// the same keys. State: 33 bytes.
+/// to /dev/urandom where the call is unavailable; BCryptGenRandom with the
+/// system-preferred RNG on Windows; arc4random_buf on the BSDs and macOS),
+/// fetched eight at a time. Move-only: two copies would hand out the same
+/// keys. State: 33 bytes.
 class system_key_source {
 public:
     system_key_source() noexcept = default;
@@ -69,6 +106,10 @@ private:
             if (fd >= 0) ::close(fd);
             if (got < pool_.size()) __builtin_trap();  // no entropy: never mask with a guessable key
         }
+#elif defined(_WIN32)
+        constexpr unsigned long system_preferred_rng = 0x2;  // BCRYPT_USE_SYSTEM_PREFERRED_RNG
+        if (BCryptGenRandom(nullptr, pool_.data(), static_cast<unsigned long>(pool_.size()), system_preferred_rng) < 0)
+            std::abort();  // no entropy (a negative NTSTATUS): never mask with a guessable key
 #elif defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
         arc4random_buf(pool_.data(), pool_.size());
 #else
