@@ -76,20 +76,31 @@ struct zlib_state {
 
 }  // namespace detail
 
-/// Raw inflate with a window of 2^window_bits bytes (8..15: what the peer
-/// agreed to compress with, or 15). Neither copyable nor movable (zlib's
-/// state points back at the stream).
+/// Raw inflate of a stream compressed with a window of 2^window_bits bytes
+/// (8..15: what the peer agreed to compress with, or 15). zlib always gets a
+/// 2^15 window: it checks a back reference against the history it holds,
+/// which with a smaller window depends on how its output is cut into calls,
+/// so a peer that refers further back than agreed would be refused or
+/// accepted depending on how its bytes arrive. With 2^15 (the format's
+/// largest distance) every stream inflates the same way however it is split:
+/// a reference further back than the agreed window is accepted. The cost is
+/// zlib's window, 32 KiB (allocated on the first message), whatever the
+/// agreed bits. Neither copyable nor movable (zlib's state points back at
+/// the stream).
 class zlib_inflater final : public inflate_stream {
 public:
     /// `release_on_reset`: reset() frees zlib's state (the next message sets it up again),
     /// so a connection whose peer does not take its window over holds none between messages.
     explicit zlib_inflater(int window_bits = 15, const deflate_allocator& alloc = {}, bool release_on_reset = false) noexcept
-        : s_(alloc), bits_(window_bits), release_(release_on_reset) {
+        : s_(alloc), release_(release_on_reset) {
         const bool valid = window_bits >= 8 && window_bits <= 15;
         // Released from the start: set up by the first message.
         released_ = valid && release_on_reset;
-        s_.ok = valid && !release_on_reset && inflateInit2(&s_.z, -window_bits) == Z_OK;
+        s_.ok = valid && !release_on_reset && inflateInit2(&s_.z, -max_window_bits) == Z_OK;
     }
+    /// The window zlib inflates with, whatever the agreed bits (see above).
+    static constexpr int max_window_bits = 15;
+
     zlib_inflater(const zlib_inflater&) = delete;
     zlib_inflater& operator=(const zlib_inflater&) = delete;
     ~zlib_inflater() {
@@ -103,7 +114,7 @@ public:
     [[nodiscard]] flate_result inflate(bytes_view in, mutable_bytes out) noexcept override {
         if (!s_.ok && released_) {
             released_ = false;
-            s_.ok = inflateInit2(&s_.z, -bits_) == Z_OK;
+            s_.ok = inflateInit2(&s_.z, -max_window_bits) == Z_OK;
         }
         if (!s_.ok) return {0, 0, flate_status::out_of_memory};
         s_.point(in, out);
@@ -132,7 +143,6 @@ public:
 
 private:
     detail::zlib_state s_;
-    int bits_;
     bool release_;
     bool released_ = false;
 };
