@@ -20,7 +20,7 @@ namespace {
 using wscodec::kernel;
 
 constexpr std::array<std::size_t, 5> sizes = {16, 125, 1024, 65536, 1048576};
-constexpr std::array<kernel, 4> explicit_kernels = {kernel::scalar, kernel::sse41, kernel::avx2, kernel::neon};
+constexpr std::array<kernel, 5> explicit_kernels = {kernel::scalar, kernel::sse41, kernel::avx2, kernel::avx512, kernel::neon};
 constexpr wscodec::mask_key key = {0x37, 0xFA, 0x21, 0x3D};
 
 /// `n` bytes starting `offset` bytes past a 64-byte boundary, filled with a

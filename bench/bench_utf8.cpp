@@ -24,7 +24,7 @@ constexpr std::size_t large_size = std::size_t{1} << 20;
 constexpr std::size_t short_size = 64;
 constexpr std::size_t feed_chunk = 4096;
 
-constexpr std::array<kernel, 4> explicit_kernels = {kernel::scalar, kernel::sse41, kernel::avx2, kernel::neon};
+constexpr std::array<kernel, 5> explicit_kernels = {kernel::scalar, kernel::sse41, kernel::avx2, kernel::avx512, kernel::neon};
 
 
 /// Space-separated prose from `words`: sentences of 4..15 words, capitalised

@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     kernel ks[4];
     std::size_t nk = 0;
-    for (const kernel k : {kernel::scalar, kernel::sse41, kernel::avx2, kernel::neon})
+    for (const kernel k : {kernel::scalar, kernel::sse41, kernel::avx2, kernel::avx512, kernel::neon})
         if (kernel_supported(k)) ks[nk++] = k;
 
     const auto equals_want = [&](const std::vector<std::uint8_t>& buf, std::size_t at) {

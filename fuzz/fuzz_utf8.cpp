@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     kernel ks[4];
     std::size_t nk = 0;
-    for (const kernel k : {kernel::scalar, kernel::sse41, kernel::avx2, kernel::neon})
+    for (const kernel k : {kernel::scalar, kernel::sse41, kernel::avx2, kernel::avx512, kernel::neon})
         if (kernel_supported(k)) ks[nk++] = k;
 
     const utf8_result want = detail::utf8_validate_scalar(text.data(), n);

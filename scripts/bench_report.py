@@ -203,7 +203,7 @@ LIMITS = [
 
 # Explicit SIMD kernels beside the best one (same figures, labelled): in the
 # tables, not in the plot.
-SIMD_KERNELS = {"sse41", "avx2", "neon"}
+SIMD_KERNELS = {"sse41", "avx2", "avx512", "neon"}
 
 
 class Family:
@@ -253,11 +253,11 @@ FAMILIES = [
            "bytes", "message", {"client": "client (masked copy)", "client_in_place": "client, in place",
                                 "server_copy": "server (copied out)"}),
     Family("Masking: apply_mask", r"^mask/(?:(?P<series>[a-z_0-9]+)/)?(?P<size>\d+)$",
-           "bytes", "call", {"": "apply_mask", "scalar": "scalar kernel", "sse41": "sse41", "avx2": "avx2",
+           "bytes", "call", {"": "apply_mask", "scalar": "scalar kernel", "sse41": "sse41", "avx2": "avx2", "avx512": "avx512",
                              "neon": "neon", "unaligned": "unaligned, phase 1", "copy": "apply_mask_copy"}),
     Family("UTF-8 validation: validate_utf8",
            r"^utf8/(?P<data>[a-z]+)/(?:(?P<series>[a-z_0-9]+)/)?(?P<size>\d+)$",
-           "bytes", "call", {"": "validate_utf8", "scalar": "scalar kernel", "sse41": "sse41", "avx2": "avx2",
+           "bytes", "call", {"": "validate_utf8", "scalar": "scalar kernel", "sse41": "sse41", "avx2": "avx2", "avx512": "avx512",
                              "neon": "neon", "feed4096": "utf8_validator, 4 KiB pieces"}),
     Family("Opening handshake", r"^handshake/(?P<group>[a-z_]+/[a-z_0-9]+)$",
            "items", "handshake", {}),

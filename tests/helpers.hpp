@@ -153,7 +153,7 @@ struct guarded_text {
 /// Every kernel this machine runs: scalar first, then each SIMD kernel.
 inline std::vector<wscodec::kernel> kernels() {
     std::vector<wscodec::kernel> out;
-    for (auto k : {wscodec::kernel::scalar, wscodec::kernel::sse41, wscodec::kernel::avx2, wscodec::kernel::neon})
+    for (auto k : {wscodec::kernel::scalar, wscodec::kernel::sse41, wscodec::kernel::avx2, wscodec::kernel::avx512, wscodec::kernel::neon})
         if (wscodec::kernel_supported(k)) out.push_back(k);
     return out;
 }

@@ -270,6 +270,28 @@ TEST_CASE("mask: guarded buffers, every length 0..300: no kernel touches a byte 
     }
 }
 
+TEST_CASE("mask: the inline short path (small frames) equals the reference at every length 0..300 and key phase, "
+          "touching no byte outside the payload") {
+    std::mt19937 rng(31);
+    tally t;
+    for (std::size_t len = 0; len <= 300; ++len) {
+        const bytes data = random_bytes(rng, len);
+        const mask_key key = random_key(rng);
+        for (std::size_t phase = 0; phase < 4; ++phase) {
+            const bytes want = masked(data, key, phase);
+            // A guard page after the payload, and a sentinel byte before it.
+            bytes framed(len + 1, 0x5A);
+            std::copy(data.begin(), data.end(), framed.begin() + 1);
+            test::guarded g(framed);
+            detail::mask_short(g.span().data() + 1, len, detail::rotated_key(key.data(), phase));
+            t.add(g.view()[0] == 0x5A && std::equal(want.begin(), want.end(), g.view().begin() + 1),
+                  [&] { return "len " + std::to_string(len) + " phase " + std::to_string(phase); });
+        }
+    }
+    INFO(t.first);
+    CHECK(t.failed == 0);
+}
+
 TEST_CASE("mask: a 1 MiB payload on every kernel, whole and in chunks") {
     std::mt19937 rng(20);
     constexpr std::size_t size = std::size_t{1} << 20;

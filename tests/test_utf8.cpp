@@ -1053,7 +1053,7 @@ TEST_CASE("utf8: API details") {
     CHECK(v.feed(std::string_view("\xE2\x82")) == utf8_result{none, 2});
     CHECK(v.feed(std::string_view("\xAC")) == utf8_result{none, 3});
     // A kernel this machine can't run falls back to one it can.
-    for (const kernel k : {kernel::best, kernel::scalar, kernel::sse41, kernel::avx2, kernel::neon}) {
+    for (const kernel k : {kernel::best, kernel::scalar, kernel::sse41, kernel::avx2, kernel::avx512, kernel::neon}) {
         CAPTURE(kernel_name(k));
         CHECK(validate_utf8(bytes_view(test::hex("61 ed a0 80")), k) == utf8_result{invalid, 2});
         CHECK(validate_utf8(bytes_view(cat(bytes(100, 'a'), test::hex("f4 90"))), k) == utf8_result{invalid, 101});
@@ -1162,7 +1162,7 @@ TEST_CASE("utf8: unmasking and validating a 3-byte run in one pass equals unmask
             const bytes out(g.span().begin(), g.span().end());
             const std::size_t n = text.size();
             std::string why;
-            if (r.unmasked % 64 != 0 || r.unmasked > n || r.valid > r.unmasked || r.unmasked > r.valid + 66)
+            if (r.unmasked > n || r.valid > r.unmasked || r.unmasked > r.valid + 66)
                 why = "bounds";
             else if (!std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(r.unmasked), text.begin()))
                 why = "unmasked bytes differ";
@@ -1171,7 +1171,8 @@ TEST_CASE("utf8: unmasking and validating a 3-byte run in one pass equals unmask
                 why = "bytes past the unmasked ones changed";
             else if (!scalar(bytes(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(r.valid))).ok())
                 why = "the valid prefix is not valid";
-            else if (r.valid > 0 && r.valid < n && (text[r.valid] & 0xC0) == 0x80)
+            else if (r.valid > 0 && r.valid < n && (text[r.valid] & 0xC0) == 0x80 &&
+                     scalar(text).position != r.valid)  // a stray continuation byte there is the text's first fault
                 why = "the valid prefix ends inside a character";
             else if (k == kernel::scalar && r.unmasked != 0)
                 why = "the scalar kernel leaves it to the caller";

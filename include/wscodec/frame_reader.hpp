@@ -56,6 +56,7 @@ protected:
     /// true; or returns false with `pos` just past what it took (nothing, or
     /// a header whose frame read() then continues).
     WSCODEC_ALWAYS_INLINE bool whole_data_frame(mutable_bytes in, std::size_t& pos, event& ev) noexcept {
+        if (small_binary_message(in, ev)) return true;
         if (!fast_data_header(in, pos)) return false;
         if (remaining_ > in.size() - pos) return false;  // the payload continues in a later read
         const auto n = static_cast<std::size_t>(remaining_);
@@ -85,6 +86,37 @@ protected:
         pos += n;
         if (n == 0 && !first_ && !fin_) return false;  // an empty middle fragment: nothing to report
         data_event(ev, chunk, fin_, pos);
+        return true;
+    }
+
+    /// The commonest frame of all, in straight-line code: a whole binary
+    /// message in one frame of at most 125 bytes (FIN, no RSV bit, the mask
+    /// bit the role requires, a 7-bit length), all of it at the start of
+    /// `in`, while no message is open, on an open connection, within limits.
+    /// The frame starts and ends here, so the reader's per-frame state is
+    /// neither set nor reset: it stays as the end of a frame leaves it.
+    /// False, nothing touched, for anything else.
+    WSCODEC_ALWAYS_INLINE bool small_binary_message(mutable_bytes in, event& ev) noexcept {
+        constexpr std::size_t h = R == role::server ? 6 : 2;
+        if (in.size() < h) return false;
+        std::uint8_t* p = in.data();
+        const unsigned mask = R == role::server ? 0x80u : 0u;
+        const unsigned len = p[1] - mask;  // wraps above 125 when the mask bit is not what the role needs
+        if (p[0] != 0x82 || len > 125 || len > in.size() - h) return false;
+        if (in_message_ || !owner().accepting_data()) return false;
+        const receive_limits& lim = owner().options().limits;
+        if (len > lim.max_frame_size || len > lim.max_message_size) return false;
+        if constexpr (R == role::server) {
+            std::uint32_t key32;
+            std::memcpy(&key32, p + 2, 4);
+            detail::mask_short(p + h, len, key32);
+        }
+        ev.type = event_type::data;
+        ev.message = message_type::binary;
+        ev.first = true;
+        ev.last = true;
+        ev.consumed = h + len;
+        ev.payload = mutable_bytes(p + h, len);
         return true;
     }
 
@@ -304,7 +336,7 @@ private:
         detail::unmasked_run r{0, 0};
         if (chunk.size() >= 64 && starts_three_byte(chunk))
             r = detail::unmask_three_byte_run(chunk.data(), chunk.size(), detail::rotated_key(key_.data(), 0));
-        (void)apply_mask(chunk.subspan(r.unmasked), key_);  // r.unmasked % 4 == 0: key phase 0 again
+        (void)apply_mask(chunk.subspan(r.unmasked), key_, r.unmasked);  // from key phase r.unmasked % 4
         return r.valid;
     }
 
@@ -473,7 +505,8 @@ private:
     /// this order: frame size, message size, number of fragments (counted
     /// for continuation frames only: a message's first frame is always
     /// within it, so the whole-frame path does no fragment work).
-    [[nodiscard]] error limit_error(bool continuation, std::uint64_t length, bool compressed = false) const noexcept {
+    [[nodiscard]] WSCODEC_ALWAYS_INLINE error limit_error(bool continuation, std::uint64_t length,
+                                                       bool compressed = false) const noexcept {
         const receive_limits& lim = owner().options().limits;
         if (length > lim.max_frame_size && (!compressed || length > lim.compressed_frame_limit())) return error::frame_too_big;
         const std::uint64_t so_far = continuation ? message_size_ : 0;

@@ -12,7 +12,7 @@ namespace wscodec {
 
 /// An implementation of the byte kernels (UTF-8 validation, masking).
 /// `best` picks the fastest one this CPU supports.
-enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, neon = 4 };
+enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, neon = 4, avx512 = 5 };
 
 /// Stable lower-case name of a kernel ("scalar", "avx2", ...).
 [[nodiscard]] constexpr const char* kernel_name(kernel k) noexcept {
@@ -22,9 +22,21 @@ enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, ne
         case kernel::sse41: return "sse41";
         case kernel::avx2: return "avx2";
         case kernel::neon: return "neon";
+        case kernel::avx512: return "avx512";
     }
     return "unknown";
 }
+
+#if WSCODEC_X86
+/// True if the AVX-512 kernels can run: AVX-512F, BW (byte and word
+/// operations) and VBMI (byte permutes) on the CPU, their registers enabled
+/// by the OS: Ice Lake and Zen 4 on. (Skylake-X has no VBMI and slows its
+/// clock for 512-bit work: it keeps the AVX2 kernels.)
+[[nodiscard]] inline bool avx512_usable() noexcept {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vbmi");
+}
+#endif
 
 /// True if kernel `k` can run on this CPU in this build.
 [[nodiscard]] inline bool kernel_supported(kernel k) noexcept {
@@ -34,9 +46,11 @@ enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, ne
 #if WSCODEC_X86
         case kernel::sse41: return __builtin_cpu_supports("sse4.1");
         case kernel::avx2: return __builtin_cpu_supports("avx2");
+        case kernel::avx512: return avx512_usable();
 #else
         case kernel::sse41:
-        case kernel::avx2: return false;
+        case kernel::avx2:
+        case kernel::avx512: return false;
 #endif
         case kernel::neon: return WSCODEC_NEON != 0;
     }
@@ -46,6 +60,7 @@ enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, ne
 /// The fastest kernel supported here; never returns kernel::best.
 [[nodiscard]] inline kernel best_kernel() noexcept {
 #if WSCODEC_X86
+    if (avx512_usable()) return kernel::avx512;
     if (__builtin_cpu_supports("avx2")) return kernel::avx2;
     if (__builtin_cpu_supports("sse4.1")) return kernel::sse41;
     return kernel::scalar;

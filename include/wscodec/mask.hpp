@@ -19,6 +19,7 @@ inline void mask_dispatch(std::uint8_t* dst, const std::uint8_t* src, std::size_
     if (n < 32) k = kernel::scalar;  // below one AVX2 vector the word loop wins
     switch (resolve_kernel(k)) {
 #if WSCODEC_X86
+        case kernel::avx512: return mask_avx512(dst, src, n, key32);
         case kernel::avx2: return mask_avx2(dst, src, n, key32);
         case kernel::sse41: return mask_sse2(dst, src, n, key32);
 #endif

@@ -22,6 +22,7 @@ namespace wscodec {
     if (n <= 64 && k != kernel::scalar && detail::is_ascii_words(p, n)) return {utf8_error::none, n};
     switch (resolve_kernel(k)) {
 #if WSCODEC_X86
+        case kernel::avx512: return detail::avx512::validate(p, n);
         case kernel::avx2: return detail::avx2::validate(p, n);
         case kernel::sse41: return detail::sse41::validate(p, n);
 #endif
@@ -41,6 +42,7 @@ namespace detail {
                                                        kernel k = kernel::best) noexcept {
     switch (resolve_kernel(k)) {
 #if WSCODEC_X86
+        case kernel::avx512: return avx512::unmask_three_byte_run_aligned(p, n, key32);
         case kernel::avx2: return avx2::unmask_three_byte_run(p, n, key32);
         case kernel::sse41: return sse41::unmask_three_byte_run(p, n, key32);
 #endif

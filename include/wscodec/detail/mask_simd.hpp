@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // wscodec/detail/mask_simd.hpp — masking kernels (RFC 6455 §5.3): a scalar
-// reference, a 64-bit word path, and SSE2/AVX2 paths on x86-64 and NEON on
+// reference, a 64-bit word path, and SSE2/AVX2/AVX-512 paths on x86-64 and NEON on
 // arm64. All XOR `n` bytes from `src` into `dst` (which may be the same
 // pointer) with a 4-byte key already rotated to the starting phase.
 #pragma once
@@ -79,22 +79,73 @@ WSCODEC_ALWAYS_INLINE void mask_words(std::uint8_t* dst, const std::uint8_t* src
     if (n & 1) dst[i] = static_cast<std::uint8_t>(src[i] ^ key[(n & 2)]);
 }
 
-/// Short payloads (control frames, small messages) inline: 16 bytes at a time
-/// where the baseline ISA has vectors (SSE2 on x86-64, NEON on arm64), no
+/// Short payloads (control frames, small messages) inline, in place, with
+/// no loop for the tail: every piece is loaded before any is stored, so the
+/// last piece may overlap the one before it (both store the same masked
+/// bytes there). 16 bytes at a time where the baseline ISA has vectors
+/// (SSE2 on x86-64, NEON on arm64), then 8-, 4- or 1-byte pieces; no
 /// dispatch and no call.
 WSCODEC_ALWAYS_INLINE void mask_short(std::uint8_t* p, std::size_t n, std::uint32_t key32) noexcept {
-    std::size_t i = 0;
-#if WSCODEC_X86 && defined(__SSE2__)
-    const __m128i k = _mm_set1_epi32(static_cast<int>(key32));
-    for (; i + 16 <= n; i += 16) {
+    // The key from byte `at` on, as a word in memory order (`at` any offset into the payload).
+    const auto key_at = [key32](std::size_t at) WSCODEC_INLINE_LAMBDA { return advance_key(key32, at); };
+#if (WSCODEC_X86 && defined(__SSE2__)) || WSCODEC_NEON
+    if (n >= 16) {
+#if WSCODEC_X86
+        const __m128i k = _mm_set1_epi32(static_cast<int>(key32));
+        std::size_t i = 0;
+        for (; i + 32 <= n; i += 16) {
+            const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i), _mm_xor_si128(a, k));
+        }
+        // 16..31 bytes left: the piece at i and the last 16 bytes.
         const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+        const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(p + i), _mm_xor_si128(a, k));
-    }
-#elif WSCODEC_NEON
-    const uint8x16_t k = vreinterpretq_u8_u32(vdupq_n_u32(key32));
-    for (; i + 16 <= n; i += 16) vst1q_u8(p + i, veorq_u8(vld1q_u8(p + i), k));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(p + n - 16),
+                         _mm_xor_si128(b, _mm_set1_epi32(static_cast<int>(key_at(n - 16)))));
+#else
+        const uint8x16_t k = vreinterpretq_u8_u32(vdupq_n_u32(key32));
+        std::size_t i = 0;
+        for (; i + 32 <= n; i += 16) vst1q_u8(p + i, veorq_u8(vld1q_u8(p + i), k));
+        const uint8x16_t a = vld1q_u8(p + i);
+        const uint8x16_t b = vld1q_u8(p + n - 16);
+        vst1q_u8(p + i, veorq_u8(a, k));
+        vst1q_u8(p + n - 16, veorq_u8(b, vreinterpretq_u8_u32(vdupq_n_u32(key_at(n - 16)))));
 #endif
-    mask_words(p + i, p + i, n - i, key32);
+        return;
+    }
+#else
+    if (n >= 16) {
+        mask_words(p, p, n, key32);
+        return;
+    }
+#endif
+    if (n >= 8) {  // 8..15: the first 8 bytes and the last 8
+        const auto key64 = [](std::uint32_t k) { return (static_cast<std::uint64_t>(k) << 32) | k; };
+        std::uint64_t a, b;
+        std::memcpy(&a, p, 8);
+        std::memcpy(&b, p + n - 8, 8);
+        a ^= key64(key32);
+        b ^= key64(key_at(n - 8));
+        std::memcpy(p, &a, 8);
+        std::memcpy(p + n - 8, &b, 8);
+    } else if (n >= 4) {  // 4..7: the first 4 bytes and the last 4
+        std::uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        a ^= key32;
+        b ^= key_at(n - 4);
+        std::memcpy(p, &a, 4);
+        std::memcpy(p + n - 4, &b, 4);
+    } else if (n > 0) {  // 1..3: the first, middle and last byte
+        std::uint8_t key[4];
+        std::memcpy(key, &key32, 4);
+        const std::size_t mid = n / 2, last = n - 1;
+        const std::uint8_t a = p[0], b = p[mid], c = p[last];
+        p[0] = static_cast<std::uint8_t>(a ^ key[0]);
+        p[mid] = static_cast<std::uint8_t>(b ^ key[mid]);
+        p[last] = static_cast<std::uint8_t>(c ^ key[last]);
+    }
 }
 
 #if WSCODEC_X86
@@ -134,6 +185,44 @@ WSCODEC_TARGET_AVX2 inline void mask_avx2(std::uint8_t* dst, const std::uint8_t*
     mask_words(dst + i, src + i, n - i, key32);
 }
 
+/// mask_words' contract on AVX-512, 256 bytes a step.
+WSCODEC_TARGET_AVX512BW inline void mask_avx512(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
+                                                std::uint32_t key32) noexcept {
+    if (n < 256) return mask_avx2(dst, src, n, key32);  // fewer, narrower steps win on a short payload
+    if (n >= 512) {
+        // Align the stores: a store split across cache lines costs a second one.
+        const std::size_t head = (64 - (reinterpret_cast<std::uintptr_t>(dst) & 63)) & 63;
+        mask_words(dst, src, head, key32);
+        dst += head;
+        src += head;
+        n -= head;
+        key32 = advance_key(key32, head);
+    }
+    const __m512i k = _mm512_set1_epi32(static_cast<int>(key32));
+    std::size_t i = 0;
+    for (; i + 256 <= n; i += 256) {
+        const __m512i a = _mm512_loadu_si512(src + i);
+        const __m512i b = _mm512_loadu_si512(src + i + 64);
+        const __m512i c = _mm512_loadu_si512(src + i + 128);
+        const __m512i d = _mm512_loadu_si512(src + i + 192);
+        _mm512_storeu_si512(dst + i, _mm512_xor_si512(a, k));
+        _mm512_storeu_si512(dst + i + 64, _mm512_xor_si512(b, k));
+        _mm512_storeu_si512(dst + i + 128, _mm512_xor_si512(c, k));
+        _mm512_storeu_si512(dst + i + 192, _mm512_xor_si512(d, k));
+    }
+    for (; i + 64 <= n; i += 64) _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), k));
+    if (i + 32 <= n) {
+        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_xor_si256(a, _mm256_set1_epi32(static_cast<int>(key32))));
+        i += 32;
+    }
+    if (i + 16 <= n) {
+        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_xor_si128(a, _mm_set1_epi32(static_cast<int>(key32))));
+        i += 16;
+    }
+    mask_words(dst + i, src + i, n - i, key32);
+}
 /// mask_words' contract on SSE2 (part of x86-64), 64 bytes a step: the kernel::sse41 choice.
 inline void mask_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key32) noexcept {
     const __m128i k = _mm_set1_epi32(static_cast<int>(key32));

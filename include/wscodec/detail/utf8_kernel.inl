@@ -2,8 +2,9 @@
 // wscodec/detail/utf8_kernel.inl — the lookup UTF-8 validation loop, written
 // once over a small vector vocabulary. utf8_simd.hpp includes it inside each
 // ISA's namespace and target region (no include guard on purpose), after
-// defining: vec, width, vload, vsplat, vtable, vlookup, vhigh_nibble, vand,
-// vor, vxor, vsubs, veq, vsplat32, vstore, vprev<N>, vany, vascii.
+// defining: vec, width, vload, vsplat, vtable, vlookup, vhigh_nibble,
+// vlow_nibble, vand, vor, vxor, vsubs, veq, vsplat32, vstore, vprev<N>, vany,
+// vascii, and validate_runs (whether validate() tries 3-byte runs).
 
 inline constexpr std::size_t block = 64;
 inline constexpr std::size_t per_block = block / width;
@@ -20,14 +21,13 @@ inline constexpr std::array<std::uint8_t, width> incomplete_max = [] {
 }();
 
 struct utf8_checker {
-    vec hi1, lo1, hi2, low_nibble, third_min, fourth_min, top_bit, tail_max;
+    vec hi1, lo1, hi2, third_min, fourth_min, top_bit, tail_max;
 
     // Written out (not defaulted) so that it carries the ISA's target attribute.
     utf8_checker() noexcept
         : hi1(vtable(detail::utf8_table_hi1.data())),
           lo1(vtable(detail::utf8_table_lo1.data())),
           hi2(vtable(detail::utf8_table_hi2.data())),
-          low_nibble(vsplat(0x0F)),
           third_min(vsplat(0xE0 - 0x80)),
           fourth_min(vsplat(0xF0 - 0x80)),
           top_bit(vsplat(0x80)),
@@ -36,7 +36,7 @@ struct utf8_checker {
     /// Error bits of the lanes of `in`, with `prev` the vector before it.
     WSCODEC_ALWAYS_INLINE vec check(vec in, vec prev) const noexcept {
         const vec prev1 = vprev<1>(in, prev);
-        const vec classes = vand(vand(vlookup(hi1, vhigh_nibble(prev1)), vlookup(lo1, vand(prev1, low_nibble))),
+        const vec classes = vand(vand(vlookup(hi1, vhigh_nibble(prev1)), vlookup(lo1, vlow_nibble(prev1))),
                                  vlookup(hi2, vhigh_nibble(in)));
         const vec must23 = vor(vsubs(vprev<2>(in, prev), third_min), vsubs(vprev<3>(in, prev), fourth_min));
         return vxor(vand(must23, top_bit), classes);
@@ -69,6 +69,20 @@ WSCODEC_ALWAYS_INLINE bool block_is_ascii(const std::uint8_t* p) noexcept {
     vec all = vload(p);
     for (std::size_t k = 1; k < per_block; ++k) all = vor(all, vload(p + k * width));
     return vascii(all);
+}
+
+/// Bytes an ASCII run is skipped by at a time: four blocks, one test.
+inline constexpr std::size_t ascii_stride = 4 * block;
+
+/// True if the four blocks at `p` are ASCII: two independent OR chains.
+WSCODEC_ALWAYS_INLINE bool stride_is_ascii(const std::uint8_t* p) noexcept {
+    vec a = vor(vload(p), vload(p + width));
+    vec b = vor(vload(p + 2 * width), vload(p + 3 * width));
+    for (std::size_t k = 4; k < ascii_stride / width; k += 2) {
+        a = vor(a, vload(p + k * width));
+        b = vor(b, vload(p + (k + 1) * width));
+    }
+    return vascii(vor(a, b));
 }
 
 /// Runs of 3-byte characters (Chinese, Japanese, most Korean text): from a
@@ -168,13 +182,14 @@ inline utf8_result validate(const std::uint8_t* p, std::size_t n) noexcept {
             prev_incomplete = vsplat(0);
             prev = vsplat(0);  // any ASCII byte stands for the run in prev1..3
             i += block;
-            while (i + 2 * block <= n && block_is_ascii(p + i) && block_is_ascii(p + i + block)) i += 2 * block;
+            while (i + ascii_stride <= n && stride_is_ascii(p + i)) i += ascii_stride;
+            while (i + block <= n && block_is_ascii(p + i)) i += block;
             continue;
         }
         // A 3-byte lead at a character boundary may start a 3-byte run. A
         // run that breaks at once (Korean text with ED leads, say) is not
         // tried again for a while; one that ran is not retried at its end.
-        if (i >= retry_at && p[i] - 0xE1u <= 0xEF - 0xE1u && !vany(prev_incomplete)) {
+        if (validate_runs && i >= retry_at && p[i] - 0xE1u <= 0xEF - 0xE1u && !vany(prev_incomplete)) {
             const std::size_t j = three_byte_run(p, i, n);
             retry_at = j != i ? j + 1 : i + three_byte_backoff;
             if (j != i) {
