@@ -56,7 +56,7 @@ protected:
     /// true; or returns false with `pos` just past what it took (nothing, or
     /// a header whose frame read() then continues).
     WSCODEC_ALWAYS_INLINE bool whole_data_frame(mutable_bytes in, std::size_t& pos, event& ev) noexcept {
-        if (small_binary_message(in, ev)) return true;
+        if (small_message(in, ev)) return true;
         if (!fast_data_header(in, pos)) return false;
         if (remaining_ > in.size() - pos) return false;  // the payload continues in a later read
         const auto n = static_cast<std::size_t>(remaining_);
@@ -89,30 +89,37 @@ protected:
         return true;
     }
 
-    /// The commonest frame of all, in straight-line code: a whole binary
-    /// message in one frame of at most 125 bytes (FIN, no RSV bit, the mask
-    /// bit the role requires, a 7-bit length), all of it at the start of
-    /// `in`, while no message is open, on an open connection, within limits.
-    /// The frame starts and ends here, so the reader's per-frame state is
-    /// neither set nor reset: it stays as the end of a frame leaves it.
-    /// False, nothing touched, for anything else.
-    WSCODEC_ALWAYS_INLINE bool small_binary_message(mutable_bytes in, event& ev) noexcept {
+    /// The commonest frames of all, in straight-line code: a whole message
+    /// in one frame of at most 125 bytes (FIN, binary or valid text, no RSV
+    /// bit, the mask bit the role requires, a 7-bit length), all of it at
+    /// the start of `in`, while no message is open, on an open connection,
+    /// within limits. The frame starts and ends here, so the reader's
+    /// per-frame state is neither set nor reset: it stays as the end of a
+    /// frame leaves it. False, nothing touched, for anything else (a text
+    /// that is not UTF-8 is masked again, XOR being its own inverse, and left
+    /// to the general path, which reports it as for any other frame).
+    WSCODEC_ALWAYS_INLINE bool small_message(mutable_bytes in, event& ev) noexcept {
         constexpr std::size_t h = R == role::server ? 6 : 2;
         if (in.size() < h) return false;
         std::uint8_t* p = in.data();
         const unsigned mask = R == role::server ? 0x80u : 0u;
-        const unsigned len = p[1] - mask;  // wraps above 125 when the mask bit is not what the role needs
-        if (p[0] != 0x82 || len > 125 || len > in.size() - h) return false;
+        const unsigned len = p[1] - mask;        // wraps above 125 when the mask bit is not what the role needs
+        const unsigned type = p[0] - 0x80u;      // FIN and no RSV bit: 1 text, 2 binary
+        if (type - 1u > 1u || len > 125 || len > in.size() - h) return false;
         if (in_message_ || !owner().accepting_data()) return false;
         const receive_limits& lim = owner().options().limits;
         if (len > lim.max_frame_size || len > lim.max_message_size) return false;
+        [[maybe_unused]] std::uint32_t key32 = 0;
         if constexpr (R == role::server) {
-            std::uint32_t key32;
             std::memcpy(&key32, p + 2, 4);
             detail::mask_short(p + h, len, key32);
         }
+        if (type == 1 && !validate_utf8(bytes_view(p + h, len)).ok()) {
+            if constexpr (R == role::server) detail::mask_short(p + h, len, key32);
+            return false;
+        }
         ev.type = event_type::data;
-        ev.message = message_type::binary;
+        ev.message = static_cast<message_type>(type);
         ev.first = true;
         ev.last = true;
         ev.consumed = h + len;
