@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // examples/common.hpp — the plumbing the example programs share: flag
-// parsing, listening sockets, an epoll loop with a signalfd and an accept loop
-// that survives running out of descriptors, a deadline list, and the writev
-// loop that drains a session's output, and the permessage-deflate flags.
+// parsing, listening sockets, an epoll loop with a stop descriptor (a
+// signalfd, or an eventfd per loop when several threads serve) and an accept
+// loop that survives running out of descriptors, a deadline list, the writev
+// loop that drains a session's output (with a cork that gathers small frames
+// into one writev), and the permessage-deflate flags.
 // Linux only. Not part of the library: wscodec itself never touches a socket,
 // a clock or zlib (wscodec/zlib.hpp is an optional adapter; link -lz).
 #pragma once
@@ -29,6 +31,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <optional>
 #include <set>
 #include <string>
@@ -244,8 +248,11 @@ inline void set_nodelay(int fd) noexcept {
 }
 
 /// A non-blocking listening socket on host:port (port 0: the kernel picks
-/// one); an invalid fd and `err` on failure.
-[[nodiscard]] inline unique_fd listen_on(const std::string& host, std::uint16_t port, std::string& err) {
+/// one); an invalid fd and `err` on failure. `reuse_port`: SO_REUSEPORT, so
+/// that several sockets (one per thread) listen on the same port and the
+/// kernel spreads new connections among them.
+[[nodiscard]] inline unique_fd listen_on(const std::string& host, std::uint16_t port, std::string& err,
+                                         bool reuse_port = false) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -265,6 +272,10 @@ inline void set_nodelay(int fd) noexcept {
         }
         const int one = 1;
         (void)::setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (reuse_port && ::setsockopt(s.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+            err = std::string("SO_REUSEPORT: ") + std::strerror(errno);
+            continue;
+        }
         if (::bind(s.get(), ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(s.get(), SOMAXCONN) != 0) {
             err = "cannot listen on " + url_host(host) + ":" + service + ": " + std::strerror(errno);
             continue;
@@ -297,6 +308,8 @@ inline void raise_fd_limit() noexcept {
 
 /// Blocks SIGINT and SIGTERM and returns a signalfd that reports them;
 /// ignores SIGPIPE (a peer that vanished shows up as EPIPE from write).
+/// Threads started afterwards inherit the mask, so the signals reach only
+/// this descriptor.
 [[nodiscard]] inline unique_fd make_signal_fd() {
     (void)::signal(SIGPIPE, SIG_IGN);
     sigset_t set;
@@ -468,20 +481,93 @@ template <class Session>
     }
 }
 
+/// Small output of a session, copied out of it so that several frames (the
+/// echoes of the messages of one read, a pong, a close) go out in one writev
+/// with whatever output follows them, rather than one system call each.
+/// Output larger than max_piece stays where it is (zero-copy): the cork is
+/// written before it, in the same writev. The buffer is allocated at first
+/// use. State: a pointer and two offsets.
+class output_cork {
+public:
+    static constexpr std::size_t capacity = 16 * 1024;
+    static constexpr std::size_t max_piece = 2 * 1024;  // bigger: written from where it lives
+
+    /// Moves the session's pending output into the cork while each piece
+    /// output() hands out is at most max_piece and fits; true if the
+    /// session's output is empty then (the next receive() may reuse the
+    /// buffers its payloads viewed).
+    template <class Session>
+    [[nodiscard]] bool take(Session& ws) noexcept {
+        for (wscodec::output_buffers out = ws.output(); !out.empty(); out = ws.output()) {
+            const std::size_t n = out.size();
+            if (n > max_piece) return false;
+            if (!buf_) {
+                buf_.reset(new (std::nothrow) std::uint8_t[capacity]);
+                if (!buf_) return false;  // write it directly instead
+            }
+            if (begin_ == end_) begin_ = end_ = 0;
+            if (n > capacity - end_) return false;
+            for (std::size_t i = 0; i < out.count; ++i) {
+                std::memcpy(buf_.get() + end_, out.parts[i].data(), out.parts[i].size());
+                end_ += out.parts[i].size();
+            }
+            ws.consume(n);
+        }
+        return true;
+    }
+
+    /// The bytes gathered and not yet written.
+    [[nodiscard]] wscodec::bytes_view pending() const noexcept { return {buf_.get() + begin_, end_ - begin_}; }
+    /// Marks `n` of them written.
+    void advance(std::size_t n) noexcept { begin_ += std::min(n, end_ - begin_); }
+
+private:
+    std::unique_ptr<std::uint8_t[]> buf_;
+    std::size_t begin_ = 0, end_ = 0;
+};
+
+/// write_output() for a session whose small frames may wait in `cork`: the
+/// cork's bytes, then the session's output, in one writev each round.
+template <class Session>
+[[nodiscard]] flush_result write_output(int fd, output_cork& cork, Session& ws) noexcept {
+    for (;;) {
+        const wscodec::bytes_view held = cork.pending();
+        const wscodec::output_buffers out = ws.output();
+        if (held.empty() && out.empty()) return flush_result::drained;
+        std::array<iovec, 3> iov{};
+        std::size_t k = 0;
+        if (!held.empty()) iov[k++] = {const_cast<std::uint8_t*>(held.data()), held.size()};
+        for (std::size_t i = 0; i < out.count; ++i)
+            iov[k++] = {const_cast<std::uint8_t*>(out.parts[i].data()), out.parts[i].size()};
+        const ssize_t w = ::writev(fd, iov.data(), static_cast<int>(k));
+        if (w > 0) {
+            const auto n = static_cast<std::size_t>(w);
+            cork.advance(n);
+            if (n > held.size()) ws.consume(n - held.size());
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return flush_result::blocked;
+        return flush_result::failed;
+    }
+}
+
 // ----------------------------------------------------------- the loop
 
-/// epoll keys: the listener, the signal fd, then one per connection.
+/// epoll keys: the listener, the stop fd, then one per connection.
 constexpr std::uint64_t listener_key = 0;
 constexpr std::uint64_t signal_key = 1;
 constexpr std::uint64_t first_connection_key = 2;
 
-/// The loop both servers run until SIGINT or SIGTERM: accepts every pending
-/// connection (server.open(fd)), hands each connection's readiness to
-/// server.ready(event), expires deadlines (server.expire(id, now)) and then
-/// calls server.after_batch(). Returns the exit status.
+/// The loop both servers run until `stop` is readable (a signalfd: SIGINT or
+/// SIGTERM; or an eventfd that the thread that took the signal writes to):
+/// accepts every pending connection (server.open(fd)), hands each
+/// connection's readiness to server.ready(event), expires deadlines
+/// (server.expire(id, now)) and then calls server.after_batch(). Returns the
+/// exit status.
 template <class Server>
-[[nodiscard]] int serve(Server& server, poller& poll, int listener, int signals, deadline_list& deadlines) {
-    if (!poll.ok() || !poll.add(listener, EPOLLIN, listener_key) || !poll.add(signals, EPOLLIN, signal_key)) {
+[[nodiscard]] int serve(Server& server, poller& poll, int listener, int stop, deadline_list& deadlines) {
+    if (!poll.ok() || !poll.add(listener, EPOLLIN, listener_key) || !poll.add(stop, EPOLLIN, signal_key)) {
         std::perror("epoll");
         return 1;
     }
@@ -499,8 +585,8 @@ template <class Server>
             if (key == listener_key) {
                 accept.accept_all(listener, [&server](int fd) { server.open(fd); });
             } else if (key == signal_key) {
-                signalfd_siginfo si{};
-                while (::read(signals, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) stopping = true;
+                signalfd_siginfo si{};  // large enough for an eventfd's 8 bytes too
+                while (::read(stop, &si, sizeof si) > 0) stopping = true;
             } else {
                 server.ready(e);
             }

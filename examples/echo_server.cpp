@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// examples/echo_server.cpp — a WebSocket echo server: one thread, epoll,
-// non-blocking sockets, one wscodec::server_session per connection.
+// examples/echo_server.cpp — a WebSocket echo server: epoll, non-blocking
+// sockets, one wscodec::server_session per connection; one thread, or
+// --threads N loops that share nothing.
 //
 //   echo_server [--host 127.0.0.1] [--port 9001] [--max-message-size 16777216] [--stream]
 //               [--no-deflate] [--deflate-window-bits 9..15] [--deflate-no-context-takeover]
-//               [--cert FILE --key FILE]
+//               [--cert FILE --key FILE] [--threads N]
 //
 // Every message comes back with its type, whole: as one frame, once all of
 // it has arrived and proved valid. A message that arrives in one piece is
@@ -35,6 +36,25 @@
 // of its input waits in its buffer) and reading, until EPOLLOUT says it
 // drained.
 //
+// System calls: one read() and one writev() per wakeup of a connection in
+// the steady state, however many messages the read held. A read shorter
+// than the buffer means the socket is empty, so the loop waits for epoll
+// rather than reading again into an EAGAIN. Echoes (and pongs, close
+// frames) of at most 2 KiB are copied into the connection's cork while its
+// input lasts, and written together, with any larger frame after them, in
+// one writev once the input is used up; a larger echo is written at once
+// from the buffer it lives in, as before. (Over TLS each step writes as it
+// goes: the channel gathers records itself.)
+//
+// --threads N (default 1): N threads, each with its own listening socket
+// bound to the same port with SO_REUSEPORT (the kernel spreads connections
+// among them), its own epoll loop, connections and timers; they share only
+// the read-only configuration (the zlib backend and TLS context keep no
+// per-connection state), so no lock is taken on the way of a message. The
+// main thread blocks SIGINT and SIGTERM before starting them, waits on the
+// signalfd, and stops each loop through an eventfd of its own; each loop
+// then says goodbye to its connections as below.
+//
 // --cert FILE --key FILE (PEM: the certificate chain and its private key):
 // wss://, TLS on every connection, through examples/tls.hpp. Each connection
 // has a tls_channel between its socket and its session: the socket's bytes
@@ -51,10 +71,14 @@
 // until the peer closes TCP or 2 s pass, so that its last bytes are not lost
 // to a reset. SIGINT or SIGTERM: every open connection is sent close 1001,
 // and the server exits with status 0.
+#include <poll.h>
+#include <sys/eventfd.h>
+
 #include <cstddef>
 #include <limits>
 #include <memory>
 #include <new>
+#include <thread>
 #include <unordered_map>
 
 #include "common.hpp"
@@ -76,6 +100,7 @@ struct echo_flags {
     examples::deflate_flags deflate;
     std::string cert;  // --cert and --key: wss://
     std::string key;
+    std::size_t threads = 1;  // loops, each with its own listening socket
 };
 
 struct connection {
@@ -89,6 +114,7 @@ struct connection {
     bool closing = false;    // close TCP once the output is written
     bool lingering = false;  // failed: write the output, shut down sending, then read and discard until EOF
     bool write_shut = false;  // lingering, and shutdown(SHUT_WR) is done
+    examples::output_cork cork;  // plain ws://: small frames gathered for one writev
     std::unique_ptr<std::uint8_t[]> whole;  // the assembler's storage, once a message needs it
     wscodec::message_assembler assembler{wscodec::mutable_bytes{}};
     std::uint32_t interest = 0;
@@ -173,38 +199,53 @@ private:
 
     /// Flushes output, processes buffered input and reads, until the socket
     /// is full or empty. False: the connection is over (close it).
+    ///
+    /// System calls: in the steady state one read() and one writev() per
+    /// wakeup, whatever the number of messages the read brought. A read that
+    /// returns less than asked (plain ws://) has emptied the socket, so the
+    /// loop goes back to epoll (level-triggered: it reports bytes that came
+    /// meanwhile) instead of reading again for an EAGAIN; and the echoes of
+    /// the messages of one read gather in the connection's cork, to be
+    /// written together once the input is used up.
     bool drive(connection& c) {
         int reads = 0;
+        bool drained = false;  // a short read emptied the socket: wait for epoll before reading again
+        bool first = true;  // output left by a full socket (EPOLLOUT woke us) is written before more is taken
         for (;;) {
-            switch (flush(c)) {
-                case flush_result::failed: return false;
-                case flush_result::blocked: return watch(c, EPOLLOUT);
-                case flush_result::drained: break;
-            }
-            if (c.closing) {  // everything is written: close TCP now
-                if (c.tls && c.tls->close()) continue;  // after TLS's close_notify
-                return false;
-            }
-            if (c.lingering && !c.write_shut) {
-                if (c.tls && c.tls->close()) continue;  // a close_notify goes before the FIN
-                // Our last bytes are written: send FIN, but keep reading, so
-                // that unread input does not turn our close into a reset.
-                (void)::shutdown(c.fd.get(), SHUT_WR);
-                c.write_shut = true;
-            }
             // Input left, or an event owed without input (the closed event
             // after the peer's close): receive() before reading again.
-            if (c.begin != c.end || c.ws.has_pending_event()) {
-                // One event, then flush: a data piece views c.buf, the
-                // inflate buffer (a compressed message) or the assembler's
-                // buffer, and its echo must be written before the next
-                // receive() (which may read into the inflate buffer again).
+            const bool more = c.begin != c.end || c.ws.has_pending_event();
+            // A data piece views c.buf, the inflate buffer (a compressed
+            // message) or the assembler's buffer, and its echo must leave the
+            // session before the next receive() (which may write the inflate
+            // buffer again): into the cork when it is small, else to the
+            // socket now. Everything is written once the input is used up.
+            if (std::exchange(first, false) || !more || c.tls || c.closing || c.lingering || !c.cork.take(c.ws)) {
+                switch (flush(c)) {
+                    case flush_result::failed: return false;
+                    case flush_result::blocked: return watch(c, EPOLLOUT);
+                    case flush_result::drained: break;
+                }
+                if (c.closing) {  // everything is written: close TCP now
+                    if (c.tls && c.tls->close()) continue;  // after TLS's close_notify
+                    return false;
+                }
+                if (c.lingering && !c.write_shut) {
+                    if (c.tls && c.tls->close()) continue;  // a close_notify goes before the FIN
+                    // Our last bytes are written: send FIN, but keep reading, so
+                    // that unread input does not turn our close into a reset.
+                    (void)::shutdown(c.fd.get(), SHUT_WR);
+                    c.write_shut = true;
+                }
+            }
+            if (more) {  // one event, then back to the output
                 const wscodec::event ev = c.ws.receive(wscodec::mutable_bytes(c.buf.get() + c.begin, c.end - c.begin));
                 c.begin += ev.consumed;
                 if (c.begin == c.end) c.begin = c.end = 0;  // all consumed: free for the next read, once the output is written
                 handle(c, ev);
                 continue;
             }
+            if (drained) return watch(c, EPOLLIN);
             // TLS may hold records already taken from the socket: epoll would
             // not report those, so they are read before waiting.
             const bool held = c.tls && !c.tls->wants_input();
@@ -214,6 +255,8 @@ private:
             if (n > 0) {
                 c.begin = 0;
                 c.end = static_cast<std::size_t>(n);
+                // Only for a socket read: read_input's size says nothing of what the socket holds.
+                drained = !c.tls && c.end < read_buffer_size;
             } else if (n == 0) {
                 handle(c, c.ws.receive_eof());  // close_now: write what is queued (if anything), then close
                 c.closing = true;
@@ -229,9 +272,10 @@ private:
         }
     }
 
-    /// Writes a connection's output: through its TLS channel, or with writev.
+    /// Writes a connection's output: through its TLS channel, or with writev
+    /// (the cork's bytes first).
     static flush_result flush(connection& c) {
-        return c.tls ? examples::write_output(c.fd.get(), *c.tls, c.ws) : examples::write_output(c.fd.get(), c.ws);
+        return c.tls ? examples::write_output(c.fd.get(), *c.tls, c.ws) : examples::write_output(c.fd.get(), c.cork, c.ws);
     }
 
     /// Reacts to one event of a connection's session.
@@ -359,12 +403,8 @@ private:
     /// write what fits, and close everything.
     void shut_down() {
         for (auto& [id, c] : conns_) {
-            if (!c->tls) {
-                examples::say_goodbye(c->fd.get(), c->ws);
-                continue;
-            }
             examples::close_going_away(c->ws);
-            if (flush(*c) == flush_result::drained && c->tls->close()) (void)flush(*c);
+            if (flush(*c) == flush_result::drained && c->tls && c->tls->close()) (void)flush(*c);  // the cork's bytes go first
         }
         conns_.clear();
     }
@@ -380,12 +420,12 @@ private:
     std::uint64_t next_id_ = examples::first_connection_key;
 };
 
-/// Parses --host, --port, --max-message-size, --stream, the deflate flags
-/// and --cert/--key; exits with status 2 and the usage line on anything else.
+/// Parses --host, --port, --max-message-size, --stream, the deflate flags,
+/// --cert/--key and --threads; exits with status 2 and the usage line on anything else.
 echo_flags parse_flags(int argc, char** argv) {
     const char* usage =
         "[--host ADDRESS] [--port N] [--max-message-size BYTES] [--stream] [--no-deflate] "
-        "[--deflate-window-bits 9..15] [--deflate-no-context-takeover] [--cert FILE --key FILE]";
+        "[--deflate-window-bits 9..15] [--deflate-no-context-takeover] [--cert FILE --key FILE] [--threads N]";
     echo_flags f;
     f.server.port = 9001;
     examples::arg_reader args(argc, argv);
@@ -399,7 +439,8 @@ echo_flags parse_flags(int argc, char** argv) {
             continue;
         }
         if (f.deflate.take(*a, args, argv[0], usage)) continue;
-        const bool known = *a == "--host" || *a == "--port" || *a == "--max-message-size" || *a == "--cert" || *a == "--key";
+        const bool known = *a == "--host" || *a == "--port" || *a == "--max-message-size" || *a == "--cert" ||
+                           *a == "--key" || *a == "--threads";
         if (!known) examples::usage_error(argv[0], usage, "unknown argument: " + std::string(*a));
         const auto v = args.value();
         if (!v) examples::usage_error(argv[0], usage, std::string(*a) + " needs a value");
@@ -411,6 +452,9 @@ echo_flags parse_flags(int argc, char** argv) {
             f.server.host = std::string(*v);
         } else if (*a == "--port") {
             if (!examples::parse_number(*v, f.server.port)) examples::usage_error(argv[0], usage, "bad port: " + std::string(*v));
+        } else if (*a == "--threads") {
+            if (!examples::parse_number(*v, f.threads) || f.threads == 0 || f.threads > 256)
+                examples::usage_error(argv[0], usage, "bad thread count (1 to 256): " + std::string(*v));
         } else if (!examples::parse_number(*v, f.server.max_message_size) || f.server.max_message_size == 0 ||
                    f.server.max_message_size > static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max())) {
             examples::usage_error(argv[0], usage, "bad size: " + std::string(*v));
@@ -426,23 +470,30 @@ int main(int argc, char** argv) {
     const echo_flags parsed = parse_flags(argc, argv);
     const examples::server_flags& flags = parsed.server;
     examples::raise_fd_limit();
-    examples::unique_fd signals = examples::make_signal_fd();
+    examples::unique_fd signals = examples::make_signal_fd();  // before any thread starts: they inherit the mask
     if (!signals) {
         std::perror("signalfd");
         return 1;
     }
+    // One listening socket per thread, all on one port (SO_REUSEPORT with
+    // more than one): the first picks the port when --port is 0.
+    const bool shared_port = parsed.threads > 1;
     std::string err;
-    examples::unique_fd listener = examples::listen_on(flags.host, flags.port, err);
-    if (!listener) {
-        std::fprintf(stderr, "%s\n", err.c_str());
-        return 1;
+    std::vector<examples::unique_fd> listeners;
+    for (std::size_t i = 0; i < parsed.threads; ++i) {
+        const std::uint16_t port = i == 0 ? flags.port : examples::local_port(listeners[0].get());
+        listeners.push_back(examples::listen_on(flags.host, port, err, shared_port));
+        if (!listeners.back()) {
+            std::fprintf(stderr, "%s\n", err.c_str());
+            return 1;
+        }
     }
     wscodec::session_options options;
     options.connection.limits.max_message_size = flags.max_message_size;
     options.connection.limits.max_frame_size = flags.max_message_size;
-    wscodec::zlib_backend zlib;  // one for every connection; outlives the server
+    wscodec::zlib_backend zlib;  // one for every connection of every thread (it keeps no shared state); outlives the servers
     parsed.deflate.apply_server(zlib, options);
-    examples::tls_context tls;  // outlives the connections
+    examples::tls_context tls;  // outlives the connections; OpenSSL lets threads share an SSL_CTX
     if (!parsed.cert.empty()) {
         tls = examples::tls_context::server(parsed.cert, parsed.key, err);
         if (!tls) {
@@ -451,10 +502,45 @@ int main(int argc, char** argv) {
         }
     }
     std::printf("listening on %s://%s:%u\n", tls ? "wss" : "ws", examples::url_host(flags.host).c_str(),
-                static_cast<unsigned>(examples::local_port(listener.get())));
+                static_cast<unsigned>(examples::local_port(listeners[0].get())));
     std::fflush(stdout);
     std::fprintf(stderr, "%s\n", parsed.deflate.describe_server(options).c_str());
     if (tls) std::fprintf(stderr, "TLS: certificate %s\n", parsed.cert.c_str());
-    echo_server server(std::move(listener), std::move(signals), options, parsed.stream, tls ? &tls : nullptr);
-    return server.run();
+    const examples::tls_context* tls_ptr = tls ? &tls : nullptr;
+    if (parsed.threads == 1) {  // this thread serves, stopped by the signalfd itself
+        echo_server server(std::move(listeners[0]), std::move(signals), options, parsed.stream, tls_ptr);
+        return server.run();
+    }
+    // --threads N: each thread runs its own loop on its own listener, and
+    // shares nothing with the others on the way of a message. This thread
+    // waits for SIGINT or SIGTERM and stops each loop through its eventfd.
+    std::fprintf(stderr, "threads: %zu, one listening socket each (SO_REUSEPORT)\n", parsed.threads);
+    std::vector<int> stops;  // this thread's ends of the eventfds (the loops own theirs)
+    std::vector<int> statuses(parsed.threads, 0);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < parsed.threads; ++i) {
+        examples::unique_fd stop(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+        const int writer = stop ? ::dup(stop.get()) : -1;
+        if (writer < 0) {
+            std::perror("eventfd");
+            statuses[i] = 1;
+            break;
+        }
+        stops.push_back(writer);
+        threads.emplace_back([&, i, listener = std::move(listeners[i]), stop = std::move(stop)]() mutable {
+            echo_server server(std::move(listener), std::move(stop), options, parsed.stream, tls_ptr);
+            statuses[i] = server.run();
+        });
+    }
+    if (stops.size() == parsed.threads) {  // all started: wait for a signal
+        pollfd p{signals.get(), POLLIN, 0};
+        while (::poll(&p, 1, -1) < 0 && errno == EINTR) {}
+    }
+    for (const int fd : stops) {
+        const std::uint64_t one = 1;
+        (void)::write(fd, &one, sizeof one);
+        ::close(fd);
+    }
+    for (std::thread& t : threads) t.join();
+    return *std::max_element(statuses.begin(), statuses.end());
 }
