@@ -481,69 +481,47 @@ template <class Session>
     }
 }
 
-/// Small output of a session, copied out of it so that several frames (the
-/// echoes of the messages of one read, a pong, a close) go out in one writev
-/// with whatever output follows them, rather than one system call each.
-/// Output larger than max_piece stays where it is (zero-copy): the cork is
-/// written before it, in the same writev. The buffer is allocated at first
-/// use. State: a pointer and two offsets.
+/// Small output of a session gathered for one writev (wscodec::output_batch:
+/// the echoes of the messages of one read, a pong, a close), in a buffer of
+/// its own allocated at first use. Output larger than 2 KiB stays where it
+/// is (zero-copy) and is written after the gathered bytes, in the same writev.
 class output_cork {
 public:
     static constexpr std::size_t capacity = 16 * 1024;
-    static constexpr std::size_t max_piece = 2 * 1024;  // bigger: written from where it lives
 
-    /// Moves the session's pending output into the cork while each piece
-    /// output() hands out is at most max_piece and fits; true if the
-    /// session's output is empty then (the next receive() may reuse the
-    /// buffers its payloads viewed).
+    /// batch().gather(ws), the buffer allocated first; false (write the
+    /// session's output directly) if it cannot be.
     template <class Session>
     [[nodiscard]] bool take(Session& ws) noexcept {
-        for (wscodec::output_buffers out = ws.output(); !out.empty(); out = ws.output()) {
-            const std::size_t n = out.size();
-            if (n > max_piece) return false;
-            if (!buf_) {
-                buf_.reset(new (std::nothrow) std::uint8_t[capacity]);
-                if (!buf_) return false;  // write it directly instead
-            }
-            if (begin_ == end_) begin_ = end_ = 0;
-            if (n > capacity - end_) return false;
-            for (std::size_t i = 0; i < out.count; ++i) {
-                std::memcpy(buf_.get() + end_, out.parts[i].data(), out.parts[i].size());
-                end_ += out.parts[i].size();
-            }
-            ws.consume(n);
+        if (!buf_) {
+            buf_.reset(new (std::nothrow) std::uint8_t[capacity]);
+            if (!buf_) return false;
+            batch_ = wscodec::output_batch(wscodec::mutable_bytes(buf_.get(), capacity));
         }
-        return true;
+        return batch_.gather(ws);
     }
 
-    /// The bytes gathered and not yet written.
-    [[nodiscard]] wscodec::bytes_view pending() const noexcept { return {buf_.get() + begin_, end_ - begin_}; }
-    /// Marks `n` of them written.
-    void advance(std::size_t n) noexcept { begin_ += std::min(n, end_ - begin_); }
+    [[nodiscard]] wscodec::output_batch& batch() noexcept { return batch_; }
 
 private:
     std::unique_ptr<std::uint8_t[]> buf_;
-    std::size_t begin_ = 0, end_ = 0;
+    wscodec::output_batch batch_{wscodec::mutable_bytes{}};
 };
 
 /// write_output() for a session whose small frames may wait in `cork`: the
-/// cork's bytes, then the session's output, in one writev each round.
+/// gathered bytes, then the session's output, in one writev each round.
 template <class Session>
 [[nodiscard]] flush_result write_output(int fd, output_cork& cork, Session& ws) noexcept {
+    wscodec::output_batch& batch = cork.batch();
     for (;;) {
-        const wscodec::bytes_view held = cork.pending();
-        const wscodec::output_buffers out = ws.output();
-        if (held.empty() && out.empty()) return flush_result::drained;
+        const wscodec::batch_spans out = batch.spans(ws);
+        if (out.empty()) return flush_result::drained;
         std::array<iovec, 3> iov{};
-        std::size_t k = 0;
-        if (!held.empty()) iov[k++] = {const_cast<std::uint8_t*>(held.data()), held.size()};
         for (std::size_t i = 0; i < out.count; ++i)
-            iov[k++] = {const_cast<std::uint8_t*>(out.parts[i].data()), out.parts[i].size()};
-        const ssize_t w = ::writev(fd, iov.data(), static_cast<int>(k));
+            iov[i] = {const_cast<std::uint8_t*>(out.parts[i].data()), out.parts[i].size()};
+        const ssize_t w = ::writev(fd, iov.data(), static_cast<int>(out.count));
         if (w > 0) {
-            const auto n = static_cast<std::size_t>(w);
-            cork.advance(n);
-            if (n > held.size()) ws.consume(n - held.size());
+            batch.consume(ws, static_cast<std::size_t>(w));
             continue;
         }
         if (w < 0 && errno == EINTR) continue;

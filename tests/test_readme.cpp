@@ -117,6 +117,31 @@ bool say(wscodec::server_session& ws, std::string_view text) {
     return e == wscodec::error::none;
 }
 // README errors end
+
+void write_batch(int fd, wscodec::output_batch& batch, wscodec::server_session& ws) {
+    for (wscodec::batch_spans s = batch.spans(ws); !s.empty(); s = batch.spans(ws)) {
+        iovec iov[3];
+        for (std::size_t i = 0; i < s.count; ++i) iov[i] = {const_cast<std::uint8_t*>(s.parts[i].data()), s.parts[i].size()};
+        const ssize_t w = writev(fd, iov, static_cast<int>(s.count));
+        if (w <= 0) return;
+        batch.consume(ws, static_cast<std::size_t>(w));
+    }
+}
+
+/// The echo of one read's messages, with the frames of up to 2 KiB gathered
+/// into one writev; `in` is what the read brought.
+void echo_batched(int fd, wscodec::server_session& ws, wscodec::mutable_bytes in) {
+// README batch begin
+std::uint8_t gathered[16384];
+wscodec::output_batch batch(gathered);                        // frames of up to 2 KiB are copied here
+for (wscodec::event ev; (ev = ws.receive(in)).type != wscodec::event_type::need_more;) {
+    in = in.subspan(ev.consumed);
+    if (ev.type == wscodec::event_type::data && ev.first && ev.last) (void)ws.send(ev.message, ev.payload);
+    if (!batch.gather(ws)) write_batch(fd, batch, ws);          // a large frame: write what waits now
+}
+write_batch(fd, batch, ws);                                     // the rest: one writev
+// README batch end
+}
 }  // namespace readme
 
 namespace {
@@ -349,5 +374,46 @@ TEST_CASE("README: the echo server loop serves a client_session over a socketpai
     CHECK(read(fds[0], &byte, 1) == 0);
     server.join();
     close(fds[0]);
+}
+TEST_CASE("README: the batched echo writes the echoes of one read in one writev") {
+    int fds[2];
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    // A server session past its handshake (a client's request, accepted).
+    wscodec::server_session ws;
+    wscodec::request_options ro;
+    ro.host = "localhost";
+    client c(ro, {}, wscodec::seeded_key_source(7));
+    std::uint8_t out[4096];
+    std::vector<std::uint8_t> request;
+    for (std::size_t n; (n = c.copy_output(out)) > 0;) request.insert(request.end(), out, out + n);
+    CHECK(ws.receive(wscodec::mutable_bytes(request)).type == wscodec::event_type::request);
+    REQUIRE(ws.accept() == wscodec::error::none);
+    std::vector<std::uint8_t> response;
+    for (auto o = ws.output(); !o.empty(); o = ws.output()) {
+        for (std::size_t i = 0; i < o.count; ++i) response.insert(response.end(), o.parts[i].begin(), o.parts[i].end());
+        ws.consume(o.size());
+    }
+    CHECK(c.receive(wscodec::mutable_bytes(response)).type == wscodec::event_type::open);
+    // Three messages and a ping in one read: 5, 3000 (written in place) and 7 bytes.
+    const std::string a = "hello", big(3000, 'x'), b = "goodbye";
+    std::vector<std::uint8_t> read_in;
+    for (const std::string* m : {&a, &big, &b}) {
+        REQUIRE(c.send(wscodec::message_type::text, wscodec::bytes_view(reinterpret_cast<const std::uint8_t*>(m->data()), m->size())) ==
+                wscodec::error::none);
+        for (std::size_t n; (n = c.copy_output(out)) > 0;) read_in.insert(read_in.end(), out, out + n);
+    }
+    readme::echo_batched(fds[1], ws, wscodec::mutable_bytes(read_in));
+    close(fds[1]);
+    std::vector<std::uint8_t> echoed;
+    std::uint8_t buf[8192];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) echoed.insert(echoed.end(), buf, buf + n);
+    close(fds[0]);
+    std::vector<std::string> got;
+    wscodec::mutable_bytes rest(echoed);
+    for (wscodec::event ev; (ev = c.receive(rest)).type != wscodec::event_type::need_more;) {
+        rest = rest.subspan(ev.consumed);
+        if (ev.type == wscodec::event_type::data) got.emplace_back(reinterpret_cast<const char*>(ev.payload.data()), ev.payload.size());
+    }
+    CHECK(got == std::vector<std::string>{a, big, b});
 }
 #endif  // _WIN32

@@ -28,6 +28,7 @@
 #include <wscodec/kernel.hpp>
 #include <wscodec/limits.hpp>
 #include <wscodec/mask.hpp>
+#include <wscodec/output_batch.hpp>
 #include <wscodec/permessage_deflate.hpp>
 #include <wscodec/random.hpp>
 #include <wscodec/server_handshake.hpp>
