@@ -459,28 +459,6 @@ enum class flush_result : std::uint8_t {
     failed,   ///< the peer is gone (EPIPE, ECONNRESET, ...)
 };
 
-/// Writes a server session's output with writev until it is drained or the
-/// socket is full. The payload spans view the application's buffers
-/// (zero-copy); they are acknowledged with consume() as the kernel takes them.
-template <class Session>
-[[nodiscard]] flush_result write_output(int fd, Session& ws) noexcept {
-    for (;;) {
-        const wscodec::output_buffers out = ws.output();
-        if (out.empty()) return flush_result::drained;  // a server never needs copy_output()
-        std::array<iovec, 2> iov{};
-        for (std::size_t i = 0; i < out.count; ++i)
-            iov[i] = {const_cast<std::uint8_t*>(out.parts[i].data()), out.parts[i].size()};
-        const ssize_t w = ::writev(fd, iov.data(), static_cast<int>(out.count));
-        if (w > 0) {
-            ws.consume(static_cast<std::size_t>(w));
-            continue;
-        }
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return flush_result::blocked;
-        return flush_result::failed;
-    }
-}
-
 /// Small output of a session gathered for one writev (wscodec::output_batch:
 /// the echoes of the messages of one read, a pong, a close), in a buffer of
 /// its own allocated at first use. Output larger than 2 KiB stays where it
@@ -508,11 +486,13 @@ private:
     wscodec::output_batch batch_{wscodec::mutable_bytes{}};
 };
 
-/// write_output() for a session whose small frames may wait in `cork`: the
-/// gathered bytes, then the session's output, in one writev each round.
+/// Writes a session's output with writev until it is drained or the socket
+/// is full: what `batch` gathered first, then the session's output, each
+/// round (an empty batch: the session's output alone). The payload spans
+/// view the application's buffers (zero-copy); they are acknowledged with
+/// consume() as the kernel takes them. A server never needs copy_output().
 template <class Session>
-[[nodiscard]] flush_result write_output(int fd, output_cork& cork, Session& ws) noexcept {
-    wscodec::output_batch& batch = cork.batch();
+[[nodiscard]] flush_result write_output(int fd, wscodec::output_batch& batch, Session& ws) noexcept {
     for (;;) {
         const wscodec::batch_spans out = batch.spans(ws);
         if (out.empty()) return flush_result::drained;
@@ -528,6 +508,19 @@ template <class Session>
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return flush_result::blocked;
         return flush_result::failed;
     }
+}
+
+/// write_output() without a batch: the session's output alone.
+template <class Session>
+[[nodiscard]] flush_result write_output(int fd, Session& ws) noexcept {
+    wscodec::output_batch none{wscodec::mutable_bytes{}};
+    return write_output(fd, none, ws);
+}
+
+/// write_output() for a session whose small frames may wait in `cork`.
+template <class Session>
+[[nodiscard]] flush_result write_output(int fd, output_cork& cork, Session& ws) noexcept {
+    return write_output(fd, cork.batch(), ws);
 }
 
 // ----------------------------------------------------------- the loop

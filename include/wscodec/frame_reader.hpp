@@ -107,8 +107,7 @@ protected:
         const unsigned type = p[0] - 0x80u;      // FIN and no RSV bit: 1 text, 2 binary
         if (type - 1u > 1u || len > 125 || len > in.size() - h) return false;
         if (in_message_ || !owner().accepting_data()) return false;
-        const receive_limits& lim = owner().options().limits;
-        if (len > lim.max_frame_size || len > lim.max_message_size) return false;
+        if (limit_error(false, len) != error::none) return false;
         [[maybe_unused]] std::uint32_t key32 = 0;
         if constexpr (R == role::server) {
             std::memcpy(&key32, p + 2, 4);

@@ -27,18 +27,10 @@ enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, ne
     return "unknown";
 }
 
-#if WSCODEC_X86
-/// True if the AVX-512 kernels can run: AVX-512F, BW (byte and word
-/// operations) and VBMI (byte permutes) on the CPU, their registers enabled
-/// by the OS: Ice Lake and Zen 4 on. (Skylake-X has no VBMI and slows its
-/// clock for 512-bit work: it keeps the AVX2 kernels.)
-[[nodiscard]] inline bool avx512_usable() noexcept {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vbmi");
-}
-#endif
-
-/// True if kernel `k` can run on this CPU in this build.
+/// True if kernel `k` can run on this CPU in this build. kernel::avx512
+/// needs AVX-512F, BW (byte and word operations) and VBMI (byte permutes),
+/// their registers enabled by the OS: Ice Lake and Zen 4 on. (Skylake-X has
+/// no VBMI and slows its clock for 512-bit work: it keeps the AVX2 kernels.)
 [[nodiscard]] inline bool kernel_supported(kernel k) noexcept {
     switch (k) {
         case kernel::best:
@@ -46,7 +38,9 @@ enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, ne
 #if WSCODEC_X86
         case kernel::sse41: return __builtin_cpu_supports("sse4.1");
         case kernel::avx2: return __builtin_cpu_supports("avx2");
-        case kernel::avx512: return avx512_usable();
+        case kernel::avx512:
+            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                   __builtin_cpu_supports("avx512vbmi");
 #else
         case kernel::sse41:
         case kernel::avx2:
@@ -60,7 +54,7 @@ enum class kernel : std::uint8_t { best = 0, scalar = 1, sse41 = 2, avx2 = 3, ne
 /// The fastest kernel supported here; never returns kernel::best.
 [[nodiscard]] inline kernel best_kernel() noexcept {
 #if WSCODEC_X86
-    if (avx512_usable()) return kernel::avx512;
+    if (kernel_supported(kernel::avx512)) return kernel::avx512;
     if (__builtin_cpu_supports("avx2")) return kernel::avx2;
     if (__builtin_cpu_supports("sse4.1")) return kernel::sse41;
     return kernel::scalar;

@@ -185,7 +185,8 @@ WSCODEC_TARGET_AVX2 inline void mask_avx2(std::uint8_t* dst, const std::uint8_t*
     mask_words(dst + i, src + i, n - i, key32);
 }
 
-/// mask_words' contract on AVX-512, 256 bytes a step.
+/// mask_words' contract on AVX-512, 256 bytes a step (whole key words: the
+/// phase is unchanged for the tail).
 WSCODEC_TARGET_AVX512BW inline void mask_avx512(std::uint8_t* dst, const std::uint8_t* src, std::size_t n,
                                                 std::uint32_t key32) noexcept {
     if (n < 256) return mask_avx2(dst, src, n, key32);  // fewer, narrower steps win on a short payload
@@ -211,17 +212,7 @@ WSCODEC_TARGET_AVX512BW inline void mask_avx512(std::uint8_t* dst, const std::ui
         _mm512_storeu_si512(dst + i + 192, _mm512_xor_si512(d, k));
     }
     for (; i + 64 <= n; i += 64) _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(src + i), k));
-    if (i + 32 <= n) {
-        const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + i));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), _mm256_xor_si256(a, _mm256_set1_epi32(static_cast<int>(key32))));
-        i += 32;
-    }
-    if (i + 16 <= n) {
-        const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_xor_si128(a, _mm_set1_epi32(static_cast<int>(key32))));
-        i += 16;
-    }
-    mask_words(dst + i, src + i, n - i, key32);
+    mask_avx2(dst + i, src + i, n - i, key32);  // under 64 bytes: its 32- and 16-byte steps, then words
 }
 /// mask_words' contract on SSE2 (part of x86-64), 64 bytes a step: the kernel::sse41 choice.
 inline void mask_sse2(std::uint8_t* dst, const std::uint8_t* src, std::size_t n, std::uint32_t key32) noexcept {

@@ -4,9 +4,9 @@
 // arm64. Each defines the vector vocabulary utf8_kernel.inl is written in.
 #pragma once
 
-#include <bit>
 #include <cstring>
 #include <wscodec/detail/config.hpp>
+#include <wscodec/detail/mask_simd.hpp>
 #include <wscodec/detail/utf8_scalar.hpp>
 #include <wscodec/detail/utf8_tables.hpp>
 
@@ -209,7 +209,7 @@ WSCODEC_NOINLINE inline unmasked_run unmask_three_byte_run_aligned(std::uint8_t*
         if ((broken(in, 0) & m) != 0) return {0, head};
         r = static_cast<unsigned>(head % 3);
     }
-    const vec key = vsplat32(std::rotr(key32, static_cast<int>(head & 3) * 8));  // from key byte head % 4 (x86: little-endian)
+    const vec key = vsplat32(advance_key(key32, head));
     std::size_t o = head;
     for (; o + 64 <= n; o += 64) {
         const vec in = _mm512_xor_si512(_mm512_load_si512(p + o), key);
